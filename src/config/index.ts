@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** TensorFlow.js backends the service knows how to select. `auto` picks the fastest one installed. */
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/**
+ * The one configuration schema. It is parsed once, in `main` (or the CLI), from the environment;
+ * nothing else reads `process.env`.
+ */
+export const configSchema = z.object({
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  PORT: int(8080, 0),
+  HOST: z.string().default('0.0.0.0'),
+  REDIS_URL: z.string().url().optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('textclf'),
+  DATA_DIR: z.string().default('./data'),
+  TEXTCLF_BACKEND: z.enum(BACKENDS).default('auto'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEEP_VERSIONS: int(10, 1),
+  WORKER_CONCURRENCY: int(1, 1),
+  MAX_TEXT_BYTES: int(1_000_000, 1),
+  MAX_BODY_BYTES: int(50_000_000, 1),
+  MAX_LABELS: int(1000, 2),
+  MAX_DOCUMENTS: int(1_000_000, 2),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Parses the environment into a typed config.
+ * @throws Error with one line per invalid variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendChoice } from '../config/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+
+/** What was selected, recorded with every trained model and reported by `/readyz`. */
+export interface BackendInfo {
+  /** TensorFlow.js backend name: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
+  name: string;
+  /** npm package that provides it. */
+  package: string;
+  /** Extra facts, e.g. the GPU adapter or whether wasm SIMD is on. */
+  detail?: string;
+}
+
+type Loader = () => Promise<BackendInfo | undefined>;
+
+async function importOptional(specifier: string): Promise<boolean> {
+  try {
+    await import(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
+  async tensorflow() {
+    // The GPU build first: it registers the same `tensorflow` backend name.
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      if ((await importOptional(pkg)) && (await tf.setBackend('tensorflow'))) return { name: 'tensorflow', package: pkg };
+    }
+    return undefined;
+  },
+  async webgpu() {
+    const { initWebGpu } = await import('./webgpu.js');
+    return initWebGpu();
+  },
+  async wasm() {
+    if (!(await importOptional('@tensorflow/tfjs-backend-wasm'))) return undefined;
+    if (!(await tf.setBackend('wasm'))) return undefined;
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', detail: simd ? 'simd' : 'no-simd' };
+  },
+  async cpu() {
+    await import('@tensorflow/tfjs-backend-cpu');
+    return (await tf.setBackend('cpu')) ? { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' } : undefined;
+  },
+};
+
+/** Order tried by `auto`: native TensorFlow (GPU build first), a real WebGPU adapter, wasm, cpu. */
+const AUTO_ORDER: Exclude<BackendChoice, 'auto'>[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+let current: BackendInfo | undefined;
+
+/**
+ * Selects and initialises the TensorFlow.js backend once per process. An explicit choice must
+ * succeed; `auto` falls through to the next candidate.
+ * @throws Error when an explicitly chosen backend cannot be loaded.
+ */
+export async function initBackend(choice: BackendChoice = 'auto', log: Logger = silentLogger): Promise<BackendInfo> {
+  if (current && (choice === 'auto' || choice === current.name)) return current;
+  const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  for (const name of order) {
+    let info: BackendInfo | undefined;
+    try {
+      info = await loaders[name]();
+    } catch (err) {
+      log.debug({ err, backend: name }, 'backend unavailable');
+    }
+    if (info) {
+      current = info;
+      log.info({ backend: info }, 'tensorflow.js backend selected');
+      return info;
+    }
+    if (choice !== 'auto') throw new Error(`TensorFlow.js backend "${choice}" is not available on this machine`);
+  }
+  throw new Error('no TensorFlow.js backend could be initialised');
+}
+
+/** The backend chosen by `initBackend`, or undefined before it ran. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
