@@ -28,6 +28,15 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: int(50_000_000, 1),
   MAX_LABELS: int(1000, 2),
   MAX_DOCUMENTS: int(1_000_000, 2),
+  // Queue / registry / serving (src/queue).
+  MIN_PER_LABEL: int(2, 1),
+  JOB_ATTEMPTS: int(3, 1),
+  JOB_BACKOFF_MS: int(2000, 0),
+  SHUTDOWN_GRACE_MS: int(30_000, 0),
+  WORKER_MAX_MEMORY_MB: int(0, 0),
+  PINNED_CACHE_SIZE: int(4, 1),
+  REGISTRY_POLL_MS: int(30_000, 0),
+  REDIS_SERVER_BIN: z.string().default('redis-server'),
 });
 
 export type Config = z.infer<typeof configSchema>;
