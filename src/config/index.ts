@@ -4,6 +4,14 @@ import { z } from 'zod';
 export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/**
+ * Which WebGPU adapter `TEXTCLF_BACKEND=webgpu` asks Dawn for: `auto` = the platform's native GPU API
+ * (Vulkan/Metal/D3D12); `software` = Dawn's OpenGL backend on Mesa's llvmpipe (CI tests only, ~15× slower
+ * than wasm). `auto` backend selection never takes a software adapter, whatever this says.
+ */
+export const WEBGPU_ADAPTERS = ['auto', 'software'] as const;
+export type WebGpuAdapterChoice = (typeof WEBGPU_ADAPTERS)[number];
+
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /**
@@ -21,6 +29,7 @@ export const configSchema = z.object({
     .default('textclf'),
   DATA_DIR: z.string().default('./data'),
   TEXTCLF_BACKEND: z.enum(BACKENDS).default('auto'),
+  WEBGPU_ADAPTER: z.enum(WEBGPU_ADAPTERS).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEEP_VERSIONS: int(10, 1),
   WORKER_CONCURRENCY: int(1, 1),
