@@ -1,1 +1,11 @@
-export {};
+/** Text -> features: tokenisation, TF-IDF vectorising (sparse) and validation of labelled articles. */
+export { tokenize, resolveTokenizerOptions } from './tokenizer.js';
+export type { TokenizerOptions, ResolvedTokenizerOptions } from './tokenizer.js';
+export { CJK_BIGRAM_PREFIX, isCharBigram } from './cjk.js';
+export { Vectorizer } from './vectorizer.js';
+export { DEFAULT_VECTORIZER_OPTIONS, resolveVectorizerOptions } from './options.js';
+export type { VectorizerOptions, ResolvedVectorizerOptions } from './options.js';
+export type { VectorizerState } from './state.js';
+export type { SparseVector, CsrMatrix } from './types.js';
+export { parseJsonLines, parseJsonLinesWithLines, validateArticles, readArticles } from './dataset.js';
+export type { Article, DataLimits, ArticleSource, DataSummary } from './dataset.js';

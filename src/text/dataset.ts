@@ -1,0 +1,179 @@
+import { AppError, type ErrorDetails } from '../errors/index.js';
+
+/** One labelled document. Labels are opaque strings in any script and are never altered. */
+export interface Article {
+  text: string;
+  label: string;
+}
+
+/** Limits applied by {@link validateArticles}. */
+export interface DataLimits {
+  /** Fewest examples a label may have (default 2). */
+  minPerLabel?: number;
+  /** Most distinct labels (default 1000). */
+  maxLabels?: number;
+  /** Largest text in UTF-8 bytes (default 1,000,000). */
+  maxTextBytes?: number;
+}
+
+/** Where articles came from, for error messages: a file name, and the file line of each article. */
+export interface ArticleSource {
+  file: string;
+  /** `lines[i]` is the 1-based line of article `i` (from {@link parseJsonLinesWithLines}). */
+  lines?: readonly number[];
+}
+
+/** What a valid data set contains. */
+export interface DataSummary {
+  documents: number;
+  /** Distinct labels, sorted by code unit. */
+  labels: string[];
+  counts: Record<string, number>;
+}
+
+function fileError(source: string, line: number, problem: string): AppError {
+  return new AppError('INVALID_FILE', `${source}:${line}: ${problem}`, { file: source, line });
+}
+
+function checkField(obj: Record<string, unknown>, name: string, source: string, line: number): string {
+  if (!(name in obj)) throw fileError(source, line, `missing field "${name}"`);
+  const v = obj[name];
+  if (typeof v !== 'string') throw fileError(source, line, `"${name}" must be a string`);
+  return v;
+}
+
+/**
+ * Parses JSON Lines of `{"text": ..., "label": ...}` (other fields ignored, blank lines skipped) and
+ * returns each article with its 1-based line number. Throws `AppError('INVALID_FILE', '<source>:<line>: ...')`.
+ */
+export function parseJsonLinesWithLines(
+  content: string,
+  source: string,
+): { articles: Article[]; lines: number[] } {
+  const articles: Article[] = [];
+  const lines: number[] = [];
+  const rows = content.replace(/^\uFEFF/, '').split('\n');
+  rows.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw fileError(source, line, `invalid JSON (${(err as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw fileError(source, line, 'expected a JSON object');
+    const obj = value as Record<string, unknown>;
+    articles.push({
+      text: checkField(obj, 'text', source, line),
+      label: checkField(obj, 'label', source, line),
+    });
+    lines.push(line);
+  });
+  return { articles, lines };
+}
+
+/** Parses JSON Lines of articles; see {@link parseJsonLinesWithLines}. */
+export function parseJsonLines(content: string, source: string): Article[] {
+  return parseJsonLinesWithLines(content, source).articles;
+}
+
+/** Error for article `index`: names the file line when known, else the 0-based index. */
+function dataError(
+  code: 'INVALID_DATA' | 'PAYLOAD_TOO_LARGE',
+  index: number,
+  problem: string,
+  src?: ArticleSource,
+): AppError {
+  const line = src?.lines?.[index];
+  const details: ErrorDetails = line !== undefined ? { line, index } : { index };
+  if (src) details.file = src.file;
+  const where =
+    line !== undefined ? `${src?.file}:${line}` : src ? `${src.file}: article ${index}` : `article ${index}`;
+  return new AppError(code, `${where}: ${problem}`, details);
+}
+
+/** Error about the data set as a whole (labels), prefixed with the file when known. */
+function setError(
+  code: 'INVALID_DATA' | 'TOO_MANY_LABELS',
+  problem: string,
+  src?: ArticleSource,
+  extra = {},
+) {
+  const details: ErrorDetails = { ...extra };
+  if (src) details.file = src.file;
+  return new AppError(code, src ? `${src.file}: ${problem}` : problem, details);
+}
+
+function checkArticle(a: unknown, i: number, maxTextBytes: number, src?: ArticleSource): string {
+  if (typeof a !== 'object' || a === null) throw dataError('INVALID_DATA', i, 'not an object', src);
+  const { text, label } = a as Partial<Record<keyof Article, unknown>>;
+  if (typeof text !== 'string') throw dataError('INVALID_DATA', i, '"text" must be a string', src);
+  if (typeof label !== 'string') throw dataError('INVALID_DATA', i, '"label" must be a string', src);
+  if (text.trim() === '') throw dataError('INVALID_DATA', i, 'text is empty', src);
+  if (label.trim() === '') throw dataError('INVALID_DATA', i, 'label is empty', src);
+  // length <= bytes <= 3 * length for UTF-16 -> UTF-8, so most texts skip the byte count.
+  if (
+    text.length > maxTextBytes ||
+    (text.length * 3 > maxTextBytes && Buffer.byteLength(text) > maxTextBytes)
+  )
+    throw dataError('PAYLOAD_TOO_LARGE', i, `text is larger than ${maxTextBytes} bytes`, src);
+  return label;
+}
+
+/**
+ * Checks a training set: every text and label a non-empty string, texts within `maxTextBytes`
+ * (`PAYLOAD_TOO_LARGE`), at most `maxLabels` labels (`TOO_MANY_LABELS`), at least 2 labels and
+ * `minPerLabel` examples per label (`INVALID_DATA`). Errors name the article by file line (`details.line`,
+ * when `source.lines` is given) or by 0-based `details.index`. Labels are compared exactly, never trimmed;
+ * a whitespace-only label counts as empty.
+ */
+export function validateArticles(
+  articles: readonly Article[],
+  limits: DataLimits = {},
+  source?: string | ArticleSource,
+): DataSummary {
+  const minPerLabel = limits.minPerLabel ?? 2;
+  const maxLabels = limits.maxLabels ?? 1000;
+  const maxTextBytes = limits.maxTextBytes ?? 1_000_000;
+  const src = typeof source === 'string' ? { file: source } : source;
+  const counts = new Map<string, number>();
+  articles.forEach((a, i) => {
+    const label = checkArticle(a, i, maxTextBytes, src);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    if (counts.size > maxLabels)
+      throw setError('TOO_MANY_LABELS', `more than ${maxLabels} distinct labels`, src, { maxLabels });
+  });
+  if (counts.size < 2) {
+    const found =
+      counts.size === 0 ? 'no articles' : `only the label ${JSON.stringify([...counts.keys()][0])}`;
+    throw setError('INVALID_DATA', `at least 2 distinct labels are needed, found ${found}`, src);
+  }
+  const labels = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const label of labels) {
+    const n = counts.get(label) as number;
+    if (n < minPerLabel)
+      throw setError(
+        'INVALID_DATA',
+        `label ${JSON.stringify(label)} has ${n} example${n === 1 ? '' : 's'}, at least ${minPerLabel} are needed`,
+        src,
+        { label, count: n },
+      );
+  }
+  return {
+    documents: articles.length,
+    labels,
+    counts: Object.fromEntries(labels.map((l) => [l, counts.get(l) as number])),
+  };
+}
+
+/** Parses and validates a JSON Lines file in one go, so errors name the real file line. */
+export function readArticles(
+  content: string,
+  source: string,
+  limits: DataLimits = {},
+): { articles: Article[]; summary: DataSummary } {
+  const { articles, lines } = parseJsonLinesWithLines(content, source);
+  return { articles, summary: validateArticles(articles, limits, { file: source, lines }) };
+}

@@ -1,0 +1,49 @@
+import { tokenizeCjk } from './cjk.js';
+import { tokenizeNonCjk } from './latin.js';
+
+/** How text is cut into tokens; stored with the vectoriser so serving tokenises exactly as training did. */
+export interface TokenizerOptions {
+  /** Porter-stem ASCII words (default true). */
+  stem?: boolean;
+  /** Drop natural's English stop words (default true). */
+  stopWords?: boolean;
+  /** Emit CJK character bigrams `#c:xy` as extra tokens (default true). */
+  cjkCharBigrams?: boolean;
+}
+
+/** {@link TokenizerOptions} with every default filled in. */
+export type ResolvedTokenizerOptions = Required<TokenizerOptions>;
+
+/** Fills in the defaults; the result is what a vectoriser stores. */
+export function resolveTokenizerOptions(opts: TokenizerOptions = {}): ResolvedTokenizerOptions {
+  return {
+    stem: opts.stem ?? true,
+    stopWords: opts.stopWords ?? true,
+    cjkCharBigrams: opts.cjkCharBigrams ?? true,
+  };
+}
+
+// Han (incl. 々〆 and CJK compatibility ideographs), kana and the prolonged sound mark ー.
+const CJK_RUN_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]+/gu;
+
+/**
+ * Cuts a text into tokens: NFKC, lower-case, then CJK runs go to ICU's word segmenter (plus optional
+ * character bigrams) and everything between them to a Unicode word regex with Porter stemming and
+ * English stop words. Tokens keep document order, so word n-grams may span a script change.
+ *
+ * Special tokens: `<url>` for URLs, `<numN>` for digit runs longer than 4 digits, currency symbols
+ * as themselves, `#c:xy` for CJK character bigrams.
+ */
+export function tokenize(text: string, opts: TokenizerOptions = {}): string[] {
+  const o = resolveTokenizerOptions(opts);
+  const normalised = text.normalize('NFKC').toLowerCase();
+  const out: string[] = [];
+  let last = 0;
+  for (const m of normalised.matchAll(CJK_RUN_RE)) {
+    if (m.index > last) tokenizeNonCjk(normalised.slice(last, m.index), o.stem, o.stopWords, out);
+    tokenizeCjk(m[0], o.cjkCharBigrams, out);
+    last = m.index + m[0].length;
+  }
+  if (last < normalised.length) tokenizeNonCjk(normalised.slice(last), o.stem, o.stopWords, out);
+  return out;
+}

@@ -1,0 +1,192 @@
+import { AppError } from '../errors/index.js';
+import {
+  resolveVectorizerOptions,
+  type ResolvedVectorizerOptions,
+  type VectorizerOptions,
+} from './options.js';
+import { countTerms } from './terms.js';
+import { tokenize } from './tokenizer.js';
+import type { CsrMatrix, SparseVector } from './types.js';
+import { parseVectorizerState, type VectorizerState } from './state.js';
+
+/** Compares by UTF-16 code units: locale-independent, so vocabularies are identical on every machine. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Picks the vocabulary: minDf <= df <= maxDf*N, then the `maxFeatures` most frequent (ties by term). */
+function selectTerms(df: Map<string, number>, numDocs: number, o: ResolvedVectorizerOptions): string[] {
+  const maxCount = o.maxDf * numDocs;
+  let kept: [string, number][] = [];
+  for (const entry of df) if (entry[1] >= o.minDf && entry[1] <= maxCount) kept.push(entry);
+  if (kept.length > o.maxFeatures) {
+    kept.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
+    kept = kept.slice(0, o.maxFeatures);
+  }
+  return kept.map((e) => e[0]).sort(compareStrings);
+}
+
+/**
+ * TF-IDF bag of words over word n-grams (and CJK character bigrams): smooth idf
+ * `ln((1+N)/(1+df)) + 1`, sublinear tf `1 + ln(count)`, every row L2-normalised, output sparse.
+ * Immutable once built; {@link Vectorizer.toJSON}/{@link Vectorizer.fromJSON} round-trip it exactly.
+ */
+export class Vectorizer {
+  readonly options: ResolvedVectorizerOptions;
+  readonly numDocuments: number;
+  private readonly termList: readonly string[];
+  private readonly idfValues: Float64Array;
+  private readonly ids: Map<string, number>;
+
+  private constructor(
+    options: ResolvedVectorizerOptions,
+    terms: string[],
+    idf: Float64Array,
+    numDocs: number,
+  ) {
+    this.options = options;
+    this.termList = Object.freeze(terms);
+    this.idfValues = idf;
+    this.numDocuments = numDocs;
+    this.ids = new Map(terms.map((t, i) => [t, i]));
+  }
+
+  /**
+   * Learns vocabulary and idf from token lists (made by {@link tokenize} with `opts.tokenizer`).
+   * Throws `AppError('INVALID_OPTIONS')` for out-of-range options.
+   */
+  static fit(tokenLists: readonly (readonly string[])[], opts: Partial<VectorizerOptions> = {}): Vectorizer {
+    const o = resolveVectorizerOptions(opts);
+    const df = new Map<string, number>();
+    for (const tokens of tokenLists) {
+      for (const term of countTerms(tokens, o.ngramMin, o.ngramMax).keys())
+        df.set(term, (df.get(term) ?? 0) + 1);
+    }
+    const n = tokenLists.length;
+    const terms = selectTerms(df, n, o);
+    const idf = new Float64Array(terms.length);
+    terms.forEach((t, i) => {
+      idf[i] = Math.log((1 + n) / (1 + (df.get(t) as number))) + 1;
+    });
+    return new Vectorizer(o, terms, idf, n);
+  }
+
+  /** Tokenises every text once, fits, and returns the fitted vectoriser with the texts' matrix. */
+  static fitTransform(
+    texts: readonly string[],
+    opts: Partial<VectorizerOptions> = {},
+  ): { vectorizer: Vectorizer; matrix: CsrMatrix } {
+    const tokenizerOptions = resolveVectorizerOptions(opts).tokenizer;
+    const tokenLists = texts.map((t) => tokenize(t, tokenizerOptions));
+    const vectorizer = Vectorizer.fit(tokenLists, opts);
+    return { vectorizer, matrix: vectorizer.transformManyTokens(tokenLists) };
+  }
+
+  /** Restores a vectoriser saved with {@link Vectorizer.toJSON}; `AppError('ARTEFACT_CORRUPT')` if malformed. */
+  static fromJSON(state: unknown): Vectorizer {
+    const s = parseVectorizerState(state);
+    let options: ResolvedVectorizerOptions;
+    try {
+      options = resolveVectorizerOptions(s.options);
+    } catch (err) {
+      throw new AppError(
+        'ARTEFACT_CORRUPT',
+        `Invalid vectorizer state: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
+    }
+    return new Vectorizer(options, [...s.terms], Float64Array.from(s.idf), s.numDocuments);
+  }
+
+  /** Plain JSON-serialisable state: resolved options, terms (feature id = position) and idf. */
+  toJSON(): VectorizerState {
+    return {
+      version: 1,
+      options: { ...this.options, tokenizer: { ...this.options.tokenizer } },
+      numDocuments: this.numDocuments,
+      terms: [...this.termList],
+      idf: Array.from(this.idfValues),
+    };
+  }
+
+  /** Vocabulary size = number of feature columns. */
+  get size(): number {
+    return this.termList.length;
+  }
+
+  /** The vocabulary; feature id `i` is `terms[i]` (for debugging and explanations). */
+  get terms(): readonly string[] {
+    return this.termList;
+  }
+
+  /** Feature id of a term, or undefined when it is not in the vocabulary. */
+  termId(term: string): number | undefined {
+    return this.ids.get(term);
+  }
+
+  /** idf weight of feature `id`. */
+  idf(id: number): number {
+    const v = this.idfValues[id];
+    if (v === undefined) throw new RangeError(`feature id ${id} out of range`);
+    return v;
+  }
+
+  /** Tokenises with the options stored at fit time. */
+  tokenize(text: string): string[] {
+    return tokenize(text, this.options.tokenizer);
+  }
+
+  /** Vector of one token list; unknown terms are ignored, no known term gives an empty vector. */
+  transformTokens(tokens: readonly string[]): SparseVector {
+    const counts = countTerms(tokens, this.options.ngramMin, this.options.ngramMax);
+    const pairs: [number, number][] = [];
+    for (const [term, count] of counts) {
+      const id = this.ids.get(term);
+      if (id === undefined) continue;
+      const tf = this.options.sublinearTf ? 1 + Math.log(count) : count;
+      pairs.push([id, tf * (this.idfValues[id] as number)]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    let sumSq = 0;
+    for (const p of pairs) sumSq += p[1] * p[1];
+    const norm = Math.sqrt(sumSq);
+    const indices = new Int32Array(pairs.length);
+    const values = new Float32Array(pairs.length);
+    pairs.forEach((p, i) => {
+      indices[i] = p[0];
+      values[i] = p[1] / norm;
+    });
+    return { indices, values };
+  }
+
+  /** Vector of one text. */
+  transform(text: string): SparseVector {
+    return this.transformTokens(this.tokenize(text));
+  }
+
+  /** CSR matrix of many texts (one row per text). */
+  transformMany(texts: readonly string[]): CsrMatrix {
+    return this.stack(texts.map((t) => this.transform(t)));
+  }
+
+  /** CSR matrix of many token lists. */
+  transformManyTokens(tokenLists: readonly (readonly string[])[]): CsrMatrix {
+    return this.stack(tokenLists.map((t) => this.transformTokens(t)));
+  }
+
+  private stack(rows: SparseVector[]): CsrMatrix {
+    const rowPtr = new Int32Array(rows.length + 1);
+    rows.forEach((r, i) => {
+      rowPtr[i + 1] = (rowPtr[i] as number) + r.indices.length;
+    });
+    const nnz = rowPtr[rows.length] as number;
+    const indices = new Int32Array(nnz);
+    const values = new Float32Array(nnz);
+    rows.forEach((r, i) => {
+      indices.set(r.indices, rowPtr[i]);
+      values.set(r.values, rowPtr[i]);
+    });
+    return { rowPtr, indices, values, numRows: rows.length, numCols: this.size };
+  }
+}
