@@ -18,7 +18,13 @@ export function countTerms(
   }
   for (let n = ngramMin; n <= ngramMax; n++) {
     for (let i = 0; i + n <= words.length; i++) {
-      const term = n === 1 ? (words[i] as string) : words.slice(i, i + n).join(' ');
+      // Unigrams and bigrams are nearly all terms: build them without an intermediate array.
+      const term =
+        n === 1
+          ? (words[i] as string)
+          : n === 2
+            ? `${words[i] as string} ${words[i + 1] as string}`
+            : words.slice(i, i + n).join(' ');
       counts.set(term, (counts.get(term) ?? 0) + 1);
     }
   }
