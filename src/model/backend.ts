@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendChoice } from '../config/index.js';
+import { registerKernels } from './kernels/index.js';
+import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 
 /** What was selected, recorded with every trained model and reported by `/readyz`. */
@@ -12,7 +13,20 @@ export interface BackendInfo {
   detail?: string;
 }
 
-type Loader = () => Promise<BackendInfo | undefined>;
+/** Options beyond the backend name (from config; only main/CLI read the environment). */
+export interface BackendOptions {
+  /** Config `WEBGPU_ADAPTER`: which adapter an explicit `webgpu` choice asks Dawn for. */
+  webgpuAdapter?: WebGpuAdapterChoice;
+}
+
+interface LoaderContext {
+  /** True when trying candidates for `auto`: a loader must then refuse slow stand-ins. */
+  auto: boolean;
+  options: BackendOptions;
+  log: Logger;
+}
+
+type Loader = (ctx: LoaderContext) => Promise<BackendInfo | undefined>;
 
 async function importOptional(specifier: string): Promise<boolean> {
   try {
@@ -27,13 +41,14 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
   async tensorflow() {
     // The GPU build first: it registers the same `tensorflow` backend name.
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-      if ((await importOptional(pkg)) && (await tf.setBackend('tensorflow'))) return { name: 'tensorflow', package: pkg };
+      if ((await importOptional(pkg)) && (await tf.setBackend('tensorflow')))
+        return { name: 'tensorflow', package: pkg };
     }
     return undefined;
   },
-  async webgpu() {
+  async webgpu({ auto, options, log }) {
     const { initWebGpu } = await import('./webgpu.js');
-    return initWebGpu();
+    return initWebGpu({ requireHardware: auto, adapter: options.webgpuAdapter ?? 'auto', log });
   },
   async wasm() {
     if (!(await importOptional('@tensorflow/tfjs-backend-wasm'))) return undefined;
@@ -43,7 +58,9 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
   },
   async cpu() {
     await import('@tensorflow/tfjs-backend-cpu');
-    return (await tf.setBackend('cpu')) ? { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' } : undefined;
+    return (await tf.setBackend('cpu'))
+      ? { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' }
+      : undefined;
   },
 };
 
@@ -57,13 +74,20 @@ let current: BackendInfo | undefined;
  * succeed; `auto` falls through to the next candidate.
  * @throws Error when an explicitly chosen backend cannot be loaded.
  */
-export async function initBackend(choice: BackendChoice = 'auto', log: Logger = silentLogger): Promise<BackendInfo> {
+export async function initBackend(
+  choice: BackendChoice = 'auto',
+  log: Logger = silentLogger,
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   if (current && (choice === 'auto' || choice === current.name)) return current;
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  registerKernels();
+  // PROD skips debug checks and the "install tfjs-node" banner the cpu backend prints.
+  tf.env().set('PROD', true);
   for (const name of order) {
     let info: BackendInfo | undefined;
     try {
-      info = await loaders[name]();
+      info = await loaders[name]({ auto: choice === 'auto', options, log });
     } catch (err) {
       log.debug({ err, backend: name }, 'backend unavailable');
     }
@@ -72,7 +96,8 @@ export async function initBackend(choice: BackendChoice = 'auto', log: Logger = 
       log.info({ backend: info }, 'tensorflow.js backend selected');
       return info;
     }
-    if (choice !== 'auto') throw new Error(`TensorFlow.js backend "${choice}" is not available on this machine`);
+    if (choice !== 'auto')
+      throw new Error(`TensorFlow.js backend "${choice}" is not available on this machine`);
   }
   throw new Error('no TensorFlow.js backend could be initialised');
 }

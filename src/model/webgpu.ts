@@ -1,9 +1,164 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGpuAdapterChoice } from '../config/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
 import type { BackendInfo } from './backend.js';
 
+/** The parts of Dawn's WebGPU objects used here (`@webgpu/types` is not a dependency of this project). */
+export interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuDeviceLike {
+  lost?: Promise<{ reason?: string; message?: string }>;
+}
+interface GpuAdapterLike {
+  info?: AdapterInfoLike;
+  isFallbackAdapter?: boolean;
+  limits: Record<string, number>;
+  requestDevice(descriptor: { requiredLimits: Record<string, number> }): Promise<GpuDeviceLike>;
+}
+interface GpuLike {
+  requestAdapter(options?: Record<string, string>): Promise<GpuAdapterLike | null>;
+}
+interface DawnModule {
+  create(flags: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+interface WebGpuBackendModule {
+  WebGPUBackend: new (device: GpuDeviceLike, info?: AdapterInfoLike) => tf.KernelBackend;
+}
+
+export interface WebGpuOptions {
+  /** True under `auto` selection: only a hardware GPU adapter is accepted. */
+  requireHardware: boolean;
+  /** `software` selects Dawn's OpenGL backend on Mesa (see config `WEBGPU_ADAPTER`). */
+  adapter: WebGpuAdapterChoice;
+  log?: Logger;
+}
+
+/** Device strings of CPU rasterisers that can stand behind a WebGPU adapter. */
+const SOFTWARE_RENDERERS = /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software|microsoft basic render/i;
+
 /**
- * WebGPU through Dawn's Node binding. Returns undefined where no real GPU adapter is present:
- * a software adapter is never chosen automatically (it is far slower than wasm).
+ * Whether an adapter is a software (CPU) implementation. Dawn's OpenGL backend on llvmpipe reports
+ * `isFallbackAdapter: false` and empty vendor/architecture, so the device strings decide.
  */
-export async function initWebGpu(): Promise<BackendInfo | undefined> {
-  return undefined;
+export function isSoftwareAdapter(info: AdapterInfoLike, isFallback = false): boolean {
+  if (isFallback || info.isFallbackAdapter) return true;
+  if (/^cpu$/i.test(info.architecture ?? '')) return true;
+  return SOFTWARE_RENDERERS.test([info.vendor, info.architecture, info.device, info.description].join(' '));
+}
+
+/** One line naming the adapter, for logs, `/readyz` and model metadata. */
+export function describeAdapter(info: AdapterInfoLike, dawnBackend: string, software: boolean): string {
+  const parts = [info.description, info.device, info.vendor && `vendor ${info.vendor}`, info.architecture]
+    .map((s) => s?.trim())
+    .filter((s): s is string => Boolean(s));
+  const unique = [...new Set(parts)];
+  return `${unique.join(' · ') || 'unknown adapter'} [dawn ${dawnBackend}${software ? ', software' : ''}]`;
+}
+
+async function importOptional<T>(specifier: string): Promise<T | undefined> {
+  try {
+    return (await import(specifier)) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Mesa's EGL reads these at `eglInitialize`: without a display server it needs the surfaceless
+ * platform, and it warns without a runtime dir. They are set only when absent, before Dawn loads EGL.
+ */
+function prepareMesaEnvironment(): void {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'textclf-xdg-'));
+}
+
+/** Makes Dawn's `GPU*` constants and `navigator.gpu` visible where tfjs-backend-webgpu looks for them. */
+function installGlobals(dawn: DawnModule, gpu: GpuLike): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const [name, value] of Object.entries(dawn.globals)) if (g[name] === undefined) g[name] = value;
+  // Node 21+ has a read-only `navigator` object; Node 20 has none.
+  const nav = (g.navigator ?? {}) as Record<string, unknown>;
+  Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
+  if (g.navigator === undefined) g.navigator = nav;
+}
+
+/** The limits tfjs-backend-webgpu raises to the adapter's maxima (as its own factory does). */
+function requiredLimits(adapter: GpuAdapterLike): Record<string, number> {
+  const names = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeInvocationsPerWorkgroup',
+  ];
+  const limits: Record<string, number> = {};
+  for (const name of names) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') limits[name] = value;
+  }
+  return limits;
+}
+
+/**
+ * WebGPU through Dawn's Node binding (npm `webgpu`) and `@tensorflow/tfjs-backend-webgpu`.
+ * Returns undefined where either package, or a suitable adapter, is missing: under `auto` selection
+ * only a hardware GPU is accepted — a software adapter is far slower than wasm.
+ */
+export async function initWebGpu(opts: WebGpuOptions): Promise<BackendInfo | undefined> {
+  const log = opts.log ?? silentLogger;
+  const software = opts.adapter === 'software';
+  if (software && opts.requireHardware) {
+    log.debug('webgpu: the software adapter is never selected automatically');
+    return undefined;
+  }
+  const dawn = await importOptional<DawnModule>('webgpu');
+  if (!dawn) {
+    log.debug('webgpu: package "webgpu" (Dawn) is not installed');
+    return undefined;
+  }
+  if (software) prepareMesaEnvironment();
+  const dawnBackend = software ? 'opengl' : 'default';
+  const gpu = dawn.create(software ? ['backend=opengl'] : []);
+  const adapter = await gpu.requestAdapter(
+    software ? { featureLevel: 'compatibility' } : { powerPreference: 'high-performance' },
+  );
+  if (!adapter) {
+    log.debug({ dawnBackend }, 'webgpu: no adapter');
+    return undefined;
+  }
+  const info = adapter.info ?? {};
+  const isSoftware = isSoftwareAdapter(info, adapter.isFallbackAdapter);
+  const detail = describeAdapter(info, dawnBackend, isSoftware);
+  if (isSoftware && opts.requireHardware) {
+    log.info({ adapter: detail }, 'webgpu: only a software adapter is present; not selected automatically');
+    return undefined;
+  }
+  installGlobals(dawn, gpu);
+  const pkg = await importOptional<WebGpuBackendModule>('@tensorflow/tfjs-backend-webgpu');
+  if (!pkg) {
+    log.debug('webgpu: package "@tensorflow/tfjs-backend-webgpu" is not installed');
+    return undefined;
+  }
+  const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
+  void device.lost?.then((lost) =>
+    log.error({ reason: lost.reason, message: lost.message }, 'webgpu device lost'),
+  );
+  // The package registers its own factory, which asks for a default adapter: that finds nothing on
+  // Dawn's OpenGL backend (it needs featureLevel 'compatibility'). Use the adapter chosen here.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new pkg.WebGPUBackend(device, info), 3);
+  const { registerWebGpuKernels } = await import('./webgpu-kernels.js');
+  registerWebGpuKernels();
+  if (!(await tf.setBackend('webgpu'))) return undefined;
+  return { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', detail };
 }
