@@ -1,0 +1,118 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config/index.js';
+import { AppError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { ServiceDeps } from '../queue/types.js';
+import { locals, requestContext, type Handler, type OperationId } from './context.js';
+import { docsAssets, docsPage } from './docs.js';
+import { bodyStep, guardStep, requiredScopes, validateStep, type RequestGuard } from './pipeline.js';
+import { sendProblem, toProblem } from './problem.js';
+import { jobEventsHandler } from './routes/events.js';
+import { classify } from './routes/classify.js';
+import { cancelJob, getJob, listJobs } from './routes/jobs.js';
+import { deleteVersion, getVersion, listModels, listVersions, setLatest } from './routes/models.js';
+import { healthz, openapiYaml, readyz } from './routes/ops.js';
+import { trainHandler } from './routes/train.js';
+import { listOperations, loadSpec } from './spec.js';
+import { SpecValidator } from './validate.js';
+
+export interface AppOptions {
+  logger: Logger;
+  config: Config;
+  /** Run before body parsing on every operation that declares `security` (API keys, rate limits). */
+  guards?: RequestGuard[];
+  /** Interval of SSE keep-alive comments; default 15 s. */
+  sseHeartbeatMs?: number;
+  /** How long `/readyz` waits for each dependency; default 2 s. */
+  readinessTimeoutMs?: number;
+  /** The contract; default `openapi.yaml` at the repository root. */
+  specPath?: string;
+}
+
+/**
+ * Builds the HTTP app. Routes come from openapi.yaml: each operation gets guards, body parsing,
+ * validation against its schemas, then its handler; every error leaves as problem+json.
+ * @throws Error when the contract names an operation with no handler (a programming error)
+ */
+export function createApp(deps: ServiceDeps, opts: AppOptions): express.Application {
+  const { logger, config } = opts;
+  const spec = loadSpec(opts.specPath);
+  const validator = new SpecValidator(spec.doc);
+  const handlers: Record<OperationId, Handler> = {
+    train: trainHandler(validator),
+    listJobs,
+    getJob,
+    cancelJob,
+    streamJobEvents: jobEventsHandler(opts.sseHeartbeatMs ?? 15_000),
+    classify,
+    listModels,
+    listVersions,
+    getVersion,
+    setLatest,
+    deleteVersion,
+    healthz,
+    readyz: readyz(opts.readinessTimeoutMs ?? 2_000),
+    getOpenApi: openapiYaml(spec.text),
+    docs: docsPage,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+  app.use(helmet());
+  app.use(docsAssets());
+
+  for (const { path, method, pointer, op, parameters } of listOperations(spec.doc)) {
+    const id = op.operationId as OperationId;
+    const handler = handlers[id];
+    if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
+    const scopes = requiredScopes(op, spec.doc.security);
+    const steps: RequestHandler[] = [];
+    if (opts.guards?.length && scopes !== null) steps.push(guardStep(opts.guards, id, scopes));
+    if (op.requestBody) steps.push(bodyStep(op, config.MAX_BODY_BYTES));
+    steps.push(validateStep(validator, pointer, op, parameters));
+    steps.push(run(handler, deps, config));
+    app[method](path.replace(/\{(\w+)\}/g, ':$1'), ...steps);
+  }
+
+  app.use(() => {
+    throw new AppError('NOT_FOUND', 'No such route');
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+function run(handler: Handler, deps: ServiceDeps, config: Config): RequestHandler {
+  return async (req, res) => {
+    const l = locals(res);
+    await handler({
+      req,
+      res,
+      input: l.input ?? { path: {}, query: {}, body: undefined },
+      log: l.log,
+      requestId: l.requestId,
+      deps,
+      config,
+    });
+  };
+}
+
+const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const l = locals(res);
+  const reply = toProblem(err, req.path, l.requestId);
+  const e = err as { name?: string; message?: string; stack?: string };
+  // Log name/message/stack only: parser errors carry the raw body, which may hold article text.
+  if (reply.serverFault)
+    l.log?.error(
+      { code: reply.body.code, err: { name: e?.name, message: e?.message, stack: e?.stack } },
+      'request failed',
+    );
+  else l.log?.info({ code: reply.body.code, status: reply.status }, 'request rejected');
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendProblem(res, reply);
+};

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import type { ServiceDeps } from '../queue/types.js';
+import type { operations } from './generated/schema.js';
+
+export type OperationId = keyof operations;
+
+/** Validated request parts: path and query coerced to their schema types, defaults filled in. */
+export interface RequestInput {
+  path: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+/** What every route handler gets. */
+export interface HandlerContext {
+  req: Request;
+  res: Response;
+  input: RequestInput;
+  log: Logger;
+  requestId: string;
+  deps: ServiceDeps;
+  config: Config;
+}
+
+export type Handler = (c: HandlerContext) => void | Promise<void>;
+
+/** Per-request state kept on `res.locals`. */
+export interface RequestLocals {
+  requestId: string;
+  log: Logger;
+  input?: RequestInput;
+}
+
+export function locals(res: Response): RequestLocals {
+  return res.locals as RequestLocals;
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Takes a well-formed incoming `X-Request-Id` or makes one, echoes it, and gives the request a child
+ * logger bound to it. Logs one line per request (method, route, status, time; never bodies).
+ */
+export function requestContext(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    const log = logger.child({ reqId: requestId });
+    res.locals.requestId = requestId;
+    res.locals.log = log;
+    res.setHeader('X-Request-Id', requestId);
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      // req.path, not req.url: query strings can carry user data.
+      log.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,53 @@
+import type { Schemas } from '../api-types.js';
+import type { Handler } from '../context.js';
+
+/** `GET /healthz`: the process is up; never touches a dependency. */
+export const healthz: Handler = (c) => {
+  const body: Schemas['Health'] = { status: 'ok' };
+  c.res.setHeader('Cache-Control', 'no-store');
+  c.res.json(body);
+};
+
+/** A dependency probe that counts a hang or a throw as "not ready". */
+async function probe(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      check().then((ok) => ok === true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `GET /readyz`: 200 when Redis answers and the registry is readable, else 503 with the same body. */
+export function readyz(timeoutMs: number): Handler {
+  return async (c) => {
+    const [redis, registry] = await Promise.all([
+      probe(() => c.deps.health.redisReady(), timeoutMs),
+      probe(() => c.deps.health.registryReady(), timeoutMs),
+    ]);
+    let backend: Schemas['Backend'] | null = null;
+    try {
+      backend = c.deps.health.backend() ?? null;
+    } catch {
+      backend = null;
+    }
+    const ready = redis && registry;
+    const body: Schemas['Readiness'] = { status: ready ? 'ready' : 'not_ready', redis, registry, backend };
+    c.res.setHeader('Cache-Control', 'no-store');
+    c.res.status(ready ? 200 : 503).json(body);
+  };
+}
+
+/** `GET /openapi.yaml`: the contract file, verbatim. */
+export function openapiYaml(text: string): Handler {
+  return (c) => {
+    c.res.type('application/yaml; charset=utf-8').send(text);
+  };
+}

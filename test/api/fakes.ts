@@ -1,0 +1,279 @@
+/**
+ * Small in-memory `ServiceDeps` for HTTP-layer tests (routing, validation, error mapping). They
+ * follow the contract of src/queue/types.ts, including its AppErrors, but store nothing durable.
+ */
+import { createHash } from 'node:crypto';
+import { createApp, type AppOptions } from '../../src/api/index.js';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { AppError } from '../../src/errors/index.js';
+import { silentLogger } from '../../src/log/index.js';
+import type {
+  ClassifyResponse,
+  DatasetRef,
+  JobEvent,
+  JobView,
+  ServiceDeps,
+  TrainingOptionsInput,
+  VersionDetail,
+} from '../../src/queue/types.js';
+
+export class FakeDatasets {
+  readonly stored = new Map<string, { text: string; label: string }[]>();
+  calls = 0;
+  constructor(private readonly maxLabels = 1000) {}
+
+  async put(articles: { text: string; label: string }[]): Promise<DatasetRef> {
+    this.calls++;
+    const counts = new Map<string, number>();
+    articles.forEach((a, index) => {
+      if (a.text.trim() === '')
+        throw new AppError('INVALID_DATA', `Article ${index} has empty text`, { index });
+      counts.set(a.label, (counts.get(a.label) ?? 0) + 1);
+    });
+    if (counts.size < 2) throw new AppError('INVALID_DATA', 'At least 2 labels are needed');
+    if (counts.size > this.maxLabels)
+      throw new AppError('TOO_MANY_LABELS', `More than ${this.maxLabels} labels`);
+    for (const [label, n] of counts) {
+      if (n < 2) throw new AppError('INVALID_DATA', `Label "${label}" has fewer than 2 examples`, { label });
+    }
+    const canonical = JSON.stringify(articles.map((a) => [a.text, a.label]));
+    const hash = createHash('sha256').update(canonical).digest('hex');
+    this.stored.set(hash, articles);
+    return {
+      hash,
+      documents: articles.length,
+      labels: [...counts.keys()].sort(),
+      bytes: Buffer.byteLength(canonical),
+    };
+  }
+}
+
+export class FakeJobs {
+  readonly jobs = new Map<string, JobView>();
+  readonly submitted: { model: string; dataset: DatasetRef; options: TrainingOptionsInput }[] = [];
+  private readonly listeners = new Map<string, Set<(e: JobEvent) => void>>();
+  private next = 1;
+
+  async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
+    this.submitted.push({ model, dataset, options });
+    const job: JobView = {
+      jobId: `job-${this.next++}`,
+      model,
+      status: 'queued',
+      progress: null,
+      datasetHash: dataset.hash,
+      documents: dataset.documents,
+      attempts: 0,
+      createdAt: new Date(Date.UTC(2026, 0, 1)).toISOString(),
+    };
+    this.jobs.set(job.jobId, job);
+    return job;
+  }
+
+  async get(jobId: string): Promise<JobView> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new AppError('JOB_NOT_FOUND', `No job ${jobId}`, { jobId });
+    return { ...job };
+  }
+
+  async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {
+    return [...this.jobs.values()]
+      .filter((j) => !filter.model || j.model === filter.model)
+      .reverse()
+      .slice(0, filter.limit ?? 50);
+  }
+
+  async cancel(jobId: string): Promise<JobView> {
+    const job = await this.get(jobId);
+    if (job.status !== 'queued' && job.status !== 'running') {
+      throw new AppError('JOB_NOT_CANCELLABLE', `Job ${jobId} is ${job.status}`);
+    }
+    return this.update(jobId, { status: 'cancelled', finishedAt: new Date().toISOString() });
+  }
+
+  async subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void> {
+    const set = this.listeners.get(jobId) ?? new Set();
+    set.add(listener);
+    this.listeners.set(jobId, set);
+    return () => set.delete(listener);
+  }
+
+  /** Number of live subscriptions, to check that streams clean up. */
+  subscribers(jobId: string): number {
+    return this.listeners.get(jobId)?.size ?? 0;
+  }
+
+  /** Changes a job and notifies subscribers, like the worker would. */
+  update(jobId: string, patch: Partial<JobView>, type: JobEvent['type'] = 'status'): JobView {
+    const job = { ...(this.jobs.get(jobId) as JobView), ...patch };
+    this.jobs.set(jobId, job);
+    for (const l of this.listeners.get(jobId) ?? []) l({ type, job: { ...job } });
+    return job;
+  }
+}
+
+export class FakeRegistry {
+  /** model -> versions (with their labels) and the latest pointer */
+  readonly models = new Map<string, { latest: number; versions: Map<number, string[]> }>();
+
+  publish(model: string, labels: string[]): number {
+    const m = this.models.get(model) ?? { latest: 0, versions: new Map<number, string[]>() };
+    const version = Math.max(0, ...m.versions.keys()) + 1;
+    m.versions.set(version, labels);
+    m.latest = version;
+    this.models.set(model, m);
+    return version;
+  }
+
+  private model(model: string) {
+    const m = this.models.get(model);
+    if (!m) throw new AppError('MODEL_NOT_FOUND', `No model "${model}"; train one first`, { model });
+    return m;
+  }
+
+  private labels(model: string, version: number): string[] {
+    const labels = this.model(model).versions.get(version);
+    if (!labels) throw new AppError('VERSION_NOT_FOUND', `No version ${version} of "${model}"`, { version });
+    return labels;
+  }
+
+  summary(model: string, version: number) {
+    return {
+      model,
+      version,
+      createdAt: new Date(Date.UTC(2026, 0, version)).toISOString(),
+      labels: this.labels(model, version),
+      accuracy: 0.9,
+      macroF1: 0.88,
+      isLatest: this.model(model).latest === version,
+    };
+  }
+
+  async listModels() {
+    return [...this.models].map(([model, m]) => ({ model, latest: m.latest, versions: m.versions.size }));
+  }
+  async listVersions(model: string) {
+    return [...this.model(model).versions.keys()].reverse().map((v) => this.summary(model, v));
+  }
+  async getVersion(model: string, version: number): Promise<VersionDetail> {
+    const labels = this.labels(model, version);
+    return {
+      ...this.summary(model, version),
+      options: { epochs: 3 },
+      vocabularySize: 42,
+      backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+      dataset: { hash: 'abc', documents: 4 },
+      trainSeconds: 1.5,
+      checksum: 'f'.repeat(64),
+      evaluation: { accuracy: 0.9, macroF1: 0.88, labels, perClass: {}, confusion: [] },
+      internalSecret: 'must not leak',
+    } as VersionDetail;
+  }
+  async setLatest(model: string, version: number) {
+    this.labels(model, version);
+    this.model(model).latest = version;
+    return this.summary(model, version);
+  }
+  async deleteVersion(model: string, version: number) {
+    this.labels(model, version);
+    const m = this.model(model);
+    if (m.latest === version) throw new AppError('VERSION_IN_USE', `Version ${version} is latest`);
+    m.versions.delete(version);
+  }
+}
+
+/** Predicts the first label whose name occurs in the text (else the first label), deterministically. */
+export class FakeClassifier {
+  calls: { model: string; texts: string[]; opts: { version?: number; topK?: number } }[] = [];
+  failWith: unknown = null;
+  constructor(private readonly registry: FakeRegistry) {}
+
+  async classify(
+    model: string,
+    texts: string[],
+    opts: { version?: number; topK?: number },
+  ): Promise<ClassifyResponse> {
+    this.calls.push({ model, texts, opts });
+    if (this.failWith) throw this.failWith;
+    const m = this.registry.models.get(model);
+    if (!m) throw new AppError('MODEL_NOT_FOUND', `No model "${model}"; train one first`);
+    const version = opts.version ?? m.latest;
+    const labels = m.versions.get(version);
+    if (!labels) throw new AppError('VERSION_NOT_FOUND', `No version ${version}`);
+    return {
+      model,
+      version,
+      results: texts.map((t) => {
+        const hit = labels.find((l) => t.includes(l)) ?? (labels[0] as string);
+        const rest = labels.filter((l) => l !== hit);
+        const scores = [
+          { label: hit, probability: 0.7 },
+          ...rest.map((label) => ({ label, probability: 0.3 / rest.length })),
+        ];
+        return { label: hit, scores: scores.slice(0, opts.topK ?? scores.length) };
+      }),
+    };
+  }
+}
+
+export class FakeHealth {
+  redis = true;
+  registry = true;
+  async redisReady() {
+    return this.redis;
+  }
+  async registryReady() {
+    if (!this.registry) throw new Error('registry unreadable');
+    return true;
+  }
+  backend() {
+    return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' };
+  }
+}
+
+export interface Fakes {
+  datasets: FakeDatasets;
+  jobs: FakeJobs;
+  registry: FakeRegistry;
+  classifier: FakeClassifier;
+  health: FakeHealth;
+}
+
+export function makeFakes(): Fakes {
+  const registry = new FakeRegistry();
+  return {
+    datasets: new FakeDatasets(),
+    jobs: new FakeJobs(),
+    registry,
+    classifier: new FakeClassifier(registry),
+    health: new FakeHealth(),
+  };
+}
+
+/** A test config: the defaults with small limits that tests can reach. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return parseConfig({
+    MAX_TEXT_BYTES: '1000',
+    MAX_BODY_BYTES: '20000',
+    MAX_DOCUMENTS: '50',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+/** createApp over fresh fakes. */
+export function makeApp(opts: Partial<AppOptions> & { env?: Record<string, string> } = {}) {
+  const fakes = makeFakes();
+  const { env, ...rest } = opts;
+  const deps: ServiceDeps = fakes;
+  const app = createApp(deps, { logger: silentLogger, config: testConfig(env), ...rest });
+  return { app, fakes };
+}
+
+/** A small valid training set: two labels, two examples each. */
+export const ARTICLES = [
+  { text: 'the match ended in a draw', label: 'sport' },
+  { text: 'a late goal won the cup', label: 'sport' },
+  { text: 'shares fell on the market', label: 'business' },
+  { text: 'the bank raised interest rates', label: 'business' },
+];
