@@ -118,7 +118,11 @@ export interface ModelRegistryReader {
 
 export interface Classifier {
   /** Classifies with `latest` (or the pinned version). AppError MODEL_NOT_FOUND before any training. */
-  classify(model: string, texts: string[], opts: { version?: number; topK?: number }): Promise<ClassifyResponse>;
+  classify(
+    model: string,
+    texts: string[],
+    opts: { version?: number; topK?: number },
+  ): Promise<ClassifyResponse>;
 }
 
 export interface Health {

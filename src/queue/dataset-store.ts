@@ -1,0 +1,78 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors/index.js';
+import { validateArticles } from '../text/index.js';
+import { encodeDataset, sha256Hex } from './dataset-codec.js';
+import type { Keys } from './keys.js';
+import type { DatasetRef, DatasetStore } from './types.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Limits applied before anything is stored. */
+export interface DatasetLimits {
+  minPerLabel: number;
+  maxLabels: number;
+  maxTextBytes: number;
+  maxDocuments: number;
+}
+
+/**
+ * Content-addressed dataset storage: validated articles are encoded canonically, hashed (sha256),
+ * gzipped (on the libuv pool, off the event loop) and written with `SET NX`, so the same articles
+ * posted twice are stored once. Datasets live outside job payloads; jobs carry only the hash.
+ */
+export class RedisDatasetStore implements DatasetStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly limits: DatasetLimits,
+  ) {}
+
+  /** Validates and stores `articles`; resolves once they are in Redis. */
+  async put(articles: { text: string; label: string }[]): Promise<DatasetRef> {
+    if (articles.length > this.limits.maxDocuments) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `at most ${this.limits.maxDocuments} documents per dataset`, {
+        documents: articles.length,
+      });
+    }
+    const { documents, labels } = validateArticles(articles, {
+      minPerLabel: this.limits.minPerLabel,
+      maxLabels: this.limits.maxLabels,
+      maxTextBytes: this.limits.maxTextBytes,
+    });
+    const raw = encodeDataset(articles);
+    const hash = sha256Hex(raw);
+    const ref: DatasetRef = { hash, documents, labels, bytes: raw.byteLength };
+    const metaKey = this.keys.datasetMeta(hash);
+    if ((await this.redis.exists(metaKey)) === 1) return ref;
+    const packed = await gzipAsync(raw);
+    const meta = JSON.stringify({
+      ...ref,
+      storedBytes: packed.byteLength,
+      createdAt: new Date().toISOString(),
+    });
+    // Data before meta: meta is what marks a dataset as present.
+    await this.redis.multi().set(this.keys.dataset(hash), packed, 'NX').set(metaKey, meta, 'NX').exec();
+    return ref;
+  }
+
+  /** The stored reference for `hash`, or undefined. */
+  async getRef(hash: string): Promise<DatasetRef | undefined> {
+    const meta = await this.redis.get(this.keys.datasetMeta(hash));
+    if (!meta) return undefined;
+    const { documents, labels, bytes } = JSON.parse(meta) as DatasetRef;
+    return { hash, documents, labels, bytes };
+  }
+
+  /** The canonical (uncompressed NDJSON) bytes of a stored dataset; AppError INVALID_DATA if missing. */
+  async loadRaw(hash: string): Promise<Buffer> {
+    const packed = await this.redis.getBuffer(this.keys.dataset(hash));
+    if (!packed) throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
+    const raw = await gunzipAsync(packed);
+    if (sha256Hex(raw) !== hash)
+      throw new AppError('INVALID_DATA', `dataset ${hash} failed its integrity check`);
+    return raw;
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { resolveTrainOptions } from '../training/index.js';
+import { toView, type JobStore } from './job-store.js';
+import type { Keys } from './keys.js';
+import type { PubSubHub } from './pubsub.js';
+import type { DatasetRef, JobEvent, JobService, JobView, TrainingOptionsInput } from './types.js';
+
+/** The BullMQ payload: references only, never the articles. */
+export interface TrainJobData {
+  model: string;
+  datasetHash: string;
+  options: TrainingOptionsInput;
+}
+
+/** Retry policy for transient failures. */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** A record older than this that still says queued/running is checked against BullMQ on read. */
+const RECONCILE_AFTER_MS = 30_000;
+
+/**
+ * Creates the BullMQ queue for training jobs. Keys live under `<prefix>:train:*`.
+ */
+export function createTrainQueue(connection: Redis, keys: Keys): Queue<TrainJobData> {
+  return new Queue<TrainJobData>(keys.queueName, { connection, prefix: keys.prefix });
+}
+
+/**
+ * JobService on BullMQ plus our own job records. Submitting writes the record first, then adds
+ * the BullMQ job with the same id; cancelling marks the record `cancelled` (final), removes a
+ * waiting job, and tells a running worker through pub/sub.
+ */
+export class BullJobService implements JobService {
+  constructor(
+    private readonly queue: Queue<TrainJobData>,
+    private readonly store: JobStore,
+    private readonly hub: PubSubHub,
+    private readonly keys: Keys,
+    private readonly retry: RetryPolicy,
+    private readonly log?: Logger,
+  ) {}
+
+  async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
+    resolveTrainOptions(options); // AppError INVALID_OPTIONS before anything is queued
+    const jobId = randomUUID();
+    const view = await this.store.create({
+      jobId,
+      model,
+      datasetHash: dataset.hash,
+      documents: dataset.documents,
+      options,
+    });
+    try {
+      await this.queue.add(
+        'train',
+        { model, datasetHash: dataset.hash, options },
+        {
+          jobId,
+          attempts: this.retry.attempts,
+          backoff: { type: 'exponential', delay: this.retry.backoffMs },
+          removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+          removeOnFail: { age: 30 * 24 * 3600, count: 1000 },
+        },
+      );
+    } catch (err) {
+      await this.store.update(jobId, {
+        status: 'failed',
+        error: 'could not queue the job',
+        finishedAt: new Date().toISOString(),
+      });
+      throw new AppError('SERVICE_UNAVAILABLE', 'could not queue the training job', {}, { cause: err });
+    }
+    return view;
+  }
+
+  async get(jobId: string): Promise<JobView> {
+    const raw = await this.store.getRaw(jobId);
+    return this.reconcile(toView(raw), raw.updatedAt);
+  }
+
+  async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {
+    return this.store.list(filter);
+  }
+
+  async cancel(jobId: string): Promise<JobView> {
+    const now = new Date().toISOString();
+    const { applied, view } = await this.store.update(jobId, {
+      cancelRequested: '1',
+      status: 'cancelled',
+      finishedAt: now,
+    });
+    if (!applied)
+      throw new AppError('JOB_NOT_CANCELLABLE', `job "${jobId}" has already ${view.status}`, {
+        jobId,
+        status: view.status,
+      });
+    // A waiting or delayed job is removed; an active one is locked (remove fails) and its worker
+    // stops on the pub/sub event `update` just sent, or at the latest when it tries to publish.
+    await this.queue
+      .remove(jobId)
+      .catch((err: unknown) => this.log?.debug({ err, jobId }, 'job not removable (running)'));
+    return view;
+  }
+
+  async subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void> {
+    await this.store.get(jobId); // JOB_NOT_FOUND before subscribing
+    const off = await this.hub.on(this.keys.jobChannel(jobId), (msg) =>
+      listener(JSON.parse(msg) as JobEvent),
+    );
+    return () => void off();
+  }
+
+  /** Closes the queue's connection use (the connection itself belongs to the caller). */
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  /**
+   * A job whose worker died for good (stalled too often) is failed by BullMQ without our worker
+   * code running; bring the record in line when it is read.
+   */
+  private async reconcile(view: JobView, updatedAt: string | undefined): Promise<JobView> {
+    if (view.status !== 'queued' && view.status !== 'running') return view;
+    if (Date.now() - Date.parse(updatedAt ?? view.createdAt) < RECONCILE_AFTER_MS) return view;
+    const state = await this.queue.getJobState(view.jobId);
+    if (state === 'failed' || state === 'unknown') {
+      const job = await this.queue.getJob(view.jobId);
+      const reason = job?.failedReason || 'the job was lost by the queue';
+      const res = await this.store.update(view.jobId, {
+        status: 'failed',
+        error: reason,
+        finishedAt: new Date().toISOString(),
+      });
+      return res.view;
+    }
+    return view;
+  }
+}

@@ -1,0 +1,159 @@
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors/index.js';
+import type { Keys } from './keys.js';
+import type { JobEvent, JobProgress, JobStatus, JobView, TrainingOptionsInput } from './types.js';
+
+/** Statuses a job never leaves. */
+export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * HSET the given fields unless the job is in a terminal status (terminal states are sticky, so a
+ * late progress update can never resurrect a cancelled job). Returns {applied, ...HGETALL}.
+ * KEYS: 1 job hash; ARGV: field, value, field, value...
+ */
+const UPDATE_LUA = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {-1} end
+if st == 'succeeded' or st == 'failed' or st == 'cancelled' then
+  local all = redis.call('HGETALL', KEYS[1])
+  table.insert(all, 1, 0)
+  return all
+end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+local all = redis.call('HGETALL', KEYS[1])
+table.insert(all, 1, 1)
+return all
+`;
+
+/** Result of a conditional update. */
+export interface UpdateResult {
+  applied: boolean;
+  view: JobView;
+}
+
+/**
+ * The service's own job records (a Redis hash per job), independent of BullMQ's bookkeeping so
+ * `GET /jobs/{id}` is one HGETALL and history survives BullMQ's clean-up. Every change is also
+ * published on the job's channel for SSE listeners.
+ */
+export class JobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Writes a new `queued` record and indexes it (all jobs, and per model) by creation time. */
+  async create(rec: {
+    jobId: string;
+    model: string;
+    datasetHash: string;
+    documents: number;
+    options: TrainingOptionsInput;
+  }): Promise<JobView> {
+    const now = new Date();
+    const fields = {
+      jobId: rec.jobId,
+      model: rec.model,
+      status: 'queued',
+      datasetHash: rec.datasetHash,
+      documents: String(rec.documents),
+      options: JSON.stringify(rec.options),
+      attempts: '0',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await this.redis
+      .multi()
+      .hset(this.keys.job(rec.jobId), fields)
+      .zadd(this.keys.jobsAll, now.getTime(), rec.jobId)
+      .zadd(this.keys.jobsByModel(rec.model), now.getTime(), rec.jobId)
+      .exec();
+    return toView(fields);
+  }
+
+  /** The record, or AppError JOB_NOT_FOUND. */
+  async get(jobId: string): Promise<JobView> {
+    return toView(await this.getRaw(jobId));
+  }
+
+  /** Raw hash fields (options, cancel flag, checkpoint epoch...). AppError JOB_NOT_FOUND. */
+  async getRaw(jobId: string): Promise<Record<string, string>> {
+    const rec = await this.redis.hgetall(this.keys.job(jobId));
+    if (!rec.status) throw new AppError('JOB_NOT_FOUND', `no job "${jobId}"`, { jobId });
+    return rec;
+  }
+
+  /** Newest first, optionally for one model. */
+  async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {
+    const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
+    const index = filter.model ? this.keys.jobsByModel(filter.model) : this.keys.jobsAll;
+    const ids = await this.redis.zrevrange(index, 0, limit - 1);
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys.job(id));
+    const res = (await pipe.exec()) ?? [];
+    return res.flatMap(([, rec]) => {
+      const r = rec as Record<string, string>;
+      return r.status ? [toView(r)] : [];
+    });
+  }
+
+  /** Sets fields unless the job is terminal; publishes the new view when applied. */
+  async update(jobId: string, fields: Record<string, string>): Promise<UpdateResult> {
+    const args = Object.entries({ ...fields, updatedAt: new Date().toISOString() }).flat();
+    const res = (await this.redis.eval(UPDATE_LUA, 1, this.keys.job(jobId), ...args)) as (string | number)[];
+    if (res[0] === -1) throw new AppError('JOB_NOT_FOUND', `no job "${jobId}"`, { jobId });
+    const rec: Record<string, string> = {};
+    for (let i = 1; i + 1 < res.length; i += 2) rec[String(res[i])] = String(res[i + 1]);
+    const view = toView(rec);
+    const applied = res[0] === 1;
+    if (applied) await this.publish(jobId, { type: 'progress' in fields ? 'progress' : 'status', job: view });
+    return { applied, view };
+  }
+
+  /** Publishes an event on the job's channel. */
+  async publish(jobId: string, event: JobEvent): Promise<void> {
+    await this.redis.publish(this.keys.jobChannel(jobId), JSON.stringify(event));
+  }
+
+  /** Stores the latest per-epoch checkpoint with the job (for resuming after a crash). */
+  async saveCheckpoint(jobId: string, bytes: Uint8Array, epoch: number): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.keys.jobCheckpoint(jobId), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      .hset(this.keys.job(jobId), 'checkpointEpoch', String(epoch))
+      .exec();
+  }
+
+  /** The stored checkpoint, if any. */
+  async loadCheckpoint(jobId: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.keys.jobCheckpoint(jobId))) ?? undefined;
+  }
+
+  /** Drops the checkpoint once the job is final. */
+  async deleteCheckpoint(jobId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.jobCheckpoint(jobId))
+      .hdel(this.keys.job(jobId), 'checkpointEpoch')
+      .exec();
+  }
+}
+
+/** Builds the public view from the hash fields. */
+export function toView(r: Record<string, string>): JobView {
+  const view: JobView = {
+    jobId: r.jobId ?? '',
+    model: r.model ?? '',
+    status: (r.status ?? 'queued') as JobStatus,
+    progress: r.progress ? (JSON.parse(r.progress) as JobProgress) : null,
+    datasetHash: r.datasetHash ?? '',
+    documents: Number(r.documents ?? 0),
+    attempts: Number(r.attempts ?? 0),
+    createdAt: r.createdAt ?? '',
+  };
+  if (r.version) view.version = Number(r.version);
+  if (r.error) view.error = r.error;
+  if (r.startedAt) view.startedAt = r.startedAt;
+  if (r.finishedAt) view.finishedAt = r.finishedAt;
+  return view;
+}

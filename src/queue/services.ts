@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import * as modelApi from '../model/index.js';
+import { HotClassifier, type ArtefactLoader } from './classifier.js';
+import { RedisDatasetStore } from './dataset-store.js';
+import { RedisHealth } from './health.js';
+import { BullJobService, createTrainQueue } from './job-service.js';
+import { JobStore } from './job-store.js';
+import { makeKeys, type Keys } from './keys.js';
+import { PubSubHub } from './pubsub.js';
+import { createRedis } from './redis.js';
+import { ModelRegistry } from './registry.js';
+import type { ThreadOptions } from './thread-runner.js';
+import { TrainingWorker } from './training-worker.js';
+import type { ServiceDeps } from './types.js';
+
+/** Settings the queue layer reads from the config. */
+export type QueueConfig = Pick<
+  Config,
+  | 'REDIS_PREFIX'
+  | 'TEXTCLF_BACKEND'
+  | 'KEEP_VERSIONS'
+  | 'WORKER_CONCURRENCY'
+  | 'MAX_TEXT_BYTES'
+  | 'MAX_LABELS'
+  | 'MAX_DOCUMENTS'
+  | 'MIN_PER_LABEL'
+  | 'JOB_ATTEMPTS'
+  | 'JOB_BACKOFF_MS'
+  | 'WORKER_MAX_MEMORY_MB'
+  | 'PINNED_CACHE_SIZE'
+  | 'REGISTRY_POLL_MS'
+>;
+
+/** How to build the services. */
+export interface QueueServicesOptions {
+  config: QueueConfig;
+  redisUrl: string;
+  logger: Logger;
+  /** Run a training worker in this process. */
+  worker: boolean;
+  /** Load models eagerly for serving (API role). Default true. */
+  eagerServing?: boolean;
+  /** Artefact loader; `deserializeArtefact` by default. */
+  loadArtefact?: ArtefactLoader;
+  /** Training-thread overrides (tests inject a fake entry). */
+  thread?: ThreadOptions;
+}
+
+/** Everything built, with one `start` and one `close`. */
+export interface QueueServices {
+  deps: ServiceDeps;
+  keys: Keys;
+  redis: Redis;
+  registry: ModelRegistry;
+  datasets: RedisDatasetStore;
+  jobStore: JobStore;
+  jobs: BullJobService;
+  classifier: HotClassifier;
+  worker?: TrainingWorker;
+  /** Subscribes the classifier (and preloads models) and starts the worker. */
+  start(): Promise<void>;
+  /** Worker first (grace period for a running job), then serving, queue and connections. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the Redis-backed implementations of `ServiceDeps` (and a training worker when asked)
+ * on three connections: commands, pub/sub, and BullMQ's blocking worker connection.
+ */
+export function createQueueServices(o: QueueServicesOptions): QueueServices {
+  const { config: c, logger } = o;
+  const keys = makeKeys(c.REDIS_PREFIX);
+  const redis = createRedis(o.redisUrl, 'client', logger);
+  const hub = new PubSubHub(createRedis(o.redisUrl, 'subscriber', logger), logger);
+  const registry = new ModelRegistry(redis, keys, c.KEEP_VERSIONS);
+  const datasets = new RedisDatasetStore(redis, keys, {
+    minPerLabel: c.MIN_PER_LABEL,
+    maxLabels: c.MAX_LABELS,
+    maxTextBytes: c.MAX_TEXT_BYTES,
+    maxDocuments: c.MAX_DOCUMENTS,
+  });
+  const jobStore = new JobStore(redis, keys);
+  const queue = createTrainQueue(redis, keys);
+  const jobs = new BullJobService(
+    queue,
+    jobStore,
+    hub,
+    keys,
+    { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS },
+    logger,
+  );
+  const classifier = new HotClassifier(
+    registry,
+    hub,
+    keys,
+    o.loadArtefact ?? modelApi.deserializeArtefact,
+    { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: o.eagerServing ?? true },
+    logger,
+  );
+  const health = new RedisHealth(redis, keys, modelApi.currentBackend);
+  let workerConnection: Redis | undefined;
+  let worker: TrainingWorker | undefined;
+  if (o.worker) {
+    workerConnection = createRedis(o.redisUrl, 'worker', logger);
+    const resourceLimits =
+      c.WORKER_MAX_MEMORY_MB > 0 ? { maxOldGenerationSizeMb: c.WORKER_MAX_MEMORY_MB } : undefined;
+    worker = new TrainingWorker({
+      connection: workerConnection,
+      keys,
+      jobs: jobStore,
+      datasets,
+      registry,
+      hub,
+      backend: c.TEXTCLF_BACKEND,
+      concurrency: c.WORKER_CONCURRENCY,
+      logger,
+      thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },
+    });
+  }
+  return {
+    deps: { jobs, datasets, registry, classifier, health },
+    keys,
+    redis,
+    registry,
+    datasets,
+    jobStore,
+    jobs,
+    classifier,
+    ...(worker ? { worker } : {}),
+    async start() {
+      await classifier.start();
+      worker?.start();
+      await worker?.waitUntilReady();
+    },
+    async close(graceMs = 30_000) {
+      await worker?.close(graceMs);
+      await classifier.close();
+      await jobs.close();
+      await hub.close();
+      await workerConnection?.quit().catch(() => workerConnection?.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Messages between the BullMQ worker (main thread) and the training thread. Only plain data and
+ * transferable bytes cross; Redis stays in the main thread.
+ */
+import type { BackendChoice } from '../config/index.js';
+import type { VersionMeta } from './registry.js';
+import type { JobProgress, TrainingOptionsInput } from './types.js';
+
+/** `workerData` of a training thread. */
+export interface ThreadInput {
+  /** Canonical NDJSON bytes of the dataset. */
+  dataset: Uint8Array;
+  datasetHash: string;
+  options: TrainingOptionsInput;
+  resumeFrom?: Uint8Array;
+  backend: BackendChoice;
+}
+
+/** Main → thread. */
+export type ToThread = { type: 'cancel'; reason: string };
+
+/** A serialisable error. */
+export interface ThreadError {
+  name: string;
+  message: string;
+  code?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Thread → main. */
+export type FromThread =
+  | { type: 'progress'; progress: JobProgress }
+  | { type: 'checkpoint'; bytes: Uint8Array; epoch: number }
+  | { type: 'result'; artefact: Uint8Array; meta: VersionMeta }
+  | { type: 'error'; error: ThreadError };

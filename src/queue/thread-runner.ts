@@ -1,0 +1,111 @@
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { AppError, ERROR_CODES, type ErrorCode } from '../errors/index.js';
+import type { VersionMeta } from './registry.js';
+import type { FromThread, ThreadError, ThreadInput } from './thread-protocol.js';
+import type { JobProgress } from './types.js';
+
+/** What the parent does with the thread's reports; awaited in order. */
+export interface ThreadHandlers {
+  onProgress(p: JobProgress): Promise<void>;
+  onCheckpoint(bytes: Uint8Array, epoch: number): Promise<void>;
+}
+
+/** A running training thread. */
+export interface TrainingThread {
+  /** Settles with the artefact, or rejects with the thread's error (AppError codes survive). */
+  result: Promise<{ artefact: Uint8Array; meta: VersionMeta }>;
+  /** Asks the thread to stop between batches; terminates it if it has not stopped after `graceMs`. */
+  cancel(reason: string, graceMs?: number): void;
+  /** Ends the thread now (idempotent). */
+  terminate(): Promise<void>;
+}
+
+/** Options for starting a thread. */
+export interface ThreadOptions {
+  /** Module to run; defaults to `train-thread` next to this file (tests inject fakes). */
+  entry?: URL;
+  resourceLimits?: ResourceLimits;
+}
+
+/** The default thread entry, `.ts` under tsx, `.js` when compiled. */
+export function defaultThreadEntry(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./train-thread${ext}`, import.meta.url);
+}
+
+function spawnWorker(entry: URL, input: ThreadInput, resourceLimits?: ResourceLimits): Worker {
+  const transferList = [input.dataset.buffer as ArrayBuffer];
+  if (input.resumeFrom) transferList.push(input.resumeFrom.buffer as ArrayBuffer);
+  const common = { workerData: input, transferList, ...(resourceLimits ? { resourceLimits } : {}) };
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, common);
+  // A .ts entry needs tsx's loader registered inside the thread before the entry is imported
+  // (`execArgv: ['--import', 'tsx']` registers it too late for the entry module itself).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { ...common, eval: true });
+}
+
+function toError(e: ThreadError): Error {
+  if (e.code && e.code in ERROR_CODES) return new AppError(e.code as ErrorCode, e.message, e.details ?? {});
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+/**
+ * Runs one training in a worker thread. Progress and checkpoint reports are handled one at a time
+ * in order; the result waits for them. The thread is always terminated when the run settles.
+ */
+export function startTrainingThread(
+  input: ThreadInput,
+  handlers: ThreadHandlers,
+  opts: ThreadOptions = {},
+): TrainingThread {
+  const worker = spawnWorker(opts.entry ?? defaultThreadEntry(), input, opts.resourceLimits);
+  let chain: Promise<void> = Promise.resolve();
+  let settled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let cancelReason: string | undefined;
+
+  const result = new Promise<{ artefact: Uint8Array; meta: VersionMeta }>((resolve, reject) => {
+    const fail = (err: Error) => {
+      chain = chain.catch(() => undefined);
+      void chain.then(() => reject(err));
+    };
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'progress') chain = chain.then(() => handlers.onProgress(m.progress));
+      else if (m.type === 'checkpoint') chain = chain.then(() => handlers.onCheckpoint(m.bytes, m.epoch));
+      else if (m.type === 'result') chain.then(() => resolve({ artefact: m.artefact, meta: m.meta }), reject);
+      else fail(toError(m.error));
+    });
+    worker.on('error', (err) => fail(err));
+    worker.on('exit', (code) => {
+      if (cancelReason !== undefined) fail(new AppError('CANCELLED', `training stopped: ${cancelReason}`));
+      else fail(new Error(`training thread exited (code ${code}) before finishing`));
+    });
+  });
+  const terminate = async () => {
+    clearTimeout(killTimer);
+    await worker.terminate();
+  };
+  void result
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => {
+      settled = true;
+      void terminate();
+    });
+  return {
+    result,
+    cancel(reason, graceMs = 10_000) {
+      if (settled || cancelReason !== undefined) return;
+      cancelReason = reason;
+      worker.postMessage({ type: 'cancel', reason });
+      killTimer = setTimeout(() => void worker.terminate(), graceMs);
+      killTimer.unref();
+    },
+    terminate,
+  };
+}

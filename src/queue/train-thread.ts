@@ -1,0 +1,70 @@
+/**
+ * Entry of a training worker thread: trains on the dataset it is given, reports each epoch and
+ * checkpoint to the parent, and posts the serialised artefact. It never touches Redis, so the
+ * parent's event loop (BullMQ lock renewal, API requests) stays free while TensorFlow.js works.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isAppError } from '../errors/index.js';
+import { initBackend, serializeArtefact } from '../model/index.js';
+import { train } from '../training/index.js';
+import { decodeDataset } from './dataset-codec.js';
+import type { FromThread, ThreadInput, ToThread } from './thread-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('train-thread must run as a worker thread');
+const input = workerData as ThreadInput;
+const controller = new AbortController();
+port.on('message', (m: ToThread) => {
+  if (m.type === 'cancel') controller.abort(m.reason);
+});
+const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function main(): Promise<void> {
+  const backend = await initBackend(input.backend);
+  const articles = decodeDataset(input.dataset);
+  const result = await train(articles, input.options, {
+    signal: controller.signal,
+    ...(input.resumeFrom ? { resumeFrom: input.resumeFrom } : {}),
+    onEpochEnd: (p) => {
+      post({ type: 'progress', progress: { ...p } });
+    },
+    onCheckpoint: (bytes, epoch) => {
+      const copy = bytes.slice();
+      post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
+    },
+  });
+  const c = result.classifier;
+  const evaluation = result.evaluation as { accuracy?: number; macroF1?: number } | undefined;
+  const artefact = serializeArtefact(c).slice();
+  post(
+    {
+      type: 'result',
+      artefact,
+      meta: {
+        labels: [...c.labels],
+        options: c.metadata.options,
+        vocabularySize: c.metadata.vocabularySize,
+        backend: c.metadata.backend ?? backend,
+        dataset: { hash: input.datasetHash, documents: articles.length },
+        trainSeconds: result.trainSeconds,
+        evaluation: result.evaluation ?? null,
+        ...(typeof evaluation?.accuracy === 'number' ? { accuracy: evaluation.accuracy } : {}),
+        ...(typeof evaluation?.macroF1 === 'number' ? { macroF1: evaluation.macroF1 } : {}),
+      },
+    },
+    [artefact.buffer as ArrayBuffer],
+  );
+  c.dispose();
+}
+
+main().catch((err: unknown) => {
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({
+    type: 'error',
+    error: {
+      name: e.name,
+      message: e.message,
+      ...(isAppError(e) ? { code: e.code, details: e.details } : {}),
+    },
+  });
+});

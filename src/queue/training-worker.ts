@@ -1,0 +1,202 @@
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BackendChoice } from '../config/index.js';
+import { isAppError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { RedisDatasetStore } from './dataset-store.js';
+import type { TrainJobData } from './job-service.js';
+import type { JobStore } from './job-store.js';
+import type { Keys } from './keys.js';
+import type { PubSubHub } from './pubsub.js';
+import type { ModelRegistry } from './registry.js';
+import { startTrainingThread, type ThreadOptions, type TrainingThread } from './thread-runner.js';
+import type { JobEvent } from './types.js';
+
+/** Errors that retrying cannot fix: fail the job at once. */
+const PERMANENT_CODES = new Set([
+  'INVALID_DATA',
+  'INVALID_OPTIONS',
+  'INVALID_REQUEST',
+  'TOO_MANY_LABELS',
+  'PAYLOAD_TOO_LARGE',
+]);
+
+/** Everything a training worker needs. */
+export interface TrainingWorkerDeps {
+  /** Dedicated connection (BullMQ blocks on it); must have `maxRetriesPerRequest: null`. */
+  connection: Redis;
+  keys: Keys;
+  jobs: JobStore;
+  datasets: RedisDatasetStore;
+  registry: ModelRegistry;
+  hub: PubSubHub;
+  backend: BackendChoice;
+  concurrency: number;
+  logger: Logger;
+  /** How often the cancel flag is re-read in case a pub/sub message was missed. */
+  cancelPollMs?: number;
+  thread?: ThreadOptions;
+}
+
+/**
+ * The BullMQ worker for training jobs. Each job trains in its own worker thread (so the lock is
+ * renewed and the process stays responsive), reports per-epoch progress and checkpoints to Redis,
+ * stops between batches when cancelled, and publishes the version atomically unless cancelled.
+ */
+export class TrainingWorker {
+  private worker: Worker<TrainJobData> | undefined;
+  private readonly active = new Map<string, TrainingThread>();
+  private shuttingDown = false;
+
+  constructor(private readonly deps: TrainingWorkerDeps) {}
+
+  /** Starts taking jobs. */
+  start(): void {
+    const { connection, keys, concurrency, logger } = this.deps;
+    this.worker = new Worker<TrainJobData>(keys.queueName, (job, token) => this.process(job, token), {
+      connection,
+      prefix: keys.prefix,
+      concurrency,
+      // Training holds no lock-sensitive work on this thread, so the default lock (30 s, renewed
+      // every 15 s) is safe; a dead worker's job is picked up again after one stall check.
+      maxStalledCount: 1,
+    });
+    this.worker.on('error', (err) => logger.error({ err }, 'training worker error'));
+    this.worker.on('failed', (job, err) =>
+      logger.warn({ jobId: job?.id, err: err.message }, 'training attempt failed'),
+    );
+  }
+
+  /** Resolves once the BullMQ worker is connected and waiting for jobs. */
+  async waitUntilReady(): Promise<void> {
+    await this.worker?.waitUntilReady();
+  }
+
+  /**
+   * Stops taking jobs. A running job gets `graceMs` to finish; after that its thread is stopped and
+   * the job handed back to the queue (it resumes from its last checkpoint on another worker).
+   */
+  async close(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
+    const timer = setTimeout(() => {
+      for (const t of this.active.values()) t.cancel('worker shutting down', 5000);
+    }, graceMs);
+    timer.unref();
+    try {
+      await this.worker?.close();
+    } finally {
+      clearTimeout(timer);
+      await Promise.all([...this.active.values()].map((t) => t.terminate()));
+    }
+  }
+
+  private async process(
+    job: Job<TrainJobData>,
+    token: string | undefined,
+  ): Promise<{ version?: number; status: string }> {
+    const { jobs, datasets, registry, hub, keys, logger } = this.deps;
+    const jobId = job.id as string;
+    const log = logger.child({ jobId, model: job.data.model });
+    const start = await jobs.update(jobId, {
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      attempts: String(job.attemptsMade + 1),
+      error: '',
+    });
+    if (!start.applied) return { status: start.view.status }; // cancelled while queued
+    const raw = await jobs.getRaw(jobId);
+
+    let thread: TrainingThread | undefined;
+    const stopIfCancelled = (e: JobEvent) => {
+      if (e.job.status === 'cancelled') thread?.cancel('cancelled by request');
+    };
+    const off = await hub.on(keys.jobChannel(jobId), (msg) => stopIfCancelled(JSON.parse(msg) as JobEvent));
+    const poll = setInterval(() => {
+      jobs.get(jobId).then(
+        (view) => stopIfCancelled({ type: 'status', job: view }),
+        () => undefined,
+      );
+    }, this.deps.cancelPollMs ?? 2000);
+    try {
+      const [dataset, resumeFrom] = await Promise.all([
+        datasets.loadRaw(job.data.datasetHash),
+        jobs.loadCheckpoint(jobId),
+      ]);
+      if (resumeFrom) log.info({ epoch: raw.checkpointEpoch }, 'resuming from checkpoint');
+      thread = startTrainingThread(
+        {
+          dataset: new Uint8Array(dataset),
+          datasetHash: job.data.datasetHash,
+          options: job.data.options,
+          backend: this.deps.backend,
+          ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
+        },
+        {
+          onProgress: async (progress) => {
+            const r = await jobs.update(jobId, { progress: JSON.stringify(progress) });
+            if (!r.applied) thread?.cancel('cancelled by request');
+            await job.updateProgress({ ...progress });
+          },
+          onCheckpoint: (bytes, epoch) => jobs.saveCheckpoint(jobId, bytes, epoch),
+        },
+        this.deps.thread,
+      );
+      this.active.set(jobId, thread);
+      const { artefact, meta } = await thread.result;
+      const out = await registry.publish(job.data.model, artefact, meta, jobId);
+      await jobs.deleteCheckpoint(jobId);
+      const view = await jobs.get(jobId);
+      await jobs.publish(jobId, { type: 'status', job: view });
+      if (out.status === 'cancelled') {
+        log.info('cancelled before publishing; no version published');
+        return { status: 'cancelled' };
+      }
+      log.info({ version: out.version }, 'model version published');
+      return { status: 'succeeded', version: out.version };
+    } catch (err) {
+      return await this.handleFailure(job, token, err, log);
+    } finally {
+      clearInterval(poll);
+      await off();
+      this.active.delete(jobId);
+      await thread?.terminate();
+    }
+  }
+
+  /** Classifies a failure: cancelled, handed back on shutdown, permanent, or retried with backoff. */
+  private async handleFailure(
+    job: Job<TrainJobData>,
+    token: string | undefined,
+    err: unknown,
+    log: Logger,
+  ): Promise<{ status: string }> {
+    const { jobs } = this.deps;
+    const jobId = job.id as string;
+    const view = await jobs.get(jobId);
+    if (view.status === 'cancelled') {
+      await jobs.deleteCheckpoint(jobId);
+      log.info('training cancelled');
+      return { status: 'cancelled' };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.shuttingDown && isAppError(err) && err.code === 'CANCELLED' && token) {
+      await jobs.update(jobId, { status: 'queued', error: '' });
+      await job.moveToWait(token);
+      log.info('worker shutting down: job handed back to the queue');
+      throw new WaitingError();
+    }
+    const permanent = isAppError(err) && PERMANENT_CODES.has(err.code);
+    const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (final) {
+      await jobs.update(jobId, { status: 'failed', error: message, finishedAt: new Date().toISOString() });
+      await jobs.deleteCheckpoint(jobId);
+    } else {
+      await jobs.update(jobId, {
+        status: 'queued',
+        error: `attempt ${job.attemptsMade + 1} failed: ${message}; retrying`,
+      });
+    }
+    log.warn({ err: message, permanent, final }, 'training failed');
+    throw permanent ? new UnrecoverableError(message) : err instanceof Error ? err : new Error(message);
+  }
+}
