@@ -61,9 +61,7 @@ export interface ResolvedParameter extends OpenApiParameter {
 }
 
 /** One entry per operation in the document, with path-level parameters merged in. */
-export function listOperations(
-  doc: OpenApiDocument,
-): {
+export function listOperations(doc: OpenApiDocument): {
   path: string;
   method: HttpMethod;
   pointer: string;

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import request from 'supertest';
+import { SPEC_PATH, type RequestGuard } from '../../src/api/index.js';
+import { AppError } from '../../src/errors/index.js';
+import { assertProblem, assertSchema } from './schema-check.js';
+import { makeApp } from './fakes.js';
+
+test('/healthz is always 200', async () => {
+  const { app, fakes } = makeApp();
+  fakes.health.redis = false;
+  const res = await request(app).get('/healthz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { status: 'ok' });
+});
+
+test('/readyz is 200 when Redis and registry are fine, else 503 saying which', async () => {
+  const { app, fakes } = makeApp();
+  let res = await request(app).get('/readyz');
+  assert.equal(res.status, 200);
+  assertSchema(res.body, 'Readiness');
+  assert.deepEqual(res.body, {
+    status: 'ready',
+    redis: true,
+    registry: true,
+    backend: fakes.health.backend(),
+  });
+  fakes.health.redis = false;
+  res = await request(app).get('/readyz');
+  assert.equal(res.status, 503);
+  assert.equal(res.body.redis, false);
+  assert.equal(res.body.registry, true);
+  fakes.health.redis = true;
+  fakes.health.registry = false; // the probe throws
+  res = await request(app).get('/readyz');
+  assert.equal(res.status, 503);
+  assert.equal(res.body.registry, false);
+});
+
+test('/readyz counts a hanging dependency as not ready', async () => {
+  const { app, fakes } = makeApp({ readinessTimeoutMs: 50 });
+  fakes.health.redisReady = () => new Promise<boolean>(() => {});
+  const res = await request(app).get('/readyz');
+  assert.equal(res.status, 503);
+  assert.equal(res.body.redis, false);
+});
+
+test('/openapi.yaml serves the contract file verbatim', async () => {
+  const { app } = makeApp();
+  const res = await request(app)
+    .get('/openapi.yaml')
+    .buffer(true)
+    .parse((r, cb) => {
+      let s = '';
+      r.on('data', (c: Buffer) => (s += c.toString()));
+      r.on('end', () => cb(null, s));
+    });
+  assert.equal(res.status, 200);
+  assert.match(res.headers['content-type'] ?? '', /yaml/);
+  assert.equal(res.body, readFileSync(SPEC_PATH, 'utf8'));
+});
+
+test('/docs serves Swagger UI from the installed package, pointing at /openapi.yaml', async () => {
+  const { app } = makeApp();
+  const page = await request(app).get('/docs');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /swagger-ui-bundle\.js/);
+  const init = await request(app).get('/docs/init.js');
+  assert.match(init.text, /\/openapi\.yaml/);
+  const bundle = await request(app).get('/docs/assets/swagger-ui-bundle.js');
+  assert.equal(bundle.status, 200);
+  assert.ok(Number(bundle.headers['content-length']) > 100_000);
+  assertProblem(await request(app).get('/docs/assets/nope.js'), 404, 'NOT_FOUND');
+});
+
+test('security headers on, x-powered-by off', async () => {
+  const { app } = makeApp();
+  const res = await request(app).get('/healthz');
+  assert.equal(res.headers['x-powered-by'], undefined);
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.ok(res.headers['content-security-policy']);
+  assert.ok(res.headers['x-request-id']);
+});
+
+test('guards (issue 4 hook) run before the body is read, with the scopes from openapi.yaml', async () => {
+  const seen: string[] = [];
+  const guard: RequestGuard = (req, route) => {
+    seen.push(`${route.operationId}:${route.scopes?.join(',')}`);
+    const auth = req.get('authorization');
+    if (!auth) throw new AppError('UNAUTHORIZED', 'API key required');
+    if (auth !== 'Bearer ok') throw new AppError('FORBIDDEN', 'wrong scope');
+    if (req.get('x-burst')) throw new AppError('RATE_LIMITED', 'slow down', { retryAfter: 3 });
+  };
+  const { app, fakes } = makeApp({ guards: [guard] });
+  fakes.registry.publish('default', ['a', 'b']);
+  const noKey = await request(app)
+    .post('/classify')
+    .set('Content-Type', 'application/json')
+    .send('{not json');
+  assertProblem(noKey, 401, 'UNAUTHORIZED');
+  assert.equal(noKey.headers['www-authenticate'], 'Bearer');
+  assertProblem(
+    await request(app).post('/train').set('Authorization', 'Bearer no').send({}),
+    403,
+    'FORBIDDEN',
+  );
+  const limited = await request(app).get('/models').set('Authorization', 'Bearer ok').set('x-burst', '1');
+  assertProblem(limited, 429, 'RATE_LIMITED');
+  assert.equal(limited.headers['retry-after'], '3');
+  assert.equal(
+    (await request(app).post('/classify').set('Authorization', 'Bearer ok').send({ text: 'a' })).status,
+    200,
+  );
+  assert.equal((await request(app).get('/healthz')).status, 200, 'public routes skip the guards');
+  assert.deepEqual(seen.slice(0, 3), ['classify:classify', 'train:train', 'listModels:train']);
+  assert.ok(!seen.some((s) => s.startsWith('healthz')));
+});
