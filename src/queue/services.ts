@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -5,7 +6,7 @@ import * as modelApi from '../model/index.js';
 import { HotClassifier, type ArtefactLoader } from './classifier.js';
 import { RedisDatasetStore } from './dataset-store.js';
 import { RedisHealth } from './health.js';
-import { BullJobService, createTrainQueue } from './job-service.js';
+import { BullJobService, createTrainQueue, type TrainJobData } from './job-service.js';
 import { JobStore } from './job-store.js';
 import { makeKeys, type Keys } from './keys.js';
 import { PubSubHub } from './pubsub.js';
@@ -40,8 +41,8 @@ export interface QueueServicesOptions {
   logger: Logger;
   /** Run a training worker in this process. */
   worker: boolean;
-  /** Load models eagerly for serving (API role). Default true. */
-  eagerServing?: boolean;
+  /** Serve classifications (API role): `start` subscribes the classifier and preloads models. Default true. */
+  serving?: boolean;
   /** Artefact loader; `deserializeArtefact` by default. */
   loadArtefact?: ArtefactLoader;
   /** Training-thread overrides (tests inject a fake entry). */
@@ -57,6 +58,8 @@ export interface QueueServices {
   datasets: RedisDatasetStore;
   jobStore: JobStore;
   jobs: BullJobService;
+  /** The BullMQ queue of training jobs (for inspection; submit through `jobs`). */
+  queue: Queue<TrainJobData>;
   classifier: HotClassifier;
   worker?: TrainingWorker;
   /** Subscribes the classifier (and preloads models) and starts the worker. */
@@ -96,7 +99,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     hub,
     keys,
     o.loadArtefact ?? modelApi.deserializeArtefact,
-    { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: o.eagerServing ?? true },
+    { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true },
     logger,
   );
   const health = new RedisHealth(redis, keys, modelApi.currentBackend);
@@ -127,10 +130,11 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     datasets,
     jobStore,
     jobs,
+    queue,
     classifier,
     ...(worker ? { worker } : {}),
     async start() {
-      await classifier.start();
+      if (o.serving ?? true) await classifier.start();
       worker?.start();
       await worker?.waitUntilReady();
     },
