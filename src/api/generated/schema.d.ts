@@ -294,7 +294,7 @@ export interface components {
         };
         TrainRequest: {
             /** @default default */
-            model: components["schemas"]["ModelName"];
+            model?: components["schemas"]["ModelName"];
             /** @description At most `MAX_DOCUMENTS` articles (server configuration), else `413`. */
             articles: components["schemas"]["Article"][];
             options?: components["schemas"]["TrainingOptions"];
@@ -344,14 +344,14 @@ export interface components {
         ClassifySingleRequest: {
             text: components["schemas"]["Text"];
             /** @default default */
-            model: components["schemas"]["ModelName"];
+            model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
             topK?: number;
         };
         ClassifyBatchRequest: {
             texts: components["schemas"]["Text"][];
             /** @default default */
-            model: components["schemas"]["ModelName"];
+            model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
             topK?: number;
         };

@@ -1,0 +1,190 @@
+/**
+ * Typed client for the textclf HTTP API, generated from openapi.yaml (types) and `openapi-fetch`.
+ * It imports no server code: only types, which vanish at runtime.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from '../api/index.js';
+
+type S = components['schemas'];
+export type Article = S['Article'];
+export type TrainingOptions = S['TrainingOptions'];
+export type TrainAccepted = S['TrainAccepted'];
+export type Job = S['Job'];
+export type ClassifyResponse = S['ClassifyResponse'];
+export type ClassifyBatchResponse = S['ClassifyBatchResponse'];
+export type ModelSummary = S['ModelSummary'];
+export type VersionSummary = S['VersionSummary'];
+export type VersionDetail = S['VersionDetail'];
+export type Readiness = S['Readiness'];
+export type Problem = S['Problem'];
+
+export interface TextclfClientOptions {
+  /** Server root, e.g. `http://localhost:8080`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Custom fetch (tests, proxies). */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** An error answer from the server, with its problem+json body. */
+export class TextclfError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Problem | undefined;
+  constructor(status: number, problem: Problem | undefined) {
+    super(problem ? `${problem.code}: ${problem.detail ?? problem.title}` : `HTTP ${status}`);
+    this.name = 'TextclfError';
+    this.status = status;
+    this.code = problem?.code ?? 'INTERNAL';
+    this.problem = problem;
+  }
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+function unwrap<T>(r: Answer<T>): T {
+  if (r.error !== undefined || !r.response.ok) {
+    const p = r.error as Problem | undefined;
+    throw new TextclfError(r.response.status, p && typeof p === 'object' && 'code' in p ? p : undefined);
+  }
+  return r.data as T;
+}
+
+/**
+ * Creates a client. Every method resolves to the documented response body or throws a
+ * `TextclfError` carrying the problem's `code`.
+ * @example
+ * const tc = createTextclfClient({ baseUrl: 'http://localhost:8080' });
+ * const { jobId } = await tc.train(articles, { model: 'news' });
+ * await tc.waitForJob(jobId);
+ * const { label } = await tc.classify('Shares rose sharply', { model: 'news' });
+ */
+export function createTextclfClient(opts: TextclfClientOptions) {
+  const headers: Record<string, string> = opts.apiKey ? { Authorization: `Bearer ${opts.apiKey}` } : {};
+  const http: Client<paths> = createClient<paths>({
+    baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+    headers,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+
+  const api = {
+    /** The underlying openapi-fetch client, for calls the helpers do not cover. */
+    http,
+
+    /** Stores the articles and queues training; resolves once queued (202). */
+    async train(
+      articles: Article[],
+      o: { model?: string; options?: TrainingOptions } = {},
+    ): Promise<TrainAccepted> {
+      const body: S['TrainRequest'] = {
+        articles,
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.options ? { options: o.options } : {}),
+      };
+      return unwrap(await http.POST('/train', { body }));
+    },
+
+    /** Like `train`, but sends the articles as an NDJSON stream (large data sets). */
+    async trainNdjson(
+      articles: Iterable<Article>,
+      o: { model?: string } & TrainingOptions = {},
+    ): Promise<TrainAccepted> {
+      let text = '';
+      for (const a of articles) text += `${JSON.stringify(a)}\n`;
+      return unwrap(
+        await http.POST('/train', {
+          params: { query: o },
+          body: text as never,
+          bodySerializer: (b: unknown) => b as string,
+          headers: { 'Content-Type': 'application/x-ndjson' },
+        }),
+      );
+    },
+
+    async getJob(jobId: string): Promise<Job> {
+      return unwrap(await http.GET('/jobs/{jobId}', { params: { path: { jobId } } }));
+    },
+
+    async listJobs(filter: { model?: string; limit?: number } = {}): Promise<Job[]> {
+      return unwrap(await http.GET('/jobs', { params: { query: filter } })).jobs;
+    },
+
+    async cancelJob(jobId: string): Promise<Job> {
+      return unwrap(await http.DELETE('/jobs/{jobId}', { params: { path: { jobId } } }));
+    },
+
+    /**
+     * Polls a job until it is `succeeded`, `failed` or `cancelled` and returns it.
+     * @throws Error when `timeoutMs` passes first
+     */
+    async waitForJob(jobId: string, o: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Job> {
+      const deadline = Date.now() + (o.timeoutMs ?? 10 * 60_000);
+      for (;;) {
+        const job = await api.getJob(jobId);
+        if (TERMINAL.has(job.status)) return job;
+        if (Date.now() > deadline)
+          throw new Error(`job ${jobId} still ${job.status} after ${o.timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
+      }
+    },
+
+    async classify(
+      text: string,
+      o: { model?: string; version?: number; topK?: number } = {},
+    ): Promise<ClassifyResponse> {
+      return unwrap(await http.POST('/classify', { body: { text, ...o } })) as ClassifyResponse;
+    },
+
+    async classifyBatch(
+      texts: string[],
+      o: { model?: string; version?: number; topK?: number } = {},
+    ): Promise<ClassifyBatchResponse> {
+      return unwrap(await http.POST('/classify', { body: { texts, ...o } })) as ClassifyBatchResponse;
+    },
+
+    async listModels(): Promise<ModelSummary[]> {
+      return unwrap(await http.GET('/models')).models;
+    },
+
+    async listVersions(model: string): Promise<VersionSummary[]> {
+      return unwrap(await http.GET('/models/{model}/versions', { params: { path: { model } } })).versions;
+    },
+
+    async getVersion(model: string, version: number): Promise<VersionDetail> {
+      return unwrap(
+        await http.GET('/models/{model}/versions/{version}', { params: { path: { model, version } } }),
+      );
+    },
+
+    /** Points `latest` at `version` (rollback or roll forward). */
+    async setLatest(model: string, version: number): Promise<VersionSummary> {
+      return unwrap(
+        await http.PUT('/models/{model}/alias/latest', { params: { path: { model } }, body: { version } }),
+      );
+    },
+
+    async deleteVersion(model: string, version: number): Promise<void> {
+      unwrap(
+        await http.DELETE('/models/{model}/versions/{version}', { params: { path: { model, version } } }),
+      );
+    },
+
+    /** `/readyz`; resolves with the body for 200 and 503 alike. */
+    async ready(): Promise<Readiness> {
+      const r = await http.GET('/readyz');
+      if (r.data) return r.data;
+      if (r.response.status === 503 && r.error) return r.error as Readiness;
+      throw new TextclfError(r.response.status, undefined);
+    },
+  };
+  return api;
+}
+
+export type TextclfClient = ReturnType<typeof createTextclfClient>;
