@@ -30,8 +30,9 @@ interface DawnModule {
   create(flags: string[]): GpuLike;
   globals: Record<string, unknown>;
 }
+type WebGpuBackendClass = new (device: GpuDeviceLike, info?: AdapterInfoLike) => tf.KernelBackend;
 interface WebGpuBackendModule {
-  WebGPUBackend: new (device: GpuDeviceLike, info?: AdapterInfoLike) => tf.KernelBackend;
+  WebGPUBackend: WebGpuBackendClass;
 }
 
 export interface WebGpuOptions {
@@ -89,6 +90,31 @@ function installGlobals(dawn: DawnModule, gpu: GpuLike): void {
   const nav = (g.navigator ?? {}) as Record<string, unknown>;
   Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
   if (g.navigator === undefined) g.navigator = nav;
+}
+
+/** Message of the error a synchronous read of device data raises under Node. */
+export const READ_SYNC_UNSUPPORTED =
+  'webgpu backend: synchronous reads (dataSync/arraySync) of device data are impossible under Node; use await tensor.data()';
+
+/**
+ * The stock backend's `readSync` copies through an OffscreenCanvas, which Node lacks, so it dies
+ * with a ReferenceError; and Dawn can only complete a buffer map from the event loop. Fail clearly
+ * instead. Data still held on the CPU (uploads, CPU-forwarded small ops) reads synchronously as before.
+ */
+function withClearReadSync(Base: WebGpuBackendClass): WebGpuBackendClass {
+  interface Readable {
+    tensorMap: { get(id: object): { values?: unknown; dtype?: string } | undefined };
+  }
+  return class NodeWebGpuBackend extends Base {
+    override readSync(dataId: object): tf.BackendValues {
+      const data = (this as unknown as Readable).tensorMap.get(dataId);
+      const onCpu = data?.values != null || data?.dtype === 'string';
+      if (!onCpu && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+        throw new Error(READ_SYNC_UNSUPPORTED);
+      }
+      return super.readSync(dataId);
+    }
+  };
 }
 
 /** The limits tfjs-backend-webgpu raises to the adapter's maxima (as its own factory does). */
@@ -156,7 +182,8 @@ export async function initWebGpu(opts: WebGpuOptions): Promise<BackendInfo | und
   // The package registers its own factory, which asks for a default adapter: that finds nothing on
   // Dawn's OpenGL backend (it needs featureLevel 'compatibility'). Use the adapter chosen here.
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new pkg.WebGPUBackend(device, info), 3);
+  const Backend = withClearReadSync(pkg.WebGPUBackend);
+  tf.registerBackend('webgpu', () => new Backend(device, info), 3);
   const { registerWebGpuKernels } = await import('./webgpu-kernels.js');
   registerWebGpuKernels();
   if (!(await tf.setBackend('webgpu'))) return undefined;
