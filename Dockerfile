@@ -1,0 +1,93 @@
+# syntax=docker/dockerfile:1.7
+#
+# One image for every role: `docker run IMAGE api|worker|all` (or ENV ROLE). Build arguments:
+#   VARIANT=cpu (default)  node:20 on Debian bookworm; TensorFlow.js via tfjs-node if it installs, else wasm
+#   VARIANT=gpu            CUDA 11.2 + cuDNN 8 runtime (what @tensorflow/tfjs-node-gpu 4.x links against);
+#                          run with `--gpus all` (NVIDIA container toolkit)
+# TypeScript runs through tsx (a runtime dependency), so there is no emitted JavaScript to copy.
+
+ARG VARIANT=cpu
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+
+# ---------------------------------------------------------------------------------------------
+# Node itself, copied into the CUDA image (node's release binaries need glibc >= 2.28; 20.04 has 2.31).
+FROM ${NODE_IMAGE} AS node
+
+# ---------------------------------------------------------------------------------------------
+# Base of the runtime, per variant.
+FROM ${NODE_IMAGE} AS base-cpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM ${CUDA_IMAGE} AS base-gpu
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
+ && node --version && npm --version
+
+# ---------------------------------------------------------------------------------------------
+# Verify: full install, generated API types up to date, type check. Nothing from here ships.
+FROM ${NODE_IMAGE} AS verify
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --omit=optional
+COPY tsconfig.json openapi.yaml ./
+COPY src ./src
+RUN npm run check:types && npx tsc --noEmit -p . \
+ && touch /verified
+
+# ---------------------------------------------------------------------------------------------
+# Production dependencies, built on the runtime base so native addons match its glibc/CUDA.
+FROM base-${VARIANT} AS deps
+ARG VARIANT
+WORKDIR /app
+# Native addons (tfjs-node, webgpu) may need to compile when no prebuilt binary fits.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund \
+ && if [ "$VARIANT" = "gpu" ]; then \
+      npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0; \
+    fi \
+ && npm cache clean --force
+
+# ---------------------------------------------------------------------------------------------
+FROM base-${VARIANT} AS runtime
+ARG VARIANT
+LABEL org.opencontainers.image.title="textclf" \
+      org.opencontainers.image.description="Text-classification service (API and training worker)" \
+      textclf.variant="${VARIANT}"
+ENV NODE_ENV=production \
+    ROLE=all \
+    PORT=8080 \
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data \
+    TEXTCLF_VARIANT=${VARIANT}
+WORKDIR /app
+RUN groupadd --system --gid 10001 textclf \
+ && useradd --system --uid 10001 --gid textclf --home-dir /app --shell /usr/sbin/nologin textclf \
+ && mkdir -p /app/data && chown textclf:textclf /app/data
+# Ties the image to a successful verify stage (BuildKit skips stages nothing depends on).
+COPY --from=verify /verified /tmp/verified
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json openapi.yaml ./
+COPY src ./src
+COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/textclf-entrypoint
+COPY docker/healthcheck.mjs /usr/local/lib/textclf-healthcheck.mjs
+USER textclf:textclf
+EXPOSE 8080
+VOLUME ["/app/data"]
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "/usr/local/lib/textclf-healthcheck.mjs"]
+# tini reaps zombies (training children) and forwards SIGTERM for the graceful shutdown.
+ENTRYPOINT ["tini", "--", "textclf-entrypoint"]
+CMD []
