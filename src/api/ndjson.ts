@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { AppError } from '../errors/index.js';
 import { assertNoForbiddenKeys, checkJsonBytes } from './json-guard.js';
 import type { FieldError } from './validate.js';
@@ -117,7 +118,13 @@ export function readNdjson<T>(
         finish(e);
       }
     };
-    const onError = (e: unknown) => finish(e);
+    // Decoder and socket errors: the client sent something unreadable (or went away).
+    const onError = (e: unknown) =>
+      finish(
+        e instanceof AppError
+          ? e
+          : new AppError('INVALID_REQUEST', 'The request body could not be read or decoded'),
+      );
     const onClose = () => finish(new AppError('INVALID_REQUEST', 'The request was aborted'));
 
     stream.on('data', onData);
@@ -125,4 +132,26 @@ export function readNdjson<T>(
     stream.on('error', onError);
     stream.on('close', onClose);
   });
+}
+
+/**
+ * The request body as it was before `Content-Encoding` (gzip, deflate, br); limits then apply to
+ * the decoded bytes, so a small compressed upload cannot expand without bound.
+ * @throws AppError UNSUPPORTED_MEDIA_TYPE for other encodings
+ */
+export function decodedBody(
+  req: Readable & { headers: Record<string, string | string[] | undefined> },
+): Readable {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  const make: Record<string, (() => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress) | undefined> = {
+    gzip: () => zlib.createGunzip(),
+    deflate: () => zlib.createInflate(),
+    br: () => zlib.createBrotliDecompress(),
+  };
+  if (encoding === 'identity') return req;
+  const factory = make[encoding];
+  if (!factory) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding "${encoding}"`);
+  const decoder = factory();
+  req.on('error', (e) => decoder.destroy(e));
+  return req.pipe(decoder);
 }

@@ -60,6 +60,10 @@ export function bodyStep(op: OpenApiOperation, maxBodyBytes: number): RequestHan
     if (!matched) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${types.join(' or ') || 'absent'}`);
     }
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Unsupported charset "${charset}"; send UTF-8`);
+    }
     if (matched !== 'application/json') return next();
     json(req, res, (err?: unknown) => {
       if (err) return next(err);

@@ -77,7 +77,10 @@ function classify(err: unknown): { code: ErrorCode; detail?: string; details?: R
       typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
     if (status === 413) return { code: 'PAYLOAD_TOO_LARGE' };
     if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE' };
-    if (status >= 400 && status < 500) return { code: 'INVALID_REQUEST' };
+    // http-errors marks messages that are safe to show with `expose`.
+    const exposed = (err as { expose?: unknown }).expose === true && typeof e.message === 'string';
+    if (status >= 400 && status < 500)
+      return { code: 'INVALID_REQUEST', ...(exposed ? { detail: String(e.message).slice(0, 200) } : {}) };
     if (typeof e.message === 'string' && REDIS_DOWN.test(`${String(e.name)} ${e.message}`)) {
       return { code: 'SERVICE_UNAVAILABLE' };
     }

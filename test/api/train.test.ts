@@ -189,3 +189,41 @@ test('NDJSON: limits on bytes and documents; empty stream; bad query options', a
   ]);
   assert.equal(fakes.datasets.calls, 0);
 });
+
+test('NDJSON: gzip bodies are decoded (limits apply to decoded bytes); bad encodings are problems', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const { app, fakes } = makeApp({ env: { MAX_BODY_BYTES: '20000', MAX_TEXT_BYTES: '100000' } });
+  const send = (body: Buffer, encoding: string) =>
+    request(app)
+      .post('/train')
+      .set('Content-Type', 'application/x-ndjson')
+      .set('Content-Encoding', encoding)
+      .serialize(raw)
+      .send(raw(body));
+  assert.equal((await send(gzipSync(ndjson(ARTICLES)), 'gzip')).status, 202);
+  const expands = gzipSync(JSON.stringify({ text: 'a'.repeat(50_000), label: 'x' }) + '\n');
+  assert.ok(expands.length < 20000);
+  assertProblem(await send(expands, 'gzip'), 413, 'PAYLOAD_TOO_LARGE');
+  assertProblem(await send(Buffer.from('not gzip at all'), 'gzip'), 400, 'INVALID_REQUEST');
+  assertProblem(await send(Buffer.from(ndjson(ARTICLES)), 'compress'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+  assert.equal(fakes.datasets.calls, 1);
+});
+
+test('only UTF-8 is accepted as a charset', async () => {
+  const { app } = makeApp();
+  const utf16 = await request(app)
+    .post('/classify')
+    .set('Content-Type', 'application/json; charset=utf-16')
+    .send('{"text":"a"}');
+  assertProblem(utf16, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  const nd = await request(app)
+    .post('/train')
+    .set('Content-Type', 'application/x-ndjson; charset=latin1')
+    .send(ndjson(ARTICLES));
+  assertProblem(nd, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  const ok = await request(app)
+    .post('/train')
+    .set('Content-Type', 'application/x-ndjson; charset=UTF-8')
+    .send(ndjson(ARTICLES));
+  assert.equal(ok.status, 202);
+});

@@ -3,7 +3,7 @@ import type { TrainingOptionsInput } from '../../queue/types.js';
 import type { QueryOf, Schemas } from '../api-types.js';
 import type { Handler, HandlerContext } from '../context.js';
 import { assertTextSizes } from '../json-guard.js';
-import { readNdjson } from '../ndjson.js';
+import { decodedBody, readNdjson } from '../ndjson.js';
 import type { SpecValidator } from '../validate.js';
 
 type Article = Schemas['Article'];
@@ -63,7 +63,7 @@ async function fromNdjson(
   const maxText = c.config.MAX_TEXT_BYTES;
   try {
     const articles = await readNdjson<Article>(
-      c.req,
+      decodedBody(c.req),
       { maxBytes: c.config.MAX_BODY_BYTES, maxDocuments: c.config.MAX_DOCUMENTS },
       (value) => {
         const errors = articleErrors(value).map((e) => ({
@@ -78,6 +78,7 @@ async function fromNdjson(
   } catch (e) {
     // The rest of the upload is not read: answer now and close the connection rather than drain it.
     c.res.setHeader('Connection', 'close');
+    c.req.unpipe();
     c.req.resume();
     throw e;
   }
