@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGpuAdapterChoice } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -76,8 +77,15 @@ async function importOptional<T>(specifier: string): Promise<T | undefined> {
 /**
  * Mesa's EGL reads these at `eglInitialize`: without a display server it needs the surfaceless
  * platform, and it warns without a runtime dir. They are set only when absent, before Dawn loads EGL.
+ * A worker thread's `process.env` is a private copy that native code never sees, so there they
+ * must already be in the process environment (set before start, or by the main thread).
  */
-function prepareMesaEnvironment(): void {
+function prepareMesaEnvironment(log: Logger): void {
+  if (!isMainThread && process.env.EGL_PLATFORM === undefined) {
+    log.warn(
+      'webgpu software adapter in a worker thread: set EGL_PLATFORM=surfaceless before the process starts',
+    );
+  }
   process.env.EGL_PLATFORM ??= 'surfaceless';
   process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'textclf-xdg-'));
 }
@@ -152,7 +160,7 @@ export async function initWebGpu(opts: WebGpuOptions): Promise<BackendInfo | und
     log.debug('webgpu: package "webgpu" (Dawn) is not installed');
     return undefined;
   }
-  if (software) prepareMesaEnvironment();
+  if (software) prepareMesaEnvironment(log);
   const dawnBackend = software ? 'opengl' : 'default';
   const gpu = dawn.create(software ? ['backend=opengl'] : []);
   const adapter = await gpu.requestAdapter(
