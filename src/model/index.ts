@@ -1,1 +1,16 @@
-export {};
+/** The network, its kernels, backend selection and the trained-classifier artefact. */
+export { initBackend, currentBackend } from './backend.js';
+export type { BackendInfo } from './backend.js';
+export { registerKernels, sparseLinear, SPARSE_LINEAR, SPARSE_LINEAR_GRAD } from './kernels/index.js';
+export { TextClassifier } from './classifier.js';
+export type { Prediction, Score, ArtefactMetadata } from './classifier.js';
+export { buildModel, setModelParams, SparseDense } from './network.js';
+export type { NetworkShape, NetworkParams } from './network.js';
+export {
+  serializeArtefact,
+  deserializeArtefact,
+  readArtefact,
+  saveArtefact,
+  loadArtefact,
+  sha256,
+} from './artefact.js';

@@ -1,1 +1,8 @@
-export {};
+/** Training and evaluation of the text classifier. */
+export { train } from './train.js';
+export type { TrainHooks, TrainResult, EpochProgress } from './train.js';
+export { resolveTrainOptions, trainOptionsSchema } from './options.js';
+export type { TrainOptions } from './options.js';
+export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
+export type { Evaluation, ClassMetrics } from './evaluate.js';
+export { evaluate } from './evaluate-classifier.js';

@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import { Vectorizer, type CsrMatrix } from '../text/index.js';
+import type { BackendInfo } from './backend.js';
+import { buildModel, setModelParams, type NetworkParams, type NetworkShape } from './network.js';
+
+/** One class and its probability. */
+export interface Score {
+  label: string;
+  probability: number;
+}
+
+/** The predicted label and the class scores, most probable first. */
+export interface Prediction {
+  label: string;
+  scores: Score[];
+}
+
+/** What is known about a trained model besides its weights; stored in the artefact. */
+export interface ArtefactMetadata {
+  createdAt: string;
+  /** Resolved training options. */
+  options: Record<string, unknown>;
+  backend: BackendInfo;
+  vocabularySize: number;
+  trainSeconds: number;
+  epochs: number;
+  dataset: { documents: number; hash?: string };
+  /** Evaluation on the validation split (or a test set), when there was one. */
+  evaluation?: unknown;
+  history?: unknown[];
+}
+
+/**
+ * A trained classifier: the vectoriser and label list around a TensorFlow.js LayersModel.
+ * Predictions run in `tf.tidy`; call `dispose()` when it is no longer served.
+ */
+export class TextClassifier {
+  readonly model: tf.LayersModel;
+
+  constructor(
+    readonly vectorizer: Vectorizer,
+    readonly labels: readonly string[],
+    readonly shape: NetworkShape,
+    params: NetworkParams,
+    readonly metadata: ArtefactMetadata,
+  ) {
+    this.model = buildModel(shape);
+    setModelParams(this.model, shape, params);
+  }
+
+  /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */
+  probabilities(x: CsrMatrix): Float32Array {
+    const rows = x.numRows;
+    let width = 1;
+    for (let r = 0; r < rows; r++) width = Math.max(width, x.rowPtr[r + 1]! - x.rowPtr[r]!);
+    const ids = new Int32Array(rows * width);
+    const weights = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) {
+      const from = x.rowPtr[r]!;
+      ids.set(x.indices.subarray(from, x.rowPtr[r + 1]!), r * width);
+      weights.set(x.values.subarray(from, x.rowPtr[r + 1]!), r * width);
+    }
+    const probs = tf.tidy(() =>
+      this.model.predict([tf.tensor2d(ids, [rows, width], 'int32'), tf.tensor2d(weights, [rows, width])]),
+    ) as tf.Tensor;
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return out;
+  }
+
+  /**
+   * Classifies texts. Each prediction lists the `topK` most probable classes (all by default).
+   */
+  predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
+    if (texts.length === 0) return [];
+    const probs = this.probabilities(this.vectorizer.transformMany(texts));
+    const c = this.labels.length;
+    const k = Math.max(1, Math.min(topK, c));
+    const out: Prediction[] = [];
+    for (let r = 0; r < texts.length; r++) {
+      const scores: Score[] = [];
+      for (let j = 0; j < c; j++) scores.push({ label: this.labels[j]!, probability: probs[r * c + j]! });
+      scores.sort((a, b) => b.probability - a.probability || (a.label < b.label ? -1 : 1));
+      out.push({ label: scores[0]!.label, scores: scores.slice(0, k) });
+    }
+    return out;
+  }
+
+  /** The trained parameters, read back from the model. */
+  params(): NetworkParams {
+    const [k1, b1] = this.model.getLayer('hidden').getWeights();
+    const [k2, b2] = this.model.getLayer('output').getWeights();
+    return {
+      hiddenKernel: k1!.dataSync() as Float32Array,
+      hiddenBias: b1!.dataSync() as Float32Array,
+      outputKernel: k2!.dataSync() as Float32Array,
+      outputBias: b2!.dataSync() as Float32Array,
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

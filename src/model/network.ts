@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerKernels, sparseLinear } from './kernels/index.js';
+
+/** Shape of the network: sparse bag of words → hidden ReLU → dropout → softmax over the classes. */
+export interface NetworkShape {
+  vocabularySize: number;
+  hiddenUnits: number;
+  numClasses: number;
+  dropout: number;
+}
+
+interface SparseDenseArgs {
+  inputDim: number;
+  units: number;
+  name?: string;
+}
+
+/**
+ * A dense layer whose input is a padded sparse bag of features: two tensors, feature ids
+ * (int32 [batch, width]) and their weights (float32 [batch, width], 0 = padding). It costs
+ * batch × width × units instead of the batch × vocabulary × units a dense input costs.
+ */
+export class SparseDense extends tf.layers.Layer {
+  static readonly className = 'TextclfSparseDense';
+  readonly inputDim: number;
+  readonly units: number;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(args: SparseDenseArgs) {
+    super({ name: args.name });
+    this.inputDim = args.inputDim;
+    this.units = args.units;
+  }
+
+  override build(): void {
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.inputDim, this.units],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const first = (inputShape as tf.Shape[])[0] ?? [null];
+    return [first[0] ?? null, this.units];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [ids, weights] = inputs as [tf.Tensor2D, tf.Tensor2D];
+      const table = this.kernel!.read() as tf.Tensor2D;
+      return tf.add(sparseLinear(ids, weights, table), this.bias!.read());
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), inputDim: this.inputDim, units: this.units };
+  }
+}
+
+tf.serialization.registerClass(SparseDense);
+
+/**
+ * Builds the classifier network as a TensorFlow.js LayersModel (inputs `ids` and `weights`,
+ * output class probabilities). Weights start from TensorFlow.js initialisers; training replaces them.
+ */
+export function buildModel(shape: NetworkShape): tf.LayersModel {
+  registerKernels();
+  const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
+  const weights = tf.input({ shape: [null], dtype: 'float32', name: 'weights' });
+  const hidden = new SparseDense({
+    inputDim: shape.vocabularySize,
+    units: shape.hiddenUnits,
+    name: 'hidden',
+  });
+  let x = hidden.apply([ids, weights]) as tf.SymbolicTensor;
+  x = tf.layers.activation({ activation: 'relu', name: 'relu' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: shape.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: shape.numClasses, activation: 'softmax', name: 'output' })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: [ids, weights], outputs: out, name: 'textclf' });
+}
+
+/** The trainable parameters in plain arrays, the form the trainer works on. */
+export interface NetworkParams {
+  hiddenKernel: Float32Array; // [vocabularySize, hiddenUnits]
+  hiddenBias: Float32Array; // [hiddenUnits]
+  outputKernel: Float32Array; // [hiddenUnits, numClasses]
+  outputBias: Float32Array; // [numClasses]
+}
+
+/** Copies trained parameters into a model built by `buildModel` with the same shape. */
+export function setModelParams(model: tf.LayersModel, shape: NetworkShape, p: NetworkParams): void {
+  const { vocabularySize: v, hiddenUnits: h, numClasses: c } = shape;
+  const tensors = [
+    tf.tensor2d(p.hiddenKernel, [v, h]),
+    tf.tensor1d(p.hiddenBias),
+    tf.tensor2d(p.outputKernel, [h, c]),
+    tf.tensor1d(p.outputBias),
+  ];
+  model.getLayer('hidden').setWeights(tensors.slice(0, 2));
+  model.getLayer('output').setWeights(tensors.slice(2));
+  tf.dispose(tensors);
+}

@@ -1,0 +1,71 @@
+import type { CsrMatrix } from '../text/index.js';
+
+/**
+ * One mini-batch in the padded form the network takes, with feature ids renumbered to the rows
+ * of the batch's own gathered table (`unique[local] = global id`).
+ */
+export interface Batch {
+  size: number;
+  width: number;
+  /** Local row ids, int32 [size, width]; padding has weight 0. */
+  ids: Int32Array;
+  weights: Float32Array;
+  /** Global feature id of each local row. */
+  unique: Int32Array;
+  /** Class index per document. */
+  labels: Int32Array;
+}
+
+/**
+ * Builds a batch from rows `order[start..end)` of `x`. `slot` is scratch of length numCols, all -1
+ * on entry and restored to -1 on exit, so building a batch costs its non-zeros, not the vocabulary.
+ */
+export function buildBatch(
+  x: CsrMatrix,
+  y: Int32Array,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+  slot: Int32Array,
+): Batch {
+  const size = end - start;
+  let width = 1;
+  for (let i = start; i < end; i++) {
+    const r = order[i]!;
+    width = Math.max(width, x.rowPtr[r + 1]! - x.rowPtr[r]!);
+  }
+  const ids = new Int32Array(size * width);
+  const weights = new Float32Array(size * width);
+  const labels = new Int32Array(size);
+  const unique: number[] = [];
+  for (let b = 0; b < size; b++) {
+    const r = order[start + b]!;
+    labels[b] = y[r]!;
+    const from = x.rowPtr[r]!;
+    const to = x.rowPtr[r + 1]!;
+    for (let k = from; k < to; k++) {
+      const id = x.indices[k]!;
+      let local = slot[id]!;
+      if (local < 0) {
+        local = slot[id] = unique.length;
+        unique.push(id);
+      }
+      ids[b * width + (k - from)] = local;
+      weights[b * width + (k - from)] = x.values[k]!;
+    }
+  }
+  for (const id of unique) slot[id] = -1;
+  return { size, width, ids, weights, unique: Int32Array.from(unique), labels };
+}
+
+/** Copies the rows `unique` of a [rows, units] matrix into a compact [unique.length, units] one. */
+export function gatherRows(matrix: Float32Array, units: number, unique: Int32Array): Float32Array {
+  const out = new Float32Array(unique.length * units);
+  // A plain loop: `set(subarray(...))` allocates a view per row, which dominated on long documents.
+  for (let r = 0; r < unique.length; r++) {
+    const from = unique[r]! * units;
+    const to = r * units;
+    for (let j = 0; j < units; j++) out[to + j] = matrix[from + j]!;
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { AppError } from '../errors/index.js';
+
+/** Training options with their ranges and defaults; the HTTP contract mirrors these ranges. */
+export const trainOptionsSchema = z
+  .object({
+    epochs: z.number().int().min(1).max(500).default(30),
+    hiddenUnits: z.number().int().min(1).max(4096).default(64),
+    learningRate: z.number().gt(0).max(1).default(0.005),
+    batchSize: z.number().int().min(1).max(8192).default(32),
+    ngramMin: z.number().int().min(1).max(3).default(1),
+    ngramMax: z.number().int().min(1).max(3).default(2),
+    maxFeatures: z.number().int().min(1).max(2_000_000).default(200_000),
+    minDf: z.number().int().min(1).max(1000).default(1),
+    validationSplit: z.number().min(0).max(0.5).default(0.1),
+    seed: z.number().int().default(42),
+    dropout: z.number().min(0).max(0.9).default(0.5),
+    patience: z.number().int().min(0).max(100).default(3),
+    stem: z.boolean().default(true),
+    stopWords: z.boolean().default(true),
+    cjkCharBigrams: z.boolean().default(true),
+  })
+  .strict()
+  .refine((o) => o.ngramMin <= o.ngramMax, {
+    message: 'ngramMin must not exceed ngramMax',
+    path: ['ngramMin'],
+  });
+
+export type TrainOptions = z.infer<typeof trainOptionsSchema>;
+
+/**
+ * Fills defaults and checks ranges.
+ * @throws AppError INVALID_OPTIONS naming each bad field.
+ */
+export function resolveTrainOptions(input: unknown = {}): TrainOptions {
+  const result = trainOptionsSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const errors = result.error.issues.map((i) => ({
+      path: i.path.join('.') || '(options)',
+      message: i.message,
+    }));
+    throw new AppError(
+      'INVALID_OPTIONS',
+      `invalid training options: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      { errors },
+    );
+  }
+  return result.data;
+}

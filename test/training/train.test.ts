@@ -1,0 +1,154 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, deserializeArtefact, serializeArtefact } from '../../src/model/index.js';
+import { evaluate, train, type EpochProgress } from '../../src/training/index.js';
+import { isAppError } from '../../src/errors/index.js';
+import { syntheticArticles } from '../fixtures/synthetic.js';
+
+const data = syntheticArticles(60, 1);
+const heldOut = syntheticArticles(30, 2);
+const fast = { epochs: 8, hiddenUnits: 16, batchSize: 16, seed: 7 };
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+test('learns separable topics and reports progress every epoch', async () => {
+  const seen: EpochProgress[] = [];
+  const r = await train(data, fast, { onEpochEnd: (p) => void seen.push(p) });
+  assert.equal(seen.length, r.epochs);
+  assert.deepEqual(
+    seen.map((p) => p.epoch),
+    Array.from({ length: r.epochs }, (_, i) => i + 1),
+  );
+  for (const p of seen) {
+    assert.equal(p.epochs, 8);
+    assert.ok(Number.isFinite(p.loss) && p.accuracy >= 0 && p.accuracy <= 1);
+    assert.ok(p.valLoss !== undefined && p.valAccuracy !== undefined);
+  }
+  assert.ok(seen.at(-1)!.loss < seen[0]!.loss, 'loss falls');
+  const ev = evaluate(r.classifier, heldOut);
+  assert.ok(ev.accuracy > 0.9, `held-out accuracy ${ev.accuracy}`);
+  assert.deepEqual(r.classifier.labels, ['politics', 'sport', 'tech']);
+  assert.ok(r.evaluation && r.evaluation.documents === Math.floor(data.length * 0.1));
+  const [p] = r.classifier.predict(['the striker scored a goal in the cup match']);
+  assert.equal(p!.label, 'sport');
+  const total = p!.scores.reduce((s, x) => s + x.probability, 0);
+  assert.ok(Math.abs(total - 1) < 1e-4);
+  assert.ok(p!.scores[0]!.probability >= p!.scores[1]!.probability);
+  r.classifier.dispose();
+});
+
+test('the same seed gives the same model; another seed a different one', async () => {
+  const texts = heldOut.slice(0, 20).map((a) => a.text);
+  const a = await train(data, fast);
+  const b = await train(data, fast);
+  const c = await train(data, { ...fast, seed: 8 });
+  const pa = a.classifier.predict(texts);
+  assert.deepEqual(b.classifier.predict(texts), pa);
+  assert.notDeepEqual(c.classifier.predict(texts), pa);
+  [a, b, c].forEach((r) => r.classifier.dispose());
+});
+
+test('training and prediction leak no tensors', async () => {
+  const first = await train(data, { ...fast, epochs: 2 });
+  first.classifier.dispose();
+  const before = tf.memory().numTensors;
+  const r = await train(data, { ...fast, epochs: 3 });
+  r.classifier.predict(heldOut.map((a) => a.text));
+  evaluate(r.classifier, heldOut);
+  r.classifier.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('an aborted signal cancels between batches', async () => {
+  const controller = new AbortController();
+  let epochs = 0;
+  await assert.rejects(
+    train(
+      data,
+      { ...fast, epochs: 50, patience: 100 },
+      {
+        signal: controller.signal,
+        onEpochEnd: () => {
+          if (++epochs === 2) controller.abort();
+        },
+      },
+    ),
+    (err) => isAppError(err) && err.code === 'CANCELLED',
+  );
+  assert.equal(epochs, 2);
+});
+
+test('the event loop keeps turning while training', async () => {
+  let maxGap = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 5);
+  const r = await train(syntheticArticles(300, 3), { ...fast, epochs: 3, batchSize: 8 });
+  clearInterval(timer);
+  r.classifier.dispose();
+  // Generous bound: the loop yields every ~20 ms; a loop that never yields would show seconds.
+  assert.ok(maxGap < 500, `longest event-loop gap ${maxGap.toFixed(0)} ms`);
+});
+
+test('resuming from a checkpoint gives the same model as an uninterrupted run', async () => {
+  const opts = { ...fast, epochs: 4, patience: 100 };
+  const straight = await train(data, opts);
+  const checkpoints = new Map<number, Uint8Array>();
+  await train(
+    data,
+    { ...opts, epochs: 4 },
+    {
+      onCheckpoint: (bytes, epoch) => void checkpoints.set(epoch, bytes),
+    },
+  );
+  const resumed = await train(data, opts, { resumeFrom: checkpoints.get(2) });
+  const texts = heldOut.map((a) => a.text);
+  assert.deepEqual(resumed.classifier.predict(texts), straight.classifier.predict(texts));
+  assert.equal(resumed.history.length, 4);
+  assert.deepEqual(resumed.history.slice(0, 2), straight.history.slice(0, 2));
+  straight.classifier.dispose();
+  resumed.classifier.dispose();
+});
+
+test('bad options and bad data are rejected with stable codes', async () => {
+  await assert.rejects(train(data, { epochs: -1 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
+  await assert.rejects(train(data, { hiddenUnits: 0 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
+  await assert.rejects(
+    train(data, { batchSize: 100000 }),
+    (e) => isAppError(e) && e.code === 'INVALID_OPTIONS',
+  );
+  await assert.rejects(
+    train([
+      { text: 'a b', label: 'x' },
+      { text: 'c d', label: 'x' },
+    ]),
+    (e) => isAppError(e) && e.code === 'INVALID_DATA',
+  );
+});
+
+test('artefact round trip predicts identically; a flipped byte is detected', async () => {
+  const r = await train(data, fast);
+  const bytes = serializeArtefact(r.classifier);
+  const copy = deserializeArtefact(bytes);
+  const texts = heldOut.map((a) => a.text);
+  assert.deepEqual(copy.predict(texts), r.classifier.predict(texts));
+  assert.deepEqual(copy.metadata.options, r.classifier.metadata.options);
+  const bad = Uint8Array.from(bytes);
+  bad[bad.length - 3]! ^= 0xff;
+  assert.throws(
+    () => deserializeArtefact(bad),
+    (e) => isAppError(e) && e.code === 'ARTEFACT_CORRUPT',
+  );
+  assert.throws(
+    () => deserializeArtefact(new Uint8Array([1, 2, 3])),
+    (e) => isAppError(e) && e.code === 'ARTEFACT_CORRUPT',
+  );
+  r.classifier.dispose();
+  copy.dispose();
+});
