@@ -95,13 +95,15 @@ async function main(): Promise<void> {
       'listening',
     );
   }
-  let stopping = false;
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // Ctrl-C reaches us twice at once (terminal and tsx's relay); only a later one means "now".
+      if (Date.now() - stoppingSince < 1000) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     shutdown({ ...(server ? { server } : {}), services, ...(child ? { child } : {}) }, config, logger).then(
       () => process.exit(0),

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import * as modelApi from '../model/index.js';
+import { currentBackend, deserializeArtefact } from '../model/index.js';
 import { HotClassifier, type ArtefactLoader } from './classifier.js';
 import { RedisDatasetStore } from './dataset-store.js';
 import { RedisHealth } from './health.js';
@@ -98,11 +98,11 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     registry,
     hub,
     keys,
-    o.loadArtefact ?? modelApi.deserializeArtefact,
+    o.loadArtefact ?? deserializeArtefact,
     { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true },
     logger,
   );
-  const health = new RedisHealth(redis, keys, modelApi.currentBackend);
+  const health = new RedisHealth(redis, keys, currentBackend);
   let workerConnection: Redis | undefined;
   let worker: TrainingWorker | undefined;
   if (o.worker) {

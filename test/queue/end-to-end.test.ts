@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isAppError } from '../../src/errors/index.js';
+import type { JobEvent, JobView, QueueServices } from '../../src/queue/index.js';
+import { testServices, waitFor } from '../helpers/services.js';
+
+/**
+ * The real pipeline: the real `train` in a worker thread, artefacts through the registry, and
+ * `deserializeArtefact` in the serving classifier. Tiny made-up data, a few epochs.
+ */
+const FRUIT = ['apple', 'pear', 'banana', 'cherry', 'plum', 'grape', 'mango', 'lemon'];
+const VEHICLE = ['car', 'bus', 'truck', 'bike', 'train', 'tram', 'van', 'scooter'];
+function dataset(n = 24): { text: string; label: string }[] {
+  const out: { text: string; label: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = [FRUIT[i % 8], FRUIT[(i + 3) % 8], 'sweet juicy'].join(' ');
+    const v = [VEHICLE[i % 8], VEHICLE[(i + 5) % 8], 'engine wheels road'].join(' ');
+    out.push({ text: f, label: 'fruit' }, { text: v, label: 'vehicle' });
+  }
+  return out;
+}
+const OPTIONS = {
+  epochs: 4,
+  hiddenUnits: 8,
+  learningRate: 0.05,
+  minDf: 1,
+  batchSize: 8,
+  validationSplit: 0.2,
+  seed: 7,
+};
+
+const final = (s: QueueServices, id: string) => async (): Promise<JobView | undefined> => {
+  const j = await s.jobs.get(id);
+  return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+};
+
+describe('end to end with real training', { timeout: 120_000 }, () => {
+  it('trains to version 1 with progress, serves it, hot-swaps to version 2 in another process, keeps v1 pinnable', async () => {
+    const worker = await testServices({ worker: true, env: { TEXTCLF_BACKEND: 'wasm' } });
+    // A second "API process": no worker, its own connections and classifier.
+    const api = await testServices({ prefix: worker.keys.prefix, env: { TEXTCLF_BACKEND: 'wasm' } });
+    try {
+      await assert.rejects(
+        api.classifier.classify('default', ['a red apple'], {}),
+        (e) => isAppError(e) && e.code === 'MODEL_NOT_FOUND',
+      );
+      const ds = await api.datasets.put(dataset());
+      const job = await api.jobs.submit('default', ds, OPTIONS);
+      const events: JobEvent[] = [];
+      const off = await api.jobs.subscribe(job.jobId, (e) => events.push(e));
+      const done = await waitFor(final(api, job.jobId), 90_000, 'job 1');
+      off();
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.version, 1);
+      assert.equal(done.progress?.epochs, 4);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'progress').map((e) => e.job.progress?.epoch),
+        [1, 2, 3, 4],
+      );
+      const v1 = await api.registry.getVersion('default', 1);
+      assert.deepEqual(v1.labels, ['fruit', 'vehicle']);
+      assert.equal(v1.dataset.hash, ds.hash);
+      assert.equal(v1.dataset.documents, 48);
+      assert.ok(v1.vocabularySize > 0);
+      assert.equal(typeof v1.accuracy, 'number');
+
+      await waitFor(() => api.classifier.servedVersion('default') === 1, 5000, 'api to load v1');
+      const r1 = await api.classifier.classify('default', ['juicy mango and plum', 'a bus on the road'], {
+        topK: 1,
+      });
+      assert.equal(r1.version, 1);
+      assert.deepEqual(
+        r1.results.map((r) => r.label),
+        ['fruit', 'vehicle'],
+      );
+      assert.equal(r1.results[0]?.scores.length, 1);
+
+      const job2 = await api.jobs.submit('default', ds, { ...OPTIONS, seed: 8 });
+      const done2 = await waitFor(final(api, job2.jobId), 90_000, 'job 2');
+      assert.equal(done2.version, 2);
+      // Both processes swap to v2 without a restart.
+      await waitFor(() => api.classifier.servedVersion('default') === 2, 2000, 'api to swap to v2');
+      await waitFor(
+        () => worker.classifier.servedVersion('default') === 2,
+        2000,
+        'worker process to swap to v2',
+      );
+      assert.equal((await api.classifier.classify('default', ['pear'], {})).version, 2);
+      const pinned = await api.classifier.classify('default', ['a truck and a van on the road'], {
+        version: 1,
+      });
+      assert.deepEqual([pinned.version, pinned.results[0]?.label], [1, 'vehicle']);
+      // Roll back with the alias: served again by v1.
+      await api.registry.setLatest('default', 1);
+      await waitFor(() => api.classifier.servedVersion('default') === 1, 2000, 'rollback');
+    } finally {
+      await api.close();
+      await worker.close();
+    }
+  });
+
+  it('cancels a running real training between batches; no version is published', async () => {
+    const s = await testServices({ worker: true, env: { TEXTCLF_BACKEND: 'wasm' } });
+    try {
+      const ds = await s.datasets.put(dataset(60));
+      const job = await s.jobs.submit('slow', ds, {
+        ...OPTIONS,
+        epochs: 500,
+        batchSize: 1,
+        validationSplit: 0,
+      });
+      await waitFor(async () => (await s.jobs.get(job.jobId)).progress, 60_000, 'first epoch');
+      await s.jobs.cancel(job.jobId);
+      await waitFor(
+        async () => (await s.queue.getJobState(job.jobId)) === 'completed',
+        20_000,
+        'worker to stop',
+      );
+      const after = await s.jobs.get(job.jobId);
+      assert.equal(after.status, 'cancelled');
+      assert.equal(after.version, undefined);
+      assert.ok((after.progress?.epoch ?? 0) < 500);
+      await assert.rejects(
+        s.registry.listVersions('slow'),
+        (e) => isAppError(e) && e.code === 'MODEL_NOT_FOUND',
+      );
+      assert.equal(await s.redis.exists(s.keys.jobCheckpoint(job.jobId)), 0);
+    } finally {
+      await s.close();
+    }
+  });
+});
