@@ -60,11 +60,17 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Hashing every JSON answer for an ETag costs CPU on the hot path and no client revalidates them.
+  app.set('etag', false);
   app.use(requestContext(logger));
-  app.use(helmet());
-  app.use(docsAssets());
+  // No upgrade-insecure-requests: plain-HTTP deployments (behind a TLS proxy or on a LAN) must still load /docs.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  for (const { path, method, pointer, op, parameters } of listOperations(spec.doc)) {
+  // The router tries routes in order: the hot path first.
+  const operations = listOperations(spec.doc).sort(
+    (a, b) => Number(b.op.operationId === 'classify') - Number(a.op.operationId === 'classify'),
+  );
+  for (const { path, method, pointer, op, parameters } of operations) {
     const id = op.operationId as OperationId;
     const handler = handlers[id];
     if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
@@ -77,6 +83,7 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
     app[method](path.replace(/\{(\w+)\}/g, ':$1'), ...steps);
   }
 
+  app.use(docsAssets());
   app.use(() => {
     throw new AppError('NOT_FOUND', 'No such route');
   });

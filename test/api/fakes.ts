@@ -165,7 +165,7 @@ export class FakeRegistry {
       dataset: { hash: 'abc', documents: 4 },
       trainSeconds: 1.5,
       checksum: 'f'.repeat(64),
-      evaluation: { accuracy: 0.9, macroF1: 0.88, labels, perClass: {}, confusion: [] },
+      evaluation: { documents: 4, accuracy: 0.9, macroF1: 0.88, labels, perClass: [], confusion: [] },
       internalSecret: 'must not leak',
     } as VersionDetail;
   }

@@ -414,19 +414,20 @@ export interface components {
         };
         /** @description Evaluation on the held-out validation split. */
         Evaluation: {
+            /** @description Number of evaluated documents. */
+            documents?: number;
             accuracy?: number;
             macroF1?: number;
             labels?: string[];
-            /** @description Precision, recall, F1 and support per label. */
+            /** @description Precision, recall, F1 and support per label, in `labels` order. */
             perClass?: {
-                [key: string]: {
-                    precision?: number;
-                    recall?: number;
-                    f1?: number;
-                    support?: number;
-                };
-            };
-            /** @description Rows are true labels, columns predicted labels, both in `labels` order. */
+                label: string;
+                precision: number;
+                recall: number;
+                f1: number;
+                support: number;
+            }[];
+            /** @description `confusion[actual][predicted]`, both in `labels` order. */
             confusion?: number[][];
         };
         VersionDetail: components["schemas"]["VersionSummary"] & {
