@@ -28,15 +28,15 @@ interface Dims {
  * `dropoutMask` ([size, hiddenUnits], already scaled by 1/(1-rate)) comes from the trainer's seeded
  * RNG so every backend sees the same mask.
  */
-export function runStep(
+export async function runStep(
   batch: Batch,
   hiddenRows: Float32Array,
   params: NetworkParams,
   dims: Dims,
   mode: { train: boolean; dropoutMask?: Float32Array },
-): StepResult {
+): Promise<StepResult> {
   const { hiddenUnits: h, numClasses: c } = dims;
-  let out: StepResult | undefined;
+  let kept: tf.Tensor[] | undefined;
   tf.tidy(() => {
     const ids = tf.tensor2d(batch.ids, [batch.size, batch.width], 'int32');
     const weights = tf.tensor2d(batch.weights, [batch.size, batch.width]);
@@ -66,18 +66,21 @@ export function runStep(
       loss = lossOf(...inputs);
     }
     const logits = logitsKept!;
-    const predicted = tf.argMax(logits, 1).dataSync();
-    let correct = 0;
-    for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) correct++;
-    const result: StepResult = { loss: loss.dataSync()[0]!, correct };
-    if (grads) {
-      const [g0, g1, g2, g3] = grads.map((g) => g.dataSync() as Float32Array);
-      result.grads = { hiddenRows: g0!, hiddenBias: g1!, outputKernel: g2!, outputBias: g3! };
-    } else {
-      result.probabilities = tf.softmax(logits).dataSync() as Float32Array;
-    }
+    kept = [tf.argMax(logits, 1), loss, ...(grads ?? [tf.softmax(logits)])].map((t) => tf.keep(t));
     tf.dispose(logits);
-    out = result;
   });
-  return out!;
+  // Read back asynchronously: the webgpu backend cannot read device memory synchronously under Node.
+  const values = await Promise.all(kept!.map((t) => t.data()));
+  tf.dispose(kept!);
+  const [predicted, lossValue, ...rest] = values as [Int32Array, Float32Array, ...Float32Array[]];
+  let correct = 0;
+  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) correct++;
+  const result: StepResult = { loss: lossValue[0]!, correct };
+  if (mode.train) {
+    const [g0, g1, g2, g3] = rest;
+    result.grads = { hiddenRows: g0!, hiddenBias: g1!, outputKernel: g2!, outputBias: g3! };
+  } else {
+    result.probabilities = rest[0]!;
+  }
+  return result;
 }

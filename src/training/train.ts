@@ -112,7 +112,7 @@ async function predictRows(
     const end = Math.min(order.length, start + 512);
     const batch = buildBatch(x, y, order, start, end, slot);
     const rows = gatherRows(params.hiddenKernel, dims.hiddenUnits, batch.unique);
-    const r = runStep(batch, rows, params, dims, { train: false });
+    const r = await runStep(batch, rows, params, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
     probabilities.set(r.probabilities!, start * dims.numClasses);
@@ -201,7 +201,7 @@ export async function train(
       const batch = buildBatch(x, y, epochRows, start, end, slot);
       const rows = gatherRows(p.hiddenKernel, h, batch.unique);
       const mask = dropoutMask(rng, batch.size * h, options.dropout);
-      const r = runStep(batch, rows, p, dims, { train: true, dropoutMask: mask });
+      const r = await runStep(batch, rows, p, dims, { train: true, dropoutMask: mask });
       const g = r.grads!;
       const t = ++state.step;
       updateRows(adam, t, p.hiddenKernel, h, batch.unique, g.hiddenRows, state.slots[0]!);
