@@ -14,7 +14,7 @@ import { cancelJob, getJob, listJobs } from './routes/jobs.js';
 import { deleteVersion, getVersion, listModels, listVersions, setLatest } from './routes/models.js';
 import { healthz, openapiYaml, readyz } from './routes/ops.js';
 import { trainHandler } from './routes/train.js';
-import { listOperations, loadSpec } from './spec.js';
+import { listOperations, loadSpec, type OpenApiDocument } from './spec.js';
 import { SpecValidator } from './validate.js';
 
 export interface AppOptions {
@@ -38,7 +38,7 @@ export interface AppOptions {
 export function createApp(deps: ServiceDeps, opts: AppOptions): express.Application {
   const { logger, config } = opts;
   const spec = loadSpec(opts.specPath);
-  const validator = new SpecValidator(spec.doc);
+  const validator = validatorFor(spec.text, spec.doc);
   const handlers: Record<OperationId, Handler> = {
     train: trainHandler(validator),
     listJobs,
@@ -89,6 +89,17 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   });
   app.use(errorHandler);
   return app;
+}
+
+// Compiling the contract's schemas takes ~100 ms; apps built from the same text share them.
+const validators = new Map<string, SpecValidator>();
+function validatorFor(text: string, doc: OpenApiDocument): SpecValidator {
+  let v = validators.get(text);
+  if (!v) {
+    v = new SpecValidator(doc);
+    validators.set(text, v);
+  }
+  return v;
 }
 
 function run(handler: Handler, deps: ServiceDeps, config: Config): RequestHandler {

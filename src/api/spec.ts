@@ -35,8 +35,16 @@ export interface OpenApiDocument {
 /** The contract as text (served verbatim) and parsed. Read once, synchronously, at app creation. */
 export function loadSpec(path: string = SPEC_PATH): { text: string; doc: OpenApiDocument } {
   const text = readFileSync(path, 'utf8');
-  return { text, doc: parse(text) as OpenApiDocument };
+  let doc = parsed.get(text);
+  if (!doc) {
+    doc = parse(text) as OpenApiDocument;
+    parsed.set(text, doc);
+  }
+  return { text, doc };
 }
+
+// Parsing the YAML takes ~70 ms; the parsed document is only read, never changed, so it is shared.
+const parsed = new Map<string, OpenApiDocument>();
 
 /** Follows a local `#/...` JSON pointer inside the document. */
 export function resolvePointer(doc: unknown, ref: string): unknown {

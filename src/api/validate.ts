@@ -38,9 +38,16 @@ export class SpecValidator {
     this.params = make(true);
   }
 
+  // Compiled validators by key: ajv caches by schema object identity, and apps are built repeatedly in tests.
+  private readonly memo = new Map<string, unknown>();
+  private remember<T>(key: string, make: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, make());
+    return this.memo.get(key) as T;
+  }
+
   /** Validator for the schema at `pointer` (`#/components/schemas/Article`). */
   schema(pointer: string): ValidateFunction {
-    return this.bodies.compile({ $ref: SPEC_ID + pointer });
+    return this.remember(`schema ${pointer}`, () => this.bodies.compile({ $ref: SPEC_ID + pointer }));
   }
 
   /**
@@ -49,6 +56,10 @@ export class SpecValidator {
    * errors of the shape it meant rather than of every branch.
    */
   body(pointer: string): (value: unknown) => FieldError[] {
+    return this.remember(`body ${pointer}`, () => this.makeBody(pointer));
+  }
+
+  private makeBody(pointer: string): (value: unknown) => FieldError[] {
     const whole = this.schema(pointer);
     const branches = this.oneOfBranches(pointer);
     return (value) => {
@@ -76,6 +87,14 @@ export class SpecValidator {
     where: 'path' | 'query',
   ): (value: Record<string, unknown>) => FieldError[] {
     const own = list.filter((p) => p.in === where);
+    const key = `params ${where} ${JSON.stringify(own.map((p) => [p.name, p.schemaPointer, p.required]))}`;
+    return this.remember(key, () => this.makeParameters(own, where));
+  }
+
+  private makeParameters(
+    own: ResolvedParameter[],
+    where: 'path' | 'query',
+  ): (value: Record<string, unknown>) => FieldError[] {
     const schema = {
       type: 'object',
       properties: Object.fromEntries(own.map((p) => [p.name, { $ref: SPEC_ID + p.schemaPointer }])),
