@@ -50,6 +50,34 @@ export class TextClassifier {
 
   /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */
   probabilities(x: CsrMatrix): Float32Array {
+    const probs = this.probabilityTensor(x);
+    try {
+      return probs.dataSync() as Float32Array;
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  /**
+   * `probabilities`, read back asynchronously: the form that works on every backend (webgpu
+   * cannot read device memory synchronously under Node).
+   */
+  async probabilitiesAsync(x: CsrMatrix): Promise<Float32Array> {
+    const probs = this.probabilityTensor(x);
+    try {
+      return (await probs.data()) as Float32Array;
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  /** `predict`, read back asynchronously (works on webgpu too). */
+  async predictAsync(texts: readonly string[], topK = this.labels.length): Promise<Prediction[]> {
+    if (texts.length === 0) return [];
+    return this.rank(await this.probabilitiesAsync(this.vectorizer.transformMany(texts)), texts.length, topK);
+  }
+
+  private probabilityTensor(x: CsrMatrix): tf.Tensor {
     const rows = x.numRows;
     let width = 1;
     for (let r = 0; r < rows; r++) width = Math.max(width, x.rowPtr[r + 1]! - x.rowPtr[r]!);
@@ -60,12 +88,9 @@ export class TextClassifier {
       ids.set(x.indices.subarray(from, x.rowPtr[r + 1]!), r * width);
       weights.set(x.values.subarray(from, x.rowPtr[r + 1]!), r * width);
     }
-    const probs = tf.tidy(() =>
+    return tf.tidy(() =>
       this.model.predict([tf.tensor2d(ids, [rows, width], 'int32'), tf.tensor2d(weights, [rows, width])]),
     ) as tf.Tensor;
-    const out = probs.dataSync() as Float32Array;
-    probs.dispose();
-    return out;
   }
 
   /**
@@ -73,11 +98,15 @@ export class TextClassifier {
    */
   predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
     if (texts.length === 0) return [];
-    const probs = this.probabilities(this.vectorizer.transformMany(texts));
+    return this.rank(this.probabilities(this.vectorizer.transformMany(texts)), texts.length, topK);
+  }
+
+  /** Predictions from row-major probabilities [n, classes]. */
+  private rank(probs: Float32Array, n: number, topK: number): Prediction[] {
     const c = this.labels.length;
     const k = Math.max(1, Math.min(topK, c));
     const out: Prediction[] = [];
-    for (let r = 0; r < texts.length; r++) {
+    for (let r = 0; r < n; r++) {
       const scores: Score[] = [];
       for (let j = 0; j < c; j++) scores.push({ label: this.labels[j]!, probability: probs[r * c + j]! });
       scores.sort((a, b) => b.probability - a.probability || (a.label < b.label ? -1 : 1));

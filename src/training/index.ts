@@ -5,4 +5,4 @@ export { resolveTrainOptions, trainOptionsSchema } from './options.js';
 export type { TrainOptions } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
 export type { Evaluation, ClassMetrics } from './evaluate.js';
-export { evaluate } from './evaluate-classifier.js';
+export { evaluate, evaluateAsync } from './evaluate-classifier.js';

@@ -3,7 +3,6 @@
  * network trained through the public `train`; prints what must agree across backends.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TextClassifier } from '../../src/model/index.js';
 import { train } from '../../src/training/index.js';
 
 const TOPICS: Record<string, string[]> = {
@@ -49,27 +48,6 @@ function makeDocs(count: number, seed: number): { text: string; label: string }[
   });
 }
 
-/**
- * Class probabilities through the classifier's TensorFlow.js model, read back asynchronously:
- * `TextClassifier.predict` reads synchronously, which the webgpu backend cannot do under Node.
- */
-async function probabilities(classifier: TextClassifier, texts: string[]): Promise<number[][]> {
-  const x = classifier.vectorizer.transformMany(texts);
-  let width = 1;
-  for (let r = 0; r < x.numRows; r++) width = Math.max(width, x.rowPtr[r + 1]! - x.rowPtr[r]!);
-  const ids = new Int32Array(x.numRows * width);
-  const weights = new Float32Array(x.numRows * width);
-  for (let r = 0; r < x.numRows; r++) {
-    ids.set(x.indices.subarray(x.rowPtr[r]!, x.rowPtr[r + 1]!), r * width);
-    weights.set(x.values.subarray(x.rowPtr[r]!, x.rowPtr[r + 1]!), r * width);
-  }
-  const inputs = [tf.tensor2d(ids, [x.numRows, width], 'int32'), tf.tensor2d(weights, [x.numRows, width])];
-  const probs = classifier.model.predict(inputs) as tf.Tensor2D;
-  const rows = (await probs.array()) as number[][];
-  tf.dispose([...inputs, probs]);
-  return rows;
-}
-
 /** Trains on 120 documents and predicts 15 held-out ones. */
 export async function trainTask(): Promise<unknown> {
   const { classifier, history } = await train(makeDocs(120, 11), {
@@ -83,14 +61,23 @@ export async function trainTask(): Promise<unknown> {
     seed: 7,
   });
   const texts = makeDocs(15, 99).map((d) => d.text);
-  const probs = await probabilities(classifier, texts);
-  const labels = probs.map((row) => classifier.labels[row.indexOf(Math.max(...row))]!);
+  // Scores in label order, so both runs compare element by element.
+  const predictions = await classifier.predictAsync(texts);
+  const probabilities = predictions.map((p) =>
+    classifier.labels.map((label) => p.scores.find((s) => s.label === label)!.probability),
+  );
+  let syncRead = 'ok';
+  try {
+    classifier.predict(texts.slice(0, 1));
+  } catch (err) {
+    syncRead = (err as Error).message;
+  }
   classifier.dispose();
   return {
     losses: history.map((h) => h.loss),
-    valLosses: history.map((h) => h.valLoss),
-    labels,
-    probabilities: probs,
+    labels: predictions.map((p) => p.label),
+    probabilities,
+    syncRead,
     numTensors: tf.memory().numTensors,
   };
 }

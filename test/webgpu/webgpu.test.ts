@@ -116,7 +116,13 @@ describe('webgpu on the software adapter', { skip }, () => {
     const cpu = await runChild('cpu', 'auto', 'train');
     assert.equal(gpu.backend?.name, 'webgpu');
     assert.equal(cpu.backend?.name, 'cpu');
-    type Out = { losses: number[]; labels: string[]; probabilities: number[][]; numTensors: number };
+    type Out = {
+      losses: number[];
+      labels: string[];
+      probabilities: number[][];
+      syncRead: string;
+      numTensors: number;
+    };
     const g = gpu.output as Out;
     const c = cpu.output as Out;
     assert.ok(c.losses.length >= 2 && c.losses.at(-1)! < c.losses[0]!, 'the cpu run learns');
@@ -128,5 +134,8 @@ describe('webgpu on the software adapter', { skip }, () => {
     assert.deepEqual(g.labels, c.labels);
     assertClose(g.probabilities.flat(), c.probabilities.flat(), 1e-3, 'probabilities');
     assert.equal(g.numTensors, c.numTensors, 'webgpu leaves no more tensors than cpu');
+    // Synchronous reads work on cpu and fail clearly (not with a ReferenceError) on webgpu.
+    assert.equal(c.syncRead, 'ok');
+    assert.match(g.syncRead, /synchronous reads .* use await tensor\.data\(\)/);
   });
 });
