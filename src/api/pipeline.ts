@@ -77,6 +77,9 @@ export function bodyStep(op: OpenApiOperation, maxBodyBytes: number): RequestHan
   };
 }
 
+/** Bodies up to this size get every failing field reported; larger ones the first (bounded work). */
+const DETAILED_ERRORS_MAX_BYTES = 256 * 1024;
+
 /** True when the request carries a non-empty body (chunked or Content-Length > 0). */
 export function hasBody(req: Request): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
@@ -104,7 +107,11 @@ export function validateStep(
       body: req.body as unknown,
     };
     const errors = [...path(input.path), ...query(input.query)];
-    if (body && hasBody(req) && req.is('application/json')) errors.push(...body(input.body));
+    if (body && hasBody(req) && req.is('application/json')) {
+      errors.push(
+        ...body(input.body, Number(req.headers['content-length'] ?? Infinity) <= DETAILED_ERRORS_MAX_BYTES),
+      );
+    }
     assertValid(errors);
     locals(res).input = input;
     next();

@@ -18,14 +18,16 @@ export interface FieldError {
 /** Compiles validators for parts of the contract; schemas are referenced by JSON pointer into it. */
 export class SpecValidator {
   private readonly bodies: Ajv2020;
+  private readonly fastBodies: Ajv2020;
   private readonly params: Ajv2020;
 
   constructor(private readonly doc: OpenApiDocument) {
     // Two instances: path and query values arrive as strings and need coercion; bodies must not be coerced.
-    const make = (coerce: boolean) => {
+    // allErrors only where inputs are small: on a huge invalid body it would collect millions of errors.
+    const make = (coerce: boolean, allErrors = true) => {
       const ajv = new Ajv2020({
         strict: false,
-        allErrors: true,
+        allErrors,
         useDefaults: true,
         coerceTypes: coerce ? 'array' : false,
         validateFormats: true,
@@ -35,6 +37,7 @@ export class SpecValidator {
       return ajv;
     };
     this.bodies = make(false);
+    this.fastBodies = make(false, false);
     this.params = make(true);
   }
 
@@ -46,8 +49,21 @@ export class SpecValidator {
   }
 
   /** Validator for the schema at `pointer` (`#/components/schemas/Article`). */
-  schema(pointer: string): ValidateFunction {
-    return this.remember(`schema ${pointer}`, () => this.bodies.compile({ $ref: SPEC_ID + pointer }));
+  schema(pointer: string, allErrors = true): ValidateFunction {
+    const ajv = allErrors ? this.bodies : this.fastBodies;
+    return this.remember(`schema ${allErrors} ${pointer}`, () => ajv.compile({ $ref: SPEC_ID + pointer }));
+  }
+
+  /** Runs the stop-at-first-error validator; only small invalid values are validated again for every error. */
+  private checker(pointer: string): (value: unknown, detailed: boolean) => FieldError[] {
+    const fast = this.schema(pointer, false);
+    const full = this.schema(pointer, true);
+    return (value, detailed) => {
+      if (fast(value)) return [];
+      if (!detailed) return toFieldErrors(fast.errors, '/body');
+      full(value);
+      return toFieldErrors(full.errors, '/body');
+    };
   }
 
   /**
@@ -55,18 +71,18 @@ export class SpecValidator {
    * their required properties, the branch is picked by those properties first, so a client sees the
    * errors of the shape it meant rather than of every branch.
    */
-  body(pointer: string): (value: unknown) => FieldError[] {
+  body(pointer: string): (value: unknown, detailed?: boolean) => FieldError[] {
     return this.remember(`body ${pointer}`, () => this.makeBody(pointer));
   }
 
-  private makeBody(pointer: string): (value: unknown) => FieldError[] {
-    const whole = this.schema(pointer);
+  private makeBody(pointer: string): (value: unknown, detailed?: boolean) => FieldError[] {
+    const whole = this.checker(pointer);
     const branches = this.oneOfBranches(pointer);
-    return (value) => {
+    return (value, detailed = true) => {
       if (branches && value && typeof value === 'object' && !Array.isArray(value)) {
         const keys = value as Record<string, unknown>;
         const pick = branches.find((b) => b.required.length > 0 && b.required.every((k) => k in keys));
-        if (pick) return pick.validate(value) ? [] : toFieldErrors(pick.validate.errors, '/body');
+        if (pick) return pick.check(value, detailed);
         return [
           {
             path: '/body',
@@ -74,7 +90,7 @@ export class SpecValidator {
           },
         ];
       }
-      return whole(value) ? [] : toFieldErrors(whole.errors, '/body');
+      return whole(value, detailed);
     };
   }
 
@@ -105,12 +121,14 @@ export class SpecValidator {
     return (value) => (validate(value) ? [] : toFieldErrors(validate.errors, `/${where}`));
   }
 
-  private oneOfBranches(pointer: string): { required: string[]; validate: ValidateFunction }[] | undefined {
+  private oneOfBranches(
+    pointer: string,
+  ): { required: string[]; check: (value: unknown, detailed: boolean) => FieldError[] }[] | undefined {
     const node = deref(this.doc, resolvePointer(this.doc, pointer)) as { oneOf?: { $ref?: string }[] };
     if (!Array.isArray(node.oneOf) || !node.oneOf.every((b) => typeof b.$ref === 'string')) return undefined;
     return node.oneOf.map((b) => {
       const target = resolvePointer(this.doc, b.$ref as string) as { required?: string[] };
-      return { required: target.required ?? [], validate: this.schema(b.$ref as string) };
+      return { required: target.required ?? [], check: this.checker(b.$ref as string) };
     });
   }
 }

@@ -191,3 +191,18 @@ test('fakes accept the sample articles (sanity for the other tests)', async () =
   const { app } = makeApp();
   assert.equal((await request(app).post('/train').send({ articles: ARTICLES })).status, 202);
 });
+
+test('a large invalid body reports its first error only (bounded work); a small one reports all', async () => {
+  const { app } = makeApp({ env: { MAX_BODY_BYTES: '5000000', MAX_DOCUMENTS: '100000' } });
+  const articles = Array.from({ length: 20_000 }, (_, i) => ({ text: `t${i}`, label: 'l', bad: i }));
+  const big = assertProblem(await request(app).post('/train').send({ articles }), 400, 'INVALID_REQUEST');
+  assert.deepEqual(big.errors, [{ path: '/body/articles/0/bad', message: 'is not allowed' }]);
+  const small = assertProblem(
+    await request(app)
+      .post('/train')
+      .send({ articles: articles.slice(0, 3) }),
+    400,
+    'INVALID_REQUEST',
+  );
+  assert.equal((small.errors as unknown[]).length, 3);
+});
