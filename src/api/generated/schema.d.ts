@@ -18,7 +18,9 @@ export interface paths {
          * @description The dataset is validated (at least 2 labels, at least 2 examples per label, no empty text) and
          *     stored once, content-addressed, before the job is queued. Send either a JSON body or a stream
          *     of `application/x-ndjson` lines (one `Article` per line); with NDJSON the model name and the
-         *     training options come from the query string (they are ignored for JSON bodies).
+         *     training options come from the query string (they are ignored for JSON bodies). NDJSON may be
+         *     sent with `Content-Encoding: gzip`, `deflate` or `br`; the byte limit applies to the decoded
+         *     stream.
          */
         post: operations["train"];
         delete?: never;
