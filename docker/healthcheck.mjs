@@ -1,3 +1,4 @@
+/* global process, fetch, setTimeout, clearTimeout */
 // Docker HEALTHCHECK: GET /healthz on this container's PORT; exit 0 when it answers 200.
 const port = process.env.PORT || '8080';
 const timer = setTimeout(() => process.exit(1), 2500);
