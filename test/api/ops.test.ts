@@ -117,3 +117,34 @@ test('guards (issue 4 hook) run before the body is read, with the scopes from op
   assert.deepEqual(seen.slice(0, 3), ['classify:classify', 'train:train', 'listModels:train']);
   assert.ok(!seen.some((s) => s.startsWith('healthz')));
 });
+
+test('request logs carry the request id and never the article text', async () => {
+  const { pino } = await import('pino');
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(s) });
+  const { app, fakes } = makeApp({ logger });
+  const secret = 'zebra-quokka-secret-text';
+  await request(app)
+    .post('/train')
+    .set('X-Request-Id', 'req-42')
+    .send({
+      articles: [
+        { text: secret, label: 'a' },
+        { text: `${secret} 2`, label: 'a' },
+        { text: 'x', label: 'b' },
+        { text: 'y', label: 'b' },
+      ],
+    });
+  await request(app)
+    .post('/train')
+    .send({ articles: [{ text: secret, label: 'only' }] });
+  await request(app).post('/classify').set('Content-Type', 'application/json').send(`{"text":"${secret}",`);
+  fakes.registry.publish('default', ['a', 'b']);
+  fakes.classifier.failWith = new Error('boom');
+  await request(app).post('/classify').send({ text: secret });
+  const all = lines.join('');
+  assert.ok(lines.length >= 4);
+  assert.match(all, /"reqId":"req-42"/);
+  assert.match(all, /"status":202/);
+  assert.doesNotMatch(all, new RegExp(secret));
+});

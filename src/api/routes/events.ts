@@ -54,6 +54,11 @@ export function jobEventsHandler(heartbeatMs: number): Handler {
 
     send('status', current);
     write = (e) => send(e.type, e.job);
-    for (const e of backlog.splice(0)) write(e);
+    // Changes that arrived while the current state was read may be older than it: skip stale progress.
+    const seenEpoch = current.progress?.epoch ?? 0;
+    for (const e of backlog.splice(0)) {
+      if (e.type === 'progress' && (e.job.progress?.epoch ?? 0) < seenEpoch) continue;
+      write(e);
+    }
   };
 }
