@@ -5,6 +5,9 @@ import type { EpochProgress } from './train.js';
 
 /** Everything needed to continue training after an epoch. */
 export interface TrainState {
+  /** `select`: early-stopping run on the split; `refit`: retraining on all documents; `done`. */
+  phase: 'select' | 'refit' | 'done';
+  /** Epoch within the current phase. */
   epoch: number;
   step: number;
   rng: number;
@@ -12,7 +15,12 @@ export interface TrainState {
   slots: AdamSlot[];
   best: NetworkParams | undefined;
   bestLoss: number;
+  bestEpoch: number;
   wait: number;
+  /** Epochs the refit phase runs (the select phase's best epoch). */
+  refitEpochs?: number;
+  /** Validation evaluation of the selected model, carried into the refit phase. */
+  evaluation?: unknown;
   history: EpochProgress[];
   docsSeen: number;
   trainMs: number;
@@ -33,7 +41,11 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
   if (s.best) for (const k of PARAM_KEYS) arrays.push(s.best[k]);
   const header = JSON.stringify({
     magic: MAGIC,
+    phase: s.phase,
     epoch: s.epoch,
+    bestEpoch: s.bestEpoch,
+    refitEpochs: s.refitEpochs,
+    evaluation: s.evaluation,
     step: s.step,
     rng: s.rng,
     bestLoss: Number.isFinite(s.bestLoss) ? s.bestLoss : null,
@@ -89,6 +101,10 @@ export function decodeCheckpoint(
       outputBias: arrays[i + 3]!,
     });
     return {
+      phase: h.phase,
+      bestEpoch: h.bestEpoch,
+      refitEpochs: h.refitEpochs,
+      evaluation: h.evaluation,
       epoch: h.epoch,
       step: h.step,
       rng: h.rng,

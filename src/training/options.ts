@@ -16,6 +16,7 @@ export const trainOptionsSchema = z
     seed: z.number().int().default(42),
     dropout: z.number().min(0).max(0.9).default(0.5),
     patience: z.number().int().min(0).max(100).default(3),
+    refit: z.boolean().default(true),
     stem: z.boolean().default(true),
     stopWords: z.boolean().default(true),
     cjkCharBigrams: z.boolean().default(true),

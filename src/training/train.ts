@@ -1,18 +1,20 @@
 import { AppError } from '../errors/index.js';
-import { currentBackend, TextClassifier, type NetworkParams } from '../model/index.js';
-import { tokenize, Vectorizer, type Article, type CsrMatrix } from '../text/index.js';
-import { AdamSlot, DEFAULT_ADAM, updateDense, updateRows, type AdamConfig } from './adam.js';
-import { buildBatch, gatherRows } from './batch.js';
+import { currentBackend, TextClassifier } from '../model/index.js';
+import { tokenize, Vectorizer, type Article } from '../text/index.js';
+import { AdamSlot, DEFAULT_ADAM } from './adam.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from './checkpoint.js';
 import { evaluateProbabilities, type Evaluation } from './evaluate.js';
+import { predictRows, runEpoch, throwIfAborted, yieldToEventLoop, type EpochContext } from './loop.js';
 import { resolveTrainOptions, type TrainOptions } from './options.js';
+import { copyParams, initParams } from './params.js';
 import { Rng } from './rng.js';
-import { runStep } from './step.js';
 
 /** Metrics after one epoch; validation figures are absent without a validation split. */
 export interface EpochProgress {
   epoch: number;
   epochs: number;
+  /** `select`: training on the split with early stopping; `refit`: retraining on all documents. */
+  phase: 'select' | 'refit';
   loss: number;
   accuracy: number;
   valLoss?: number;
@@ -34,20 +36,14 @@ export interface TrainResult {
   classifier: TextClassifier;
   history: EpochProgress[];
   trainSeconds: number;
-  /** Training throughput: documents processed per second over all epochs. */
+  /** Training throughput: documents processed per second over all epochs of both phases. */
   docsPerSecond: number;
-  /** Epochs run (early stopping may end before `options.epochs`). */
+  /** Epochs run in total (early stopping may end before `options.epochs`). */
   epochs: number;
-  /** Evaluation on the validation split, when there was one. */
+  /** Evaluation on the validation split (of the model selected before the refit), when there was one. */
   evaluation?: Evaluation;
   options: TrainOptions;
 }
-
-/** Half-width of the uniform initialisation of the hidden kernel (see initParams). */
-const HIDDEN_INIT_LIMIT = 0.05;
-
-/** Longest stretch the loop may hold the event loop before yielding (ms). */
-const YIELD_EVERY_MS = 20;
 
 function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array } {
   const labels = [...new Set(data.map((a) => a.label))].sort();
@@ -55,80 +51,38 @@ function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array
   return { labels, y: Int32Array.from(data, (a) => index.get(a.label)!) };
 }
 
-function initParams(v: number, h: number, c: number, rng: Rng): NetworkParams {
-  // Glorot-uniform for the output layer. The hidden kernel starts small: inputs are L2-normalised
-  // sparse rows, and a rare feature's row is only updated when a batch contains it, so large random
-  // rows would stay as noise (0.05 measured best on the three benchmark sets; 0.3 and 0.01 both worse).
-  const uniform = (n: number, limit: number) =>
-    Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * limit);
+function freshState(
+  options: TrainOptions,
+  v: number,
+  h: number,
+  c: number,
+  phase: TrainState['phase'],
+): TrainState {
   return {
-    hiddenKernel: uniform(v * h, HIDDEN_INIT_LIMIT),
-    hiddenBias: new Float32Array(h),
-    outputKernel: uniform(h * c, Math.sqrt(6 / (h + c))),
-    outputBias: new Float32Array(c),
+    phase,
+    epoch: 0,
+    step: 0,
+    rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
+    params: initParams(v, h, c, new Rng(options.seed + 1)),
+    slots: [new AdamSlot(v * h), new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
+    best: undefined,
+    bestLoss: Infinity,
+    bestEpoch: 0,
+    wait: 0,
+    history: [],
+    docsSeen: 0,
+    trainMs: 0,
   };
 }
 
-/** Copies `p` into `into` (reusing its arrays: the hidden kernel can be hundreds of MB). */
-function copyParams(p: NetworkParams, into?: NetworkParams): NetworkParams {
-  if (!into) {
-    return {
-      hiddenKernel: p.hiddenKernel.slice(),
-      hiddenBias: p.hiddenBias.slice(),
-      outputKernel: p.outputKernel.slice(),
-      outputBias: p.outputBias.slice(),
-    };
-  }
-  into.hiddenKernel.set(p.hiddenKernel);
-  into.hiddenBias.set(p.hiddenBias);
-  into.outputKernel.set(p.outputKernel);
-  into.outputBias.set(p.outputBias);
-  return into;
-}
-
-function dropoutMask(rng: Rng, n: number, rate: number): Float32Array | undefined {
-  if (rate <= 0) return undefined;
-  const keep = 1 / (1 - rate);
-  return Float32Array.from({ length: n }, () => (rng.next() < rate ? 0 : keep));
-}
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Forward pass over rows `order`, in batches; returns loss, accuracy and probabilities. */
-async function predictRows(
-  x: CsrMatrix,
-  y: Int32Array,
-  order: Int32Array,
-  params: NetworkParams,
-  dims: { hiddenUnits: number; numClasses: number },
-  slot: Int32Array,
-  signal?: AbortSignal,
-): Promise<{ loss: number; accuracy: number; probabilities: Float32Array }> {
-  const probabilities = new Float32Array(order.length * dims.numClasses);
-  let loss = 0;
-  let correct = 0;
-  for (let start = 0; start < order.length; start += 512) {
-    throwIfAborted(signal);
-    const end = Math.min(order.length, start + 512);
-    const batch = buildBatch(x, y, order, start, end, slot);
-    const rows = gatherRows(params.hiddenKernel, dims.hiddenUnits, batch.unique);
-    const r = await runStep(batch, rows, params, dims, { train: false });
-    loss += r.loss * batch.size;
-    correct += r.correct;
-    probabilities.set(r.probabilities!, start * dims.numClasses);
-    await yieldToEventLoop();
-  }
-  return { loss: loss / order.length, accuracy: correct / order.length, probabilities };
-}
-
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AppError('CANCELLED', 'training was cancelled');
-}
-
 /**
- * Trains a classifier: TF-IDF features, then the sparse network with lazy Adam, early stopping
- * on the validation loss (best weights restored), progress per epoch, cancellation between batches.
- * @throws AppError INVALID_OPTIONS, INVALID_DATA, CANCELLED
+ * Trains a classifier. TF-IDF features feed the sparse network, trained with lazy Adam. With a
+ * validation split, a `select` phase trains on the rest with early stopping on the validation
+ * loss to find the best epoch count; with `refit` (default) a second phase then retrains from
+ * scratch on all documents for that many epochs, so no labelled document is left unused.
+ * Progress is reported per epoch; cancellation is honoured between batches; the state after each
+ * epoch can be checkpointed and resumed.
+ * @throws AppError INVALID_OPTIONS, INVALID_DATA, CANCELLED, ARTEFACT_CORRUPT (bad checkpoint)
  */
 export async function train(
   data: readonly Article[],
@@ -154,129 +108,129 @@ export async function train(
     tokenizer,
   });
   const x = vectorizer.transformManyTokens(tokenLists);
+  tokenLists.length = 0;
   await yieldToEventLoop();
   throwIfAborted(hooks.signal);
 
   const v = Math.max(1, vectorizer.size);
   const h = options.hiddenUnits;
   const c = labels.length;
-  const dims = { hiddenUnits: h, numClasses: c };
-  const splitRng = new Rng(options.seed);
-  const order = splitRng.shuffle(Int32Array.from({ length: data.length }, (_, i) => i));
+  const order = new Rng(options.seed).shuffle(Int32Array.from({ length: data.length }, (_, i) => i));
   const nVal = Math.floor(data.length * options.validationSplit);
   const valRows = order.slice(0, nVal);
   const trainRows = order.slice(nVal);
-
-  let state: TrainState = {
-    epoch: 0,
-    step: 0,
-    rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
-    params: initParams(v, h, c, new Rng(options.seed + 1)),
-    slots: [new AdamSlot(v * h), new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
-    best: undefined,
-    bestLoss: Infinity,
-    wait: 0,
-    history: [],
-    docsSeen: 0,
-    trainMs: 0,
+  const ctx: EpochContext = {
+    x,
+    y,
+    dims: { hiddenUnits: h, numClasses: c },
+    slot: new Int32Array(v).fill(-1),
+    adam: { ...DEFAULT_ADAM, learningRate: options.learningRate },
+    batchSize: options.batchSize,
+    dropout: options.dropout,
+    signal: hooks.signal,
   };
-  if (hooks.resumeFrom)
-    state = decodeCheckpoint(hooks.resumeFrom, { vocabularySize: v, hiddenUnits: h, numClasses: c });
 
-  const adam: AdamConfig = { ...DEFAULT_ADAM, learningRate: options.learningRate };
-  const slot = new Int32Array(v).fill(-1);
-  const rng = Rng.restore(state.rng);
-  const p = state.params;
-  let stopped = false;
-  for (let epoch = state.epoch + 1; epoch <= options.epochs && !stopped; epoch++) {
-    const epochStart = performance.now();
-    // Shuffle a fresh copy so an epoch's order depends only on the RNG state (resumable).
-    const epochRows = rng.shuffle(trainRows.slice());
-    let lossSum = 0;
-    let correct = 0;
-    let lastYield = performance.now();
-    for (let start = 0; start < trainRows.length; start += options.batchSize) {
-      throwIfAborted(hooks.signal);
-      const end = Math.min(trainRows.length, start + options.batchSize);
-      const batch = buildBatch(x, y, epochRows, start, end, slot);
-      const rows = gatherRows(p.hiddenKernel, h, batch.unique);
-      const mask = dropoutMask(rng, batch.size * h, options.dropout);
-      const r = await runStep(batch, rows, p, dims, { train: true, dropoutMask: mask });
-      const g = r.grads!;
-      const t = ++state.step;
-      updateRows(adam, t, p.hiddenKernel, h, batch.unique, g.hiddenRows, state.slots[0]!);
-      updateDense(adam, t, p.hiddenBias, g.hiddenBias, state.slots[1]!);
-      updateDense(adam, t, p.outputKernel, g.outputKernel, state.slots[2]!);
-      updateDense(adam, t, p.outputBias, g.outputBias, state.slots[3]!);
-      lossSum += r.loss * batch.size;
-      correct += r.correct;
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
-    }
-    state.docsSeen += trainRows.length;
-    const progress: EpochProgress = {
-      epoch,
-      epochs: options.epochs,
-      loss: lossSum / Math.max(1, trainRows.length),
-      accuracy: correct / Math.max(1, trainRows.length),
-    };
-    if (valRows.length > 0) {
-      const val = await predictRows(x, y, valRows, p, dims, slot, hooks.signal);
-      progress.valLoss = val.loss;
-      progress.valAccuracy = val.accuracy;
+  let state = hooks.resumeFrom
+    ? decodeCheckpoint(hooks.resumeFrom, { vocabularySize: v, hiddenUnits: h, numClasses: c })
+    : freshState(options, v, h, c, nVal > 0 ? 'select' : 'refit');
+  let evaluation = state.evaluation as Evaluation | undefined;
+  const epochDone = async (progress: EpochProgress) => {
+    state.history.push(progress);
+    await hooks.onEpochEnd?.(progress);
+    if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), state.history.length);
+  };
+
+  if (state.phase === 'select') {
+    const rng = Rng.restore(state.rng);
+    let stop = state.stopped ?? false;
+    for (let epoch = state.epoch + 1; epoch <= options.epochs && !stop; epoch++) {
+      const t0 = performance.now();
+      const fit = await runEpoch(ctx, trainRows, state.params, state.slots, rng, () => ++state.step);
+      const val = await predictRows(ctx, valRows, state.params);
+      state.docsSeen += trainRows.length;
       if (val.loss < state.bestLoss - 1e-4) {
         state.bestLoss = val.loss;
-        state.best = copyParams(p, state.best);
+        state.bestEpoch = epoch;
+        state.best = copyParams(state.params, state.best);
         state.wait = 0;
       } else if (++state.wait > options.patience) {
-        stopped = true;
+        stop = true;
       }
+      state.trainMs += performance.now() - t0;
+      state.epoch = epoch;
+      state.rng = rng.snapshot;
+      state.stopped = stop || epoch === options.epochs;
+      await epochDone({
+        epoch,
+        epochs: options.epochs,
+        phase: 'select',
+        ...fit,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+      });
     }
-    state.trainMs += performance.now() - epochStart;
-    state.epoch = epoch;
-    state.rng = rng.snapshot;
-    state.history.push(progress);
-    if (stopped || epoch === options.epochs) state.stopped = true;
-    await hooks.onEpochEnd?.(progress);
-    if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
-  }
-
-  const finalParams = state.best ?? p;
-  let evaluation: Evaluation | undefined;
-  if (valRows.length > 0) {
-    const val = await predictRows(x, y, valRows, finalParams, dims, slot, hooks.signal);
+    const best = state.best ?? state.params;
+    const val = await predictRows(ctx, valRows, best);
     evaluation = evaluateProbabilities(
       val.probabilities,
       Int32Array.from(valRows, (r) => y[r]!),
       labels,
     );
+    if (options.refit) {
+      // Start over on every document for the epoch count the split chose.
+      const selected = state;
+      state = freshState(options, v, h, c, 'refit');
+      Object.assign(state, {
+        history: selected.history,
+        docsSeen: selected.docsSeen,
+        trainMs: selected.trainMs,
+        refitEpochs: Math.max(1, selected.bestEpoch),
+        evaluation,
+      });
+    } else {
+      Object.assign(state, { phase: 'done', params: best, best: undefined, evaluation });
+    }
   }
+
+  if (state.phase === 'refit') {
+    const epochs = nVal > 0 ? (state.refitEpochs ?? options.epochs) : options.epochs;
+    const rng = Rng.restore(state.rng);
+    for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
+      const t0 = performance.now();
+      const fit = await runEpoch(ctx, order, state.params, state.slots, rng, () => ++state.step);
+      state.docsSeen += order.length;
+      state.trainMs += performance.now() - t0;
+      state.epoch = epoch;
+      state.rng = rng.snapshot;
+      await epochDone({ epoch, epochs, phase: 'refit', ...fit });
+    }
+  }
+
   const trainSeconds = (performance.now() - started) / 1000;
+  const history = state.history;
   const classifier = new TextClassifier(
     vectorizer,
     labels,
     { vocabularySize: v, hiddenUnits: h, numClasses: c, dropout: options.dropout },
-    finalParams,
+    state.params,
     {
       createdAt: new Date().toISOString(),
       options: { ...options },
       backend: currentBackend() ?? { name: 'unknown', package: 'unknown' },
       vocabularySize: vectorizer.size,
       trainSeconds,
-      epochs: state.epoch,
+      epochs: history.length,
       dataset: { documents: data.length },
       evaluation,
-      history: state.history,
+      history,
     },
   );
   return {
     classifier,
-    history: state.history,
+    history,
     trainSeconds,
     docsPerSecond: state.docsSeen / Math.max(1e-9, state.trainMs / 1000),
-    epochs: state.epoch,
+    epochs: history.length,
     evaluation,
     options,
   };

@@ -18,16 +18,25 @@ test('learns separable topics and reports progress every epoch', async () => {
   const seen: EpochProgress[] = [];
   const r = await train(data, fast, { onEpochEnd: (p) => void seen.push(p) });
   assert.equal(seen.length, r.epochs);
+  const select = seen.filter((p) => p.phase === 'select');
+  const refit = seen.filter((p) => p.phase === 'refit');
+  assert.deepEqual(seen, [...select, ...refit], 'select epochs come first');
   assert.deepEqual(
-    seen.map((p) => p.epoch),
-    Array.from({ length: r.epochs }, (_, i) => i + 1),
+    select.map((p) => p.epoch),
+    Array.from({ length: select.length }, (_, i) => i + 1),
   );
-  for (const p of seen) {
+  assert.deepEqual(
+    refit.map((p) => p.epoch),
+    Array.from({ length: refit.length }, (_, i) => i + 1),
+  );
+  assert.ok(refit.length >= 1 && refit.length <= select.length);
+  for (const p of select) {
     assert.equal(p.epochs, 8);
     assert.ok(Number.isFinite(p.loss) && p.accuracy >= 0 && p.accuracy <= 1);
     assert.ok(p.valLoss !== undefined && p.valAccuracy !== undefined);
   }
-  assert.ok(seen.at(-1)!.loss < seen[0]!.loss, 'loss falls');
+  for (const p of refit) assert.equal(p.epochs, refit.length);
+  assert.ok(select.at(-1)!.loss < select[0]!.loss, 'loss falls');
   const ev = evaluate(r.classifier, heldOut);
   assert.ok(ev.accuracy > 0.9, `held-out accuracy ${ev.accuracy}`);
   assert.deepEqual(r.classifier.labels, ['politics', 'sport', 'tech']);
@@ -98,22 +107,23 @@ test('the event loop keeps turning while training', async () => {
 
 test('resuming from a checkpoint gives the same model as an uninterrupted run', async () => {
   const opts = { ...fast, epochs: 4, patience: 100 };
-  const straight = await train(data, opts);
   const checkpoints = new Map<number, Uint8Array>();
-  await train(
-    data,
-    { ...opts, epochs: 4 },
-    {
-      onCheckpoint: (bytes, epoch) => void checkpoints.set(epoch, bytes),
-    },
-  );
-  const resumed = await train(data, opts, { resumeFrom: checkpoints.get(2) });
+  const straight = await train(data, opts, { onCheckpoint: (bytes, n) => void checkpoints.set(n, bytes) });
+  assert.equal(checkpoints.size, straight.history.length);
   const texts = heldOut.map((a) => a.text);
-  assert.deepEqual(resumed.classifier.predict(texts), straight.classifier.predict(texts));
-  assert.equal(resumed.history.length, 4);
-  assert.deepEqual(resumed.history.slice(0, 2), straight.history.slice(0, 2));
+  // One checkpoint in the select phase, one in the refit phase.
+  for (const n of [2, straight.history.length - 1]) {
+    const resumed = await train(data, opts, { resumeFrom: checkpoints.get(n) });
+    assert.deepEqual(
+      resumed.classifier.predict(texts),
+      straight.classifier.predict(texts),
+      `resumed after ${n}`,
+    );
+    assert.deepEqual(resumed.history, straight.history);
+    assert.deepEqual(resumed.evaluation, straight.evaluation);
+    resumed.classifier.dispose();
+  }
   straight.classifier.dispose();
-  resumed.classifier.dispose();
 });
 
 test('bad options and bad data are rejected with stable codes', async () => {

@@ -1,0 +1,98 @@
+import { AppError } from '../errors/index.js';
+import type { NetworkParams } from '../model/index.js';
+import type { CsrMatrix } from '../text/index.js';
+import { updateDense, updateRows, type AdamConfig, type AdamSlot } from './adam.js';
+import { buildBatch, gatherRows } from './batch.js';
+import { dropoutMask } from './params.js';
+import type { Rng } from './rng.js';
+import { runStep } from './step.js';
+
+/** Longest stretch the loop may hold the event loop before yielding (ms). */
+const YIELD_EVERY_MS = 20;
+
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AppError('CANCELLED', 'training was cancelled');
+}
+
+/** What one epoch needs besides the parameters. */
+export interface EpochContext {
+  x: CsrMatrix;
+  y: Int32Array;
+  dims: { hiddenUnits: number; numClasses: number };
+  /** Scratch of length vocabulary, all -1 (see buildBatch). */
+  slot: Int32Array;
+  adam: AdamConfig;
+  batchSize: number;
+  dropout: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * One pass over `rows` in shuffled mini-batches: forward and backward in TensorFlow.js, then lazy
+ * Adam on the touched hidden-kernel rows and dense Adam on the rest. Yields to the event loop
+ * every few milliseconds and stops between batches when the signal aborts.
+ * @returns mean training loss and accuracy; `step` is advanced in place via the callback.
+ */
+export async function runEpoch(
+  ctx: EpochContext,
+  rows: Int32Array,
+  p: NetworkParams,
+  slots: AdamSlot[],
+  rng: Rng,
+  nextStep: () => number,
+): Promise<{ loss: number; accuracy: number }> {
+  const h = ctx.dims.hiddenUnits;
+  // Shuffle a fresh copy so an epoch's order depends only on the RNG state (resumable).
+  const order = rng.shuffle(rows.slice());
+  let lossSum = 0;
+  let correct = 0;
+  let lastYield = performance.now();
+  for (let start = 0; start < order.length; start += ctx.batchSize) {
+    throwIfAborted(ctx.signal);
+    const end = Math.min(order.length, start + ctx.batchSize);
+    const batch = buildBatch(ctx.x, ctx.y, order, start, end, ctx.slot);
+    const gathered = gatherRows(p.hiddenKernel, h, batch.unique);
+    const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
+    const r = await runStep(batch, gathered, p, ctx.dims, { train: true, dropoutMask: mask });
+    const g = r.grads!;
+    const t = nextStep();
+    updateRows(ctx.adam, t, p.hiddenKernel, h, batch.unique, g.hiddenRows, slots[0]!);
+    updateDense(ctx.adam, t, p.hiddenBias, g.hiddenBias, slots[1]!);
+    updateDense(ctx.adam, t, p.outputKernel, g.outputKernel, slots[2]!);
+    updateDense(ctx.adam, t, p.outputBias, g.outputBias, slots[3]!);
+    lossSum += r.loss * batch.size;
+    correct += r.correct;
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+  const n = Math.max(1, order.length);
+  return { loss: lossSum / n, accuracy: correct / n };
+}
+
+/** Forward pass over `rows` in batches: loss, accuracy and row-major class probabilities. */
+export async function predictRows(
+  ctx: EpochContext,
+  rows: Int32Array,
+  params: NetworkParams,
+): Promise<{ loss: number; accuracy: number; probabilities: Float32Array }> {
+  const { dims } = ctx;
+  const probabilities = new Float32Array(rows.length * dims.numClasses);
+  let loss = 0;
+  let correct = 0;
+  for (let start = 0; start < rows.length; start += 512) {
+    throwIfAborted(ctx.signal);
+    const end = Math.min(rows.length, start + 512);
+    const batch = buildBatch(ctx.x, ctx.y, rows, start, end, ctx.slot);
+    const gathered = gatherRows(params.hiddenKernel, dims.hiddenUnits, batch.unique);
+    const r = await runStep(batch, gathered, params, dims, { train: false });
+    loss += r.loss * batch.size;
+    correct += r.correct;
+    probabilities.set(r.probabilities!, start * dims.numClasses);
+    await yieldToEventLoop();
+  }
+  return { loss: loss / rows.length, accuracy: correct / rows.length, probabilities };
+}
