@@ -41,7 +41,7 @@ async function resultsOn(backend: 'cpu' | 'wasm') {
   const loss = (fn: typeof sparseLinear) => (t: tf.Tensor) =>
     tf.sum(tf.mul(fn(ids, weights, t as tf.Tensor2D), dyWeights));
   const out = sparseLinear(ids, weights, table).arraySync();
-  const grad = tf.grad(loss(sparseLinear))(table).arraySync();
+  const grad = tf.grad(loss(sparseLinear))(table).arraySync() as number[][];
   const segment = tf
     .unsortedSegmentSum(
       tf.tensor2d([
@@ -55,7 +55,7 @@ async function resultsOn(backend: 'cpu' | 'wasm') {
     )
     .arraySync();
   // `gather`'s gradient needs UnsortedSegmentSum, which wasm lacks unless we provide it.
-  const refGrad = tf.grad(loss(reference))(table).arraySync();
+  const refGrad = tf.grad(loss(reference))(table).arraySync() as number[][];
   const ref = reference(ids, weights, table).arraySync();
   return { out, grad, segment, refGrad, ref };
 }
