@@ -64,6 +64,7 @@ async function shutdown(
   }
   await services.close(config.SHUTDOWN_GRACE_MS);
   await child?.stop();
+  logger.info('stopped');
 }
 
 async function main(): Promise<void> {

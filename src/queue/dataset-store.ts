@@ -3,7 +3,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/index.js';
 import { validateArticles } from '../text/index.js';
-import { encodeDataset, sha256Hex } from './dataset-codec.js';
+import { encodeDataset, sha256HexAsync } from './dataset-codec.js';
 import type { Keys } from './keys.js';
 import type { DatasetRef, DatasetStore } from './types.js';
 
@@ -43,7 +43,7 @@ export class RedisDatasetStore implements DatasetStore {
       maxTextBytes: this.limits.maxTextBytes,
     });
     const raw = encodeDataset(articles);
-    const hash = sha256Hex(raw);
+    const hash = await sha256HexAsync(raw);
     const ref: DatasetRef = { hash, documents, labels, bytes: raw.byteLength };
     const metaKey = this.keys.datasetMeta(hash);
     if ((await this.redis.exists(metaKey)) === 1) return ref;
@@ -71,7 +71,7 @@ export class RedisDatasetStore implements DatasetStore {
     const packed = await this.redis.getBuffer(this.keys.dataset(hash));
     if (!packed) throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
     const raw = await gunzipAsync(packed);
-    if (sha256Hex(raw) !== hash)
+    if ((await sha256HexAsync(raw)) !== hash)
       throw new AppError('INVALID_DATA', `dataset ${hash} failed its integrity check`);
     return raw;
   }

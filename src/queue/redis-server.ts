@@ -71,7 +71,12 @@ export async function spawnRedisServer(
 ): Promise<RedisServerHandle> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: 'ignore' });
+    // Own process group: Ctrl-C or a group-wide SIGTERM must not stop Redis before this process
+    // has drained and handed its jobs back; `stop()` (or the exit hook) ends it last.
+    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', ...args], {
+      stdio: 'ignore',
+      detached: true,
+    });
     child.unref();
     const url = `redis://127.0.0.1:${port}`;
     const started = await waitForPing(url, child, 10_000).then(

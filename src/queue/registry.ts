@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/index.js';
-import { sha256Hex } from './dataset-codec.js';
+import { sha256HexAsync } from './dataset-codec.js';
 import type { Keys } from './keys.js';
 import { DELETE_VERSION_LUA, PUBLISH_LUA, SET_LATEST_LUA } from './registry-scripts.js';
 import type { ModelRegistryReader, ModelSummary, VersionDetail, VersionSummary } from './types.js';
@@ -135,7 +135,7 @@ export class ModelRegistry implements ModelRegistryReader {
     jobId?: string,
   ): Promise<PublishOutcome> {
     const k = this.keys;
-    const checksum = sha256Hex(artefact);
+    const checksum = await sha256HexAsync(artefact);
     const staging = k.staging(jobId ?? `anon-${checksum}-${Date.now()}`);
     await this.redis.set(
       staging,
@@ -189,7 +189,7 @@ export class ModelRegistry implements ModelRegistryReader {
         model,
         version,
       });
-    const actual = sha256Hex(bytes);
+    const actual = await sha256HexAsync(bytes);
     if (actual !== detail.checksum) {
       throw new AppError(
         'ARTEFACT_CORRUPT',

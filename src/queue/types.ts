@@ -21,6 +21,8 @@ export interface TrainingOptionsInput {
 export interface JobProgress {
   epoch: number;
   epochs: number;
+  /** Training runs `select` (early stopping on the validation split), then `refit` on all documents; epochs restart at 1 per phase. */
+  phase?: 'select' | 'refit';
   loss?: number;
   accuracy?: number;
   valLoss?: number;

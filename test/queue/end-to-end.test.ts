@@ -52,11 +52,21 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
       off();
       assert.equal(done.status, 'succeeded', done.error);
       assert.equal(done.version, 1);
-      assert.equal(done.progress?.epochs, 4);
-      assert.deepEqual(
-        events.filter((e) => e.type === 'progress').map((e) => e.job.progress?.epoch),
-        [1, 2, 3, 4],
+      assert.ok(done.progress && done.progress.epoch <= done.progress.epochs);
+      // Per phase, epochs arrive in order from 1 (select: early stopping, then refit on all data).
+      const progress = events.flatMap((e) =>
+        e.type === 'progress' && e.job.progress ? [e.job.progress] : [],
       );
+      for (const phase of ['select', 'refit']) {
+        const epochs = progress.filter((p) => p.phase === phase).map((p) => p.epoch);
+        assert.deepEqual(
+          epochs,
+          epochs.map((_, i) => i + 1),
+          `${phase} epochs ${epochs.join(',')}`,
+        );
+      }
+      assert.equal(progress.filter((p) => p.phase === 'select').length > 0, true);
+      assert.equal(progress[0]?.epochs, 4);
       const v1 = await api.registry.getVersion('default', 1);
       assert.deepEqual(v1.labels, ['fruit', 'vehicle']);
       assert.equal(v1.dataset.hash, ds.hash);
@@ -127,6 +137,50 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
       assert.equal(await s.redis.exists(s.keys.jobCheckpoint(job.jobId)), 0);
     } finally {
       await s.close();
+    }
+  });
+
+  it('on shutdown hands a running job back; another worker resumes it from its checkpoint', async () => {
+    const first = await testServices({ worker: true, env: { TEXTCLF_BACKEND: 'wasm' } });
+    let second: QueueServices | undefined;
+    try {
+      const ds = await first.datasets.put(dataset(60));
+      const job = await first.jobs.submit('resume', ds, {
+        ...OPTIONS,
+        epochs: 40,
+        batchSize: 1,
+        validationSplit: 0,
+      });
+      await waitFor(async () => (await first.jobs.get(job.jobId)).progress, 60_000, 'first epoch');
+      await first.worker?.close(0); // grace 0: stop between batches and hand the job back
+      const handedBack = await first.jobs.get(job.jobId);
+      assert.equal(handedBack.status, 'queued');
+      const stoppedAt = handedBack.progress?.epoch ?? 0;
+      assert.ok(stoppedAt >= 1 && stoppedAt < 40);
+      assert.equal(await first.queue.getJobState(job.jobId), 'waiting');
+      const epochs: number[] = [];
+      const off = await first.jobs.subscribe(job.jobId, (e) => {
+        if (e.type === 'progress' && e.job.progress) epochs.push(e.job.progress.epoch);
+      });
+      second = await testServices({
+        prefix: first.keys.prefix,
+        worker: true,
+        serving: false,
+        env: { TEXTCLF_BACKEND: 'wasm' },
+      });
+      const done = await waitFor(final(first, job.jobId), 90_000, 'resumed job');
+      off();
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.version, 1);
+      assert.ok((epochs[0] ?? 0) > 1, `resumed after epoch ${stoppedAt}, first new epoch ${epochs[0]}`);
+      assert.ok((epochs[0] ?? 0) <= stoppedAt + 1);
+      assert.deepEqual(
+        (await first.registry.listVersions('resume')).map((v) => v.version),
+        [1],
+      );
+    } finally {
+      await second?.close();
+      await first.close();
     }
   });
 });
