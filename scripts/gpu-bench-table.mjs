@@ -47,8 +47,9 @@ const backendOf = (r) => {
 };
 const adapterOf = (r) => {
   if (r.error) return `FAILED: ${r.error}`.slice(0, 120);
+  // fit-eval --json prints `backend` (name) and `backendDetail`; a BackendInfo object is read too.
   const b = r.result?.backend;
-  return (typeof b === 'object' && b?.detail) || '-';
+  return r.result?.backendDetail || (typeof b === 'object' && b?.detail) || '-';
 };
 
 const header = ['dataset', 'backend', 'adapter', 'accuracy', 'macro-F1', 'train s', 'docs/s', 'epochs'];

@@ -51,9 +51,12 @@ else
   cd "$root"
 fi
 
+# The dynamic linker's cache; ldconfig lives in /sbin, often not on a user's PATH.
+shared_libs() { { ldconfig -p || /sbin/ldconfig -p || /usr/sbin/ldconfig -p; } 2>/dev/null || true; }
+
 # Dawn's Vulkan backend dlopen()s libvulkan.so.1 (the Khronos loader), which then needs the NVIDIA
 # driver's ICD manifest. Containers often have the driver libraries but neither of the two.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
+if ! shared_libs | grep -q 'libvulkan\.so\.1 '; then
   if [ -f "$here/lib/libvulkan.so.1" ]; then
     echo "no system Vulkan loader: using the bundled lib/libvulkan.so.1" >&2
     export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -66,7 +69,7 @@ for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d
   if ls "$d"/nvidia*.json >/dev/null 2>&1; then icd_found="$d"; fi
 done
 if [ -z "$icd_found" ] && [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
-  glx=$(ldconfig -p 2>/dev/null | awk '/libGLX_nvidia\.so\.0 /{print $NF; exit}')
+  glx=$(shared_libs | awk '/libGLX_nvidia\.so\.0 /{print $NF; exit}')
   if [ -n "$glx" ]; then
     # The manifest the NVIDIA driver installs: its Vulkan driver lives in libGLX_nvidia.so.0.
     printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$glx" \
