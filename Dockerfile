@@ -92,3 +92,13 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # tini reaps zombies (training children) and forwards SIGTERM for the graceful shutdown.
 ENTRYPOINT ["tini", "--", "textclf-entrypoint"]
 CMD []
+
+# ---------------------------------------------------------------------------------------------
+# GPU without CUDA pinning (docs/GPU.md): the webgpu backend (Dawn, npm `webgpu`, installed by
+# `npm ci` above as an optional dependency) needs only the Vulkan loader and the driver's Vulkan
+# ICD, which the NVIDIA container toolkit mounts when asked for `graphics`. On the cpu variant:
+#   RUN apt-get update && apt-get install -y --no-install-recommends libvulkan1
+#   ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics TEXTCLF_BACKEND=webgpu
+#   docker run --gpus all ...
+# `auto` takes webgpu only for a hardware adapter, so the same image falls back to wasm elsewhere.
+# VARIANT=gpu above remains the tfjs-node-gpu image for hosts with exactly CUDA 11.2 + cuDNN 8.
