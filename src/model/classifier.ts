@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Vectorizer, type CsrMatrix } from '../text/index.js';
 import type { BackendInfo } from './backend.js';
-import { buildModel, setModelParams, type NetworkParams, type NetworkShape } from './network.js';
+import { buildModel, type NetworkParams, type NetworkShape } from './network.js';
 
 /** One class and its probability. */
 export interface Score {
@@ -44,8 +44,15 @@ export class TextClassifier {
     params: NetworkParams,
     readonly metadata: ArtefactMetadata,
   ) {
-    this.model = buildModel(shape);
-    setModelParams(this.model, shape, params);
+    this.model = buildModel(shape, params);
+    tf.tidy(() =>
+      this.model
+        .getLayer('output')
+        .setWeights([
+          tf.tensor2d(params.outputKernel, [shape.hiddenUnits, shape.numClasses]),
+          tf.tensor1d(params.outputBias),
+        ]),
+    );
   }
 
   /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */

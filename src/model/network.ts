@@ -13,6 +13,19 @@ interface SparseDenseArgs {
   inputDim: number;
   units: number;
   name?: string;
+  /** Initial kernel and bias; the TensorFlow.js initialisers are used when absent. */
+  initial?: { kernel: Float32Array; bias: Float32Array };
+}
+
+/**
+ * An initializer that starts a weight from given values: no random tensor first and no second
+ * copy for setWeights. (tfjs-layers does not export its Initializer base class, so a stock
+ * initializer gets its `apply` replaced.)
+ */
+function valuesInitializer(values: Float32Array) {
+  const init = tf.initializers.zeros();
+  init.apply = (shape: tf.Shape) => tf.tensor(values, shape as number[], 'float32');
+  return init;
 }
 
 /**
@@ -26,11 +39,13 @@ export class SparseDense extends tf.layers.Layer {
   readonly units: number;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
+  private initial?: SparseDenseArgs['initial'];
 
   constructor(args: SparseDenseArgs) {
     super({ name: args.name });
     this.inputDim = args.inputDim;
     this.units = args.units;
+    this.initial = args.initial;
   }
 
   override build(): void {
@@ -38,9 +53,15 @@ export class SparseDense extends tf.layers.Layer {
       'kernel',
       [this.inputDim, this.units],
       'float32',
-      tf.initializers.glorotUniform({}),
+      this.initial ? valuesInitializer(this.initial.kernel) : tf.initializers.glorotUniform({}),
     );
-    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
+    this.bias = this.addWeight(
+      'bias',
+      [this.units],
+      'float32',
+      this.initial ? valuesInitializer(this.initial.bias) : tf.initializers.zeros(),
+    );
+    this.initial = undefined;
     this.built = true;
   }
 
@@ -66,9 +87,10 @@ tf.serialization.registerClass(SparseDense);
 
 /**
  * Builds the classifier network as a TensorFlow.js LayersModel (inputs `ids` and `weights`,
- * output class probabilities). Weights start from TensorFlow.js initialisers; training replaces them.
+ * output class probabilities). Weights start from `params` when given (a trained or loaded model),
+ * else from TensorFlow.js initialisers.
  */
-export function buildModel(shape: NetworkShape): tf.LayersModel {
+export function buildModel(shape: NetworkShape, params?: NetworkParams): tf.LayersModel {
   registerKernels();
   const ids = tf.input({ shape: [null], dtype: 'int32', name: 'ids' });
   const weights = tf.input({ shape: [null], dtype: 'float32', name: 'weights' });
@@ -76,6 +98,7 @@ export function buildModel(shape: NetworkShape): tf.LayersModel {
     inputDim: shape.vocabularySize,
     units: shape.hiddenUnits,
     name: 'hidden',
+    initial: params && { kernel: params.hiddenKernel, bias: params.hiddenBias },
   });
   let x = hidden.apply([ids, weights]) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu', name: 'relu' }).apply(x) as tf.SymbolicTensor;

@@ -66,6 +66,21 @@ export function describeAdapter(info: AdapterInfoLike, dawnBackend: string, soft
   return `${unique.join(' · ') || 'unknown adapter'} [dawn ${dawnBackend}${software ? ', software' : ''}]`;
 }
 
+/**
+ * Whether the Vulkan loader Dawn needs on Linux can be loaded. Dawn prints warnings to stderr when
+ * it cannot, so `auto` selection asks first. `process.dlopen` uses the same search as Dawn's
+ * dlopen(); loading a library that is not a Node addon fails *after* loading it, with another message.
+ */
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    process.dlopen({ exports: {} }, 'libvulkan.so.1');
+  } catch (err) {
+    return !/cannot open shared object file/.test((err as Error).message);
+  }
+  return true;
+}
+
 async function importOptional<T>(specifier: string): Promise<T | undefined> {
   try {
     return (await import(specifier)) as T;
@@ -153,6 +168,10 @@ export async function initWebGpu(opts: WebGpuOptions): Promise<BackendInfo | und
   const software = opts.adapter === 'software';
   if (software && opts.requireHardware) {
     log.debug('webgpu: the software adapter is never selected automatically');
+    return undefined;
+  }
+  if (opts.requireHardware && !vulkanLoaderPresent()) {
+    log.debug('webgpu: no Vulkan loader (libvulkan.so.1), so no GPU adapter');
     return undefined;
   }
   const dawn = await importOptional<DawnModule>('webgpu');

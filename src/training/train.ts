@@ -51,6 +51,20 @@ function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array
   return { labels, y: Int32Array.from(data, (a) => index.get(a.label)!) };
 }
 
+async function evaluateRows(
+  ctx: EpochContext,
+  rows: Int32Array,
+  params: TrainState['params'],
+  labels: string[],
+): Promise<Evaluation> {
+  const val = await predictRows(ctx, rows, params);
+  return evaluateProbabilities(
+    val.probabilities,
+    Int32Array.from(rows, (r) => ctx.y[r]!),
+    labels,
+  );
+}
+
 function freshState(
   options: TrainOptions,
   v: number,
@@ -169,26 +183,27 @@ export async function train(
         valAccuracy: val.accuracy,
       });
     }
-    const best = state.best ?? state.params;
-    const val = await predictRows(ctx, valRows, best);
-    evaluation = evaluateProbabilities(
-      val.probabilities,
-      Int32Array.from(valRows, (r) => y[r]!),
-      labels,
-    );
+    evaluation = await evaluateRows(ctx, valRows, state.best ?? state.params, labels);
     if (options.refit) {
-      // Start over on every document for the epoch count the split chose.
-      const selected = state;
-      state = freshState(options, v, h, c, 'refit');
+      // Start over on every document for the epoch count the split chose. The select phase's
+      // arrays are released first: the hidden kernel and its moments dominate memory.
+      const carry = {
+        history: state.history,
+        docsSeen: state.docsSeen,
+        trainMs: state.trainMs,
+        refitEpochs: Math.max(1, state.bestEpoch),
+        evaluation,
+      };
+      state.best = undefined;
+      state.slots = [];
+      state = { ...freshState(options, v, h, c, 'refit'), ...carry };
+    } else {
       Object.assign(state, {
-        history: selected.history,
-        docsSeen: selected.docsSeen,
-        trainMs: selected.trainMs,
-        refitEpochs: Math.max(1, selected.bestEpoch),
+        phase: 'done',
+        params: state.best ?? state.params,
+        best: undefined,
         evaluation,
       });
-    } else {
-      Object.assign(state, { phase: 'done', params: best, best: undefined, evaluation });
     }
   }
 
