@@ -46,6 +46,13 @@ export const configSchema = z.object({
   PINNED_CACHE_SIZE: int(4, 1),
   REGISTRY_POLL_MS: int(30_000, 0),
   REDIS_SERVER_BIN: z.string().default('redis-server'),
+  // API keys, rate limits and CORS (src/api/security); parsed further there. Empty: off.
+  API_KEYS: z.string().default(''),
+  API_KEYS_FILE: z.string().optional(),
+  RATE_LIMIT_CLASSIFY_PER_MINUTE: int(0, 0),
+  RATE_LIMIT_TRAIN_PER_MINUTE: int(60, 0),
+  RATE_LIMIT_OTHER_PER_MINUTE: int(0, 0),
+  CORS_ORIGINS: z.string().default(''),
 });
 
 export type Config = z.infer<typeof configSchema>;
