@@ -17,6 +17,12 @@ export interface BackendInfo {
 export interface BackendOptions {
   /** Config `WEBGPU_ADAPTER`: which adapter an explicit `webgpu` choice asks Dawn for. */
   webgpuAdapter?: WebGpuAdapterChoice;
+  /**
+   * The caller reads tensors synchronously (serving through `TextClassifier.predict`). webgpu
+   * cannot under Node, so it is skipped, even when chosen explicitly (training threads still use
+   * it: each worker thread has its own backend).
+   */
+  syncReads?: boolean;
 }
 
 interface LoaderContext {
@@ -80,7 +86,12 @@ export async function initBackend(
   options: BackendOptions = {},
 ): Promise<BackendInfo> {
   if (current && (choice === 'auto' || choice === current.name)) return current;
-  const order = choice === 'auto' ? AUTO_ORDER : [choice];
+  if (choice === 'webgpu' && options.syncReads) {
+    log.warn('webgpu cannot read synchronously under Node: this process uses the next backend in auto order');
+    choice = 'auto';
+  }
+  const order =
+    choice === 'auto' ? AUTO_ORDER.filter((n) => !(options.syncReads && n === 'webgpu')) : [choice];
   registerKernels();
   // PROD skips debug checks and the "install tfjs-node" banner the cpu backend prints.
   tf.env().set('PROD', true);

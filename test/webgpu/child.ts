@@ -2,7 +2,8 @@
  * Child process for the webgpu tests: TensorFlow.js keeps one global backend per process, so each
  * backend runs here and prints one JSON line (prefixed, since Dawn and Mesa write to stdout too).
  *   node --import tsx test/webgpu/child.ts <backend> <adapter> <task>
- * backend: cpu | wasm | webgpu; adapter: auto | software; task: probe | kernels | train
+ * backend: cpu | wasm | webgpu; adapter: auto | software; task: probe | kernels | train;
+ * a fourth argument `sync` asks for a backend that reads synchronously (as serving does).
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../src/config/index.js';
@@ -50,11 +51,14 @@ async function kernelsTask(): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
-  const [backend = 'cpu', adapter = 'auto', task = 'probe'] = process.argv.slice(2);
+  const [backend = 'cpu', adapter = 'auto', task = 'probe', sync] = process.argv.slice(2);
   const config = parseConfig({ TEXTCLF_BACKEND: backend, WEBGPU_ADAPTER: adapter });
   let info;
   try {
-    info = await initBackend(config.TEXTCLF_BACKEND, undefined, { webgpuAdapter: config.WEBGPU_ADAPTER });
+    info = await initBackend(config.TEXTCLF_BACKEND, undefined, {
+      webgpuAdapter: config.WEBGPU_ADAPTER,
+      syncReads: sync === 'sync',
+    });
   } catch (err) {
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ unavailable: (err as Error).message })}\n`);
     return;

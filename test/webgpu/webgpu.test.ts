@@ -19,11 +19,11 @@ interface ChildResult {
 }
 
 /** Runs test/webgpu/child.ts and returns the JSON it printed (stderr holds Dawn's warnings). */
-function runChild(backend: string, adapter: string, task: string): Promise<ChildResult> {
+function runChild(backend: string, adapter: string, task: string, ...extra: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', CHILD, backend, adapter, task],
+      ['--import', 'tsx', CHILD, backend, adapter, task, ...extra],
       { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith(PREFIX));
@@ -96,6 +96,12 @@ describe('webgpu on the software adapter', { skip }, () => {
     assert.match(probe.backend?.detail ?? '', /\[dawn opengl, software\]$/);
     const auto = await runChild('auto', 'software', 'probe');
     assert.notEqual(auto.backend?.name, 'webgpu');
+  });
+
+  test('a process that reads synchronously (serving) never gets webgpu, even when it is configured', async () => {
+    const serving = await runChild('webgpu', 'software', 'probe', 'sync');
+    assert.ok(serving.backend, serving.unavailable);
+    assert.notEqual(serving.backend.name, 'webgpu');
   });
 
   test('the sparse layer and its gradient match the cpu backend', async () => {
