@@ -3,8 +3,9 @@
  * both. With `REDIS_URL` unset a private redis-server is started under `DATA_DIR`.
  */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createApp } from './api/index.js';
+import { createSecurity } from './api/security/index.js';
 import { parseConfig, type Config } from './config/index.js';
 import { createLogger, type Logger } from './log/index.js';
 import { initBackend } from './model/index.js';
@@ -12,6 +13,7 @@ import {
   createQueueServices,
   RedisUnavailableError,
   startPrivateRedis,
+  type Health,
   type QueueServices,
   type RedisServerHandle,
 } from './queue/index.js';
@@ -46,14 +48,45 @@ async function redisUrlFor(
   }
 }
 
+/**
+ * The worker role's only HTTP surface: `/healthz` (alive) and `/readyz` (Redis reachable), so one
+ * image with one HEALTHCHECK serves every role.
+ */
+function probeServer(health: Health): Server {
+  return createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return reply(405, { status: 'method not allowed' });
+    if (req.url === '/healthz') return reply(200, { status: 'ok', role: 'worker' });
+    if (req.url === '/readyz') {
+      void health
+        .redisReady()
+        .then((redis) => reply(redis ? 200 : 503, { status: redis ? 'ready' : 'not ready', redis }));
+      return;
+    }
+    reply(404, { status: 'not found' });
+  });
+}
+
+/** The API: the app behind API keys, rate limits and CORS from the config. */
+function apiListener(services: QueueServices, config: Config, logger: Logger): RequestListener {
+  try {
+    const security = createSecurity({ config, redis: services.redis, logger });
+    return security.wrap(createApp(services.deps, { logger, config, guards: security.guards }));
+  } catch (err) {
+    return die(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** Stops in order: stop accepting and drain HTTP, stop the worker (grace period), Redis last. */
 async function shutdown(
-  parts: { server?: Server; services: QueueServices; child?: RedisServerHandle },
+  parts: { server: Server; services: QueueServices; child?: RedisServerHandle },
   config: Config,
   logger: Logger,
 ): Promise<void> {
   const { server, services, child } = parts;
-  if (server) {
+  {
     const closed = new Promise<void>((res) => server.close(() => res()));
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), Math.min(config.SHUTDOWN_GRACE_MS, 10_000));
@@ -71,7 +104,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   try {
-    await initBackend(config.TEXTCLF_BACKEND, logger);
+    // This thread serves (synchronous reads): webgpu is left to the training threads.
+    await initBackend(config.TEXTCLF_BACKEND, logger, {
+      webgpuAdapter: config.WEBGPU_ADAPTER,
+      syncReads: true,
+    });
   } catch (err) {
     die(err instanceof Error ? err.message : String(err));
   }
@@ -85,17 +122,15 @@ async function main(): Promise<void> {
     serving: api,
   });
 
-  let server: Server | undefined;
-  if (api) {
-    const app = createApp(services.deps, { logger, config });
-    server = app.listen(config.PORT, config.HOST);
-    await once(server, 'listening');
-    const addr = server.address();
-    logger.info(
-      { port: typeof addr === 'object' && addr ? addr.port : config.PORT, role: config.ROLE },
-      'listening',
-    );
-  }
+  const server: Server = api
+    ? createServer(apiListener(services, config, logger)).listen(config.PORT, config.HOST)
+    : probeServer(services.deps.health).listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const addr = server.address();
+  logger.info(
+    { port: typeof addr === 'object' && addr ? addr.port : config.PORT, role: config.ROLE },
+    'listening',
+  );
   let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppingSince) {
@@ -106,7 +141,7 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
-    shutdown({ ...(server ? { server } : {}), services, ...(child ? { child } : {}) }, config, logger).then(
+    shutdown({ server, services, ...(child ? { child } : {}) }, config, logger).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');

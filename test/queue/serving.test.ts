@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { isAppError } from '../../src/errors/index.js';
 import { Redis } from 'ioredis';
 import {
+  createRedis,
+  freePort,
   HotClassifier,
+  RedisHealth,
   PubSubHub,
   type ArtefactLoader,
   type QueueServices,
@@ -152,6 +155,39 @@ describe('hot-reloading classifier', () => {
       await s.redis.hset(s.keys.model('m'), 'latest', '1'); // no pub/sub message
       await waitFor(() => s.classifier.servedVersion('m') === 1, 2000, 'poll to notice');
     } finally {
+      await s.close();
+    }
+  });
+
+  it('re-reads latest after its pub/sub connection comes back', async () => {
+    const fake = fakeLoader();
+    const s = await testServices({ loadArtefact: fake.load });
+    try {
+      await s.registry.publish('m', blob('one'), meta);
+      await s.registry.publish('m', blob('two'), meta);
+      await waitFor(() => s.classifier.servedVersion('m') === 2, 2000, 'v2 loaded');
+      await s.redis.hset(s.keys.model('m'), 'latest', '1'); // a change whose message was lost
+      await s.redis.client('KILL', 'TYPE', 'pubsub');
+      await waitFor(() => s.classifier.servedVersion('m') === 1, 5000, 'refresh after reconnect');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('health', () => {
+  it('reports Redis and the registry ready, and not ready when Redis is unreachable', async () => {
+    const s = await testServices();
+    const port = await freePort();
+    const dead = createRedis(`redis://127.0.0.1:${port}`);
+    try {
+      assert.equal(await s.deps.health.redisReady(), true);
+      assert.equal(await s.deps.health.registryReady(), true);
+      const h = new RedisHealth(dead, s.keys, () => undefined, 200);
+      assert.equal(await h.redisReady(), false);
+      assert.equal(await h.registryReady(), false);
+    } finally {
+      dead.disconnect();
       await s.close();
     }
   });
