@@ -203,9 +203,11 @@ export async function initWebGpu(opts: WebGpuOptions): Promise<BackendInfo | und
     return undefined;
   }
   const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
-  void device.lost?.then((lost) =>
-    log.error({ reason: lost.reason, message: lost.message }, 'webgpu device lost'),
-  );
+  // 'destroyed' is an orderly disposal; anything else (driver reset, GPU removed) fails later kernels.
+  void device.lost?.then((lost) => {
+    if (lost.reason === 'destroyed') log.debug('webgpu device destroyed');
+    else log.error({ reason: lost.reason, message: lost.message }, 'webgpu device lost');
+  });
   // The package registers its own factory, which asks for a default adapter: that finds nothing on
   // Dawn's OpenGL backend (it needs featureLevel 'compatibility'). Use the adapter chosen here.
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
