@@ -37,25 +37,33 @@ export function buildBatch(
   const ids = new Int32Array(size * width);
   const weights = new Float32Array(size * width);
   const labels = new Int32Array(size);
-  const unique: number[] = [];
+  let count = 0;
+  const seen: number[] = [];
   for (let b = 0; b < size; b++) {
     const r = order[start + b]!;
     labels[b] = y[r]!;
-    const from = x.rowPtr[r]!;
-    const to = x.rowPtr[r + 1]!;
-    for (let k = from; k < to; k++) {
+    for (let k = x.rowPtr[r]!; k < x.rowPtr[r + 1]!; k++) {
       const id = x.indices[k]!;
-      let local = slot[id]!;
-      if (local < 0) {
-        local = slot[id] = unique.length;
-        unique.push(id);
+      if (slot[id]! < 0) {
+        slot[id] = count++;
+        seen.push(id);
       }
-      ids[b * width + (k - from)] = local;
+    }
+  }
+  // Rows in ascending order: the gather and the optimizer update then walk the large parameter
+  // arrays front to back instead of jumping around (measured ~1.5x faster on thucnews).
+  const unique = Int32Array.from(seen).sort();
+  for (let i = 0; i < unique.length; i++) slot[unique[i]!] = i;
+  for (let b = 0; b < size; b++) {
+    const r = order[start + b]!;
+    const from = x.rowPtr[r]!;
+    for (let k = from; k < x.rowPtr[r + 1]!; k++) {
+      ids[b * width + (k - from)] = slot[x.indices[k]!]!;
       weights[b * width + (k - from)] = x.values[k]!;
     }
   }
-  for (const id of unique) slot[id] = -1;
-  return { size, width, ids, weights, unique: Int32Array.from(unique), labels };
+  for (let i = 0; i < unique.length; i++) slot[unique[i]!] = -1;
+  return { size, width, ids, weights, unique, labels };
 }
 
 /** Copies the rows `unique` of a [rows, units] matrix into a compact [unique.length, units] one. */
