@@ -78,12 +78,13 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
   const redis = createRedis(o.redisUrl, 'client', logger);
   const hub = new PubSubHub(createRedis(o.redisUrl, 'subscriber', logger), logger);
   const registry = new ModelRegistry(redis, keys, c.KEEP_VERSIONS);
-  const datasets = new RedisDatasetStore(redis, keys, {
+  const limits = {
     minPerLabel: c.MIN_PER_LABEL,
     maxLabels: c.MAX_LABELS,
     maxTextBytes: c.MAX_TEXT_BYTES,
     maxDocuments: c.MAX_DOCUMENTS,
-  });
+  };
+  const datasets = new RedisDatasetStore(redis, keys, limits);
   const jobStore = new JobStore(redis, keys);
   const queue = createTrainQueue(redis, keys);
   const jobs = new BullJobService(
@@ -103,18 +104,22 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     logger,
   );
   const health = new RedisHealth(redis, keys, currentBackend);
-  let workerConnection: Redis | undefined;
+  const workerConnections: Redis[] = [];
   let worker: TrainingWorker | undefined;
   if (o.worker) {
-    workerConnection = createRedis(o.redisUrl, 'worker', logger);
+    const workerConnection = createRedis(o.redisUrl, 'worker', logger);
+    // The worker's own writes wait out a Redis restart instead of failing the training (API
+    // requests, on `redis`, fail fast instead).
+    const patient = createRedis(o.redisUrl, 'worker', logger);
+    workerConnections.push(workerConnection, patient);
     const resourceLimits =
       c.WORKER_MAX_MEMORY_MB > 0 ? { maxOldGenerationSizeMb: c.WORKER_MAX_MEMORY_MB } : undefined;
     worker = new TrainingWorker({
       connection: workerConnection,
       keys,
-      jobs: jobStore,
-      datasets,
-      registry,
+      jobs: new JobStore(patient, keys),
+      datasets: new RedisDatasetStore(patient, keys, limits),
+      registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
       hub,
       backend: c.TEXTCLF_BACKEND,
       concurrency: c.WORKER_CONCURRENCY,
@@ -143,7 +148,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       await classifier.close();
       await jobs.close();
       await hub.close();
-      await workerConnection?.quit().catch(() => workerConnection?.disconnect());
+      for (const conn of workerConnections) await conn.quit().catch(() => conn.disconnect());
       await redis.quit().catch(() => redis.disconnect());
     },
   };

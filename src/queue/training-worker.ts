@@ -132,16 +132,29 @@ export class TrainingWorker {
           ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
         },
         {
+          // Reports are best effort: failing to record one must not end the training.
           onProgress: async (progress) => {
-            const r = await jobs.update(jobId, { progress: JSON.stringify(progress) });
-            if (!r.applied) thread?.cancel('cancelled by request');
-            await job.updateProgress({ ...progress });
+            try {
+              const r = await jobs.update(jobId, { progress: JSON.stringify(progress) });
+              if (!r.applied) thread?.cancel('cancelled by request');
+              await job.updateProgress({ ...progress });
+            } catch (err) {
+              log.warn({ err }, 'could not record progress');
+            }
           },
-          onCheckpoint: (bytes, epoch) => jobs.saveCheckpoint(jobId, bytes, epoch),
+          onCheckpoint: async (bytes, epoch) => {
+            try {
+              await jobs.saveCheckpoint(jobId, bytes, epoch);
+            } catch (err) {
+              log.warn({ err, epoch }, 'could not store checkpoint; a restart resumes from an older one');
+            }
+          },
         },
         this.deps.thread,
       );
       this.active.set(jobId, thread);
+      // A cancel that landed before the thread existed was only recorded; act on it now.
+      stopIfCancelled({ type: 'status', job: await jobs.get(jobId) });
       const { artefact, meta } = await thread.result;
       const out = await registry.publish(job.data.model, artefact, meta, jobId);
       await jobs.deleteCheckpoint(jobId);
