@@ -1,7 +1,6 @@
 /**
- * Adam whose state lives in plain arrays. `updateRows` is the lazy (sparse) form: only the rows a
- * batch touched are updated, as TensorFlow's LazyAdamOptimizer does, so a step costs
- * rows-in-batch × units instead of vocabulary × units.
+ * Adam whose state lives in plain arrays, for the small dense parameters. The hidden kernel's
+ * lazy (sparse) form lives with its interleaved table in `table.ts`.
  */
 export interface AdamConfig {
   learningRate: number;
@@ -44,34 +43,5 @@ export function updateDense(
     const mi = (m[i] = b1 * m[i]! + (1 - b1) * g);
     const vi = (v[i] = b2 * v[i]! + (1 - b2) * g * g);
     param[i]! -= (lr * mi) / (Math.sqrt(vi) + eps);
-  }
-}
-
-/**
- * Lazy Adam step on selected rows of a [rows, units] matrix: `grad` holds one row per entry of
- * `rows` (the gathered gradient), which is scattered back into `param`.
- */
-export function updateRows(
-  cfg: AdamConfig,
-  t: number,
-  param: Float32Array,
-  units: number,
-  rows: Int32Array,
-  grad: Float32Array,
-  slot: AdamSlot,
-) {
-  const { lr } = stepSizes(cfg, t);
-  const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
-  const { m, v } = slot;
-  for (let r = 0; r < rows.length; r++) {
-    const base = rows[r]! * units;
-    const gbase = r * units;
-    for (let j = 0; j < units; j++) {
-      const i = base + j;
-      const g = grad[gbase + j]!;
-      const mi = (m[i] = b1 * m[i]! + (1 - b1) * g);
-      const vi = (v[i] = b2 * v[i]! + (1 - b2) * g * g);
-      param[i]! -= (lr * mi) / (Math.sqrt(vi) + eps);
-    }
   }
 }

@@ -1,6 +1,8 @@
 import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import { AdamSlot } from './adam.js';
+import type { DenseParams } from './params.js';
+import { HiddenTable } from './table.js';
 import type { EpochProgress } from './train.js';
 
 /** Everything needed to continue training after an epoch. */
@@ -11,7 +13,10 @@ export interface TrainState {
   epoch: number;
   step: number;
   rng: number;
-  params: NetworkParams;
+  /** Hidden kernel with its Adam moments. */
+  hidden: HiddenTable;
+  dense: DenseParams;
+  /** Adam moments of hiddenBias, outputKernel, outputBias. */
   slots: AdamSlot[];
   best: NetworkParams | undefined;
   bestLoss: number;
@@ -29,6 +34,7 @@ export interface TrainState {
 
 const MAGIC = 'TXCKPT1';
 const PARAM_KEYS = ['hiddenKernel', 'hiddenBias', 'outputKernel', 'outputBias'] as const;
+const DENSE_KEYS = ['hiddenBias', 'outputKernel', 'outputBias'] as const;
 
 /**
  * Serialises the training state: a JSON header, then the float32 arrays back to back
@@ -36,7 +42,8 @@ const PARAM_KEYS = ['hiddenKernel', 'hiddenBias', 'outputKernel', 'outputBias'] 
  */
 export function encodeCheckpoint(s: TrainState): Uint8Array {
   const arrays: Float32Array[] = [];
-  for (const k of PARAM_KEYS) arrays.push(s.params[k]);
+  arrays.push(s.hidden.data);
+  for (const k of DENSE_KEYS) arrays.push(s.dense[k]);
   for (const slot of s.slots) arrays.push(slot.m, slot.v);
   if (s.best) for (const k of PARAM_KEYS) arrays.push(s.best[k]);
   const header = JSON.stringify({
@@ -85,7 +92,8 @@ export function decodeCheckpoint(
     if (h.magic !== MAGIC) throw new Error('not a checkpoint');
     const { vocabularySize: v, hiddenUnits: u, numClasses: c } = shape;
     const sizes = [v * u, u, u * c, c];
-    const expected = [...sizes, ...sizes.flatMap((n) => [n, n]), ...(h.hasBest ? sizes : [])];
+    const dense = sizes.slice(1);
+    const expected = [v * u * 3, ...dense, ...dense.flatMap((n) => [n, n]), ...(h.hasBest ? sizes : [])];
     if (JSON.stringify(expected) !== JSON.stringify(h.lengths)) throw new Error('shape mismatch');
     let offset = 4 + headerLength;
     const arrays = (h.lengths as number[]).map((n) => {
@@ -108,9 +116,10 @@ export function decodeCheckpoint(
       epoch: h.epoch,
       step: h.step,
       rng: h.rng,
-      params: params(0),
-      slots: [0, 1, 2, 3].map((k) => new AdamSlot(0, arrays[4 + 2 * k], arrays[5 + 2 * k])),
-      best: h.hasBest ? params(12) : undefined,
+      hidden: new HiddenTable(v, u, arrays[0]!),
+      dense: { hiddenBias: arrays[1]!, outputKernel: arrays[2]!, outputBias: arrays[3]! },
+      slots: [0, 1, 2].map((k) => new AdamSlot(0, arrays[4 + 2 * k], arrays[5 + 2 * k])),
+      best: h.hasBest ? params(10) : undefined,
       bestLoss: h.bestLoss ?? Infinity,
       wait: h.wait,
       history: h.history,

@@ -1,11 +1,12 @@
 import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
-import { updateDense, updateRows, type AdamConfig, type AdamSlot } from './adam.js';
+import { updateDense, type AdamConfig, type AdamSlot } from './adam.js';
 import { buildBatch, gatherRows } from './batch.js';
-import { dropoutMask } from './params.js';
+import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { runStep } from './step.js';
+import type { HiddenTable } from './table.js';
 
 /** Longest stretch the loop may hold the event loop before yielding (ms). */
 const YIELD_EVERY_MS = 20;
@@ -38,7 +39,8 @@ export interface EpochContext {
 export async function runEpoch(
   ctx: EpochContext,
   rows: Int32Array,
-  p: NetworkParams,
+  hidden: HiddenTable,
+  p: DenseParams,
   slots: AdamSlot[],
   rng: Rng,
   nextStep: () => number,
@@ -53,15 +55,15 @@ export async function runEpoch(
     throwIfAborted(ctx.signal);
     const end = Math.min(order.length, start + ctx.batchSize);
     const batch = buildBatch(ctx.x, ctx.y, order, start, end, ctx.slot);
-    const gathered = gatherRows(p.hiddenKernel, h, batch.unique);
+    const gathered = hidden.gather(batch.unique);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
     const r = await runStep(batch, gathered, p, ctx.dims, { train: true, dropoutMask: mask });
     const g = r.grads!;
     const t = nextStep();
-    updateRows(ctx.adam, t, p.hiddenKernel, h, batch.unique, g.hiddenRows, slots[0]!);
-    updateDense(ctx.adam, t, p.hiddenBias, g.hiddenBias, slots[1]!);
-    updateDense(ctx.adam, t, p.outputKernel, g.outputKernel, slots[2]!);
-    updateDense(ctx.adam, t, p.outputBias, g.outputBias, slots[3]!);
+    hidden.update(ctx.adam, t, batch.unique, g.hiddenRows);
+    updateDense(ctx.adam, t, p.hiddenBias, g.hiddenBias, slots[0]!);
+    updateDense(ctx.adam, t, p.outputKernel, g.outputKernel, slots[1]!);
+    updateDense(ctx.adam, t, p.outputBias, g.outputBias, slots[2]!);
     lossSum += r.loss * batch.size;
     correct += r.correct;
     if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -73,11 +75,21 @@ export async function runEpoch(
   return { loss: lossSum / n, accuracy: correct / n };
 }
 
+/** Where a forward pass reads weights: the training table, or plain trained parameters. */
+export interface ParamSource {
+  gather(unique: Int32Array): Float32Array;
+  dense: DenseParams;
+}
+
+export function paramSource(p: NetworkParams, units: number): ParamSource {
+  return { gather: (unique) => gatherRows(p.hiddenKernel, units, unique), dense: p };
+}
+
 /** Forward pass over `rows` in batches: loss, accuracy and row-major class probabilities. */
 export async function predictRows(
   ctx: EpochContext,
   rows: Int32Array,
-  params: NetworkParams,
+  params: ParamSource,
 ): Promise<{ loss: number; accuracy: number; probabilities: Float32Array }> {
   const { dims } = ctx;
   const probabilities = new Float32Array(rows.length * dims.numClasses);
@@ -87,8 +99,7 @@ export async function predictRows(
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
     const batch = buildBatch(ctx.x, ctx.y, rows, start, end, ctx.slot);
-    const gathered = gatherRows(params.hiddenKernel, dims.hiddenUnits, batch.unique);
-    const r = await runStep(batch, gathered, params, dims, { train: false });
+    const r = await runStep(batch, params.gather(batch.unique), params.dense, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
     probabilities.set(r.probabilities!, start * dims.numClasses);

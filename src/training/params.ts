@@ -1,5 +1,6 @@
 import type { NetworkParams } from '../model/index.js';
 import type { Rng } from './rng.js';
+import { HiddenTable } from './table.js';
 
 /**
  * Half-width of the uniform initialisation of the hidden kernel. Inputs are L2-normalised sparse
@@ -8,36 +9,43 @@ import type { Rng } from './rng.js';
  */
 const HIDDEN_INIT_LIMIT = 0.05;
 
-function uniform(n: number, limit: number, rng: Rng): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rng.next() * 2 - 1) * limit;
-  return out;
-}
+/** The parameters other than the hidden kernel: small, updated densely every step. */
+export type DenseParams = Pick<NetworkParams, 'hiddenBias' | 'outputKernel' | 'outputBias'>;
 
-/** Fresh parameters: small uniform hidden kernel, Glorot-uniform output kernel, zero biases. */
-export function initParams(v: number, h: number, c: number, rng: Rng): NetworkParams {
+/**
+ * Fresh parameters: a small uniform hidden kernel (in a table with its optimizer moments),
+ * Glorot-uniform output kernel, zero biases.
+ */
+export function initParams(
+  v: number,
+  h: number,
+  c: number,
+  rng: Rng,
+): { hidden: HiddenTable; dense: DenseParams } {
+  const hidden = HiddenTable.init(v, h, HIDDEN_INIT_LIMIT, rng);
+  const limit = Math.sqrt(6 / (h + c));
+  const outputKernel = new Float32Array(h * c);
+  for (let i = 0; i < outputKernel.length; i++) outputKernel[i] = (rng.next() * 2 - 1) * limit;
   return {
-    hiddenKernel: uniform(v * h, HIDDEN_INIT_LIMIT, rng),
-    hiddenBias: new Float32Array(h),
-    outputKernel: uniform(h * c, Math.sqrt(6 / (h + c)), rng),
-    outputBias: new Float32Array(c),
+    hidden,
+    dense: { hiddenBias: new Float32Array(h), outputKernel, outputBias: new Float32Array(c) },
   };
 }
 
-/** Copies `p` into `into` (reusing its arrays: the hidden kernel can be hundreds of MB). */
-export function copyParams(p: NetworkParams, into?: NetworkParams): NetworkParams {
+/** The current weights as plain NetworkParams, written into `into`'s arrays when given. */
+export function snapshotParams(hidden: HiddenTable, dense: DenseParams, into?: NetworkParams): NetworkParams {
   if (!into) {
     return {
-      hiddenKernel: p.hiddenKernel.slice(),
-      hiddenBias: p.hiddenBias.slice(),
-      outputKernel: p.outputKernel.slice(),
-      outputBias: p.outputBias.slice(),
+      hiddenKernel: hidden.kernel(),
+      hiddenBias: dense.hiddenBias.slice(),
+      outputKernel: dense.outputKernel.slice(),
+      outputBias: dense.outputBias.slice(),
     };
   }
-  into.hiddenKernel.set(p.hiddenKernel);
-  into.hiddenBias.set(p.hiddenBias);
-  into.outputKernel.set(p.outputKernel);
-  into.outputBias.set(p.outputBias);
+  hidden.kernel(into.hiddenKernel);
+  into.hiddenBias.set(dense.hiddenBias);
+  into.outputKernel.set(dense.outputKernel);
+  into.outputBias.set(dense.outputBias);
   return into;
 }
 

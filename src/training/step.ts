@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sparseLinear } from '../model/index.js';
-import type { NetworkParams } from '../model/index.js';
+import type { DenseParams } from './params.js';
 import type { Batch } from './batch.js';
 
 export interface StepResult {
@@ -31,7 +31,7 @@ interface Dims {
 export async function runStep(
   batch: Batch,
   hiddenRows: Float32Array,
-  params: NetworkParams,
+  params: DenseParams,
   dims: Dims,
   mode: { train: boolean; dropoutMask?: Float32Array },
 ): Promise<StepResult> {

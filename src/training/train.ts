@@ -4,9 +4,17 @@ import { tokenize, Vectorizer, type Article } from '../text/index.js';
 import { AdamSlot, DEFAULT_ADAM } from './adam.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainState } from './checkpoint.js';
 import { evaluateProbabilities, type Evaluation } from './evaluate.js';
-import { predictRows, runEpoch, throwIfAborted, yieldToEventLoop, type EpochContext } from './loop.js';
+import {
+  paramSource,
+  predictRows,
+  runEpoch,
+  throwIfAborted,
+  yieldToEventLoop,
+  type EpochContext,
+  type ParamSource,
+} from './loop.js';
 import { resolveTrainOptions, type TrainOptions } from './options.js';
-import { copyParams, initParams } from './params.js';
+import { initParams, snapshotParams } from './params.js';
 import { Rng } from './rng.js';
 
 /** Metrics after one epoch; validation figures are absent without a validation split. */
@@ -51,10 +59,14 @@ function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array
   return { labels, y: Int32Array.from(data, (a) => index.get(a.label)!) };
 }
 
+function tableSource(state: TrainState): ParamSource {
+  return { gather: (unique) => state.hidden.gather(unique), dense: state.dense };
+}
+
 async function evaluateRows(
   ctx: EpochContext,
   rows: Int32Array,
-  params: TrainState['params'],
+  params: ParamSource,
   labels: string[],
 ): Promise<Evaluation> {
   const val = await predictRows(ctx, rows, params);
@@ -77,8 +89,8 @@ function freshState(
     epoch: 0,
     step: 0,
     rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
-    params: initParams(v, h, c, new Rng(options.seed + 1)),
-    slots: [new AdamSlot(v * h), new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
+    ...initParams(v, h, c, new Rng(options.seed + 1)),
+    slots: [new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
     best: undefined,
     bestLoss: Infinity,
     bestEpoch: 0,
@@ -159,13 +171,21 @@ export async function train(
     let stop = state.stopped ?? false;
     for (let epoch = state.epoch + 1; epoch <= options.epochs && !stop; epoch++) {
       const t0 = performance.now();
-      const fit = await runEpoch(ctx, trainRows, state.params, state.slots, rng, () => ++state.step);
-      const val = await predictRows(ctx, valRows, state.params);
+      const fit = await runEpoch(
+        ctx,
+        trainRows,
+        state.hidden,
+        state.dense,
+        state.slots,
+        rng,
+        () => ++state.step,
+      );
+      const val = await predictRows(ctx, valRows, tableSource(state));
       state.docsSeen += trainRows.length;
       if (val.loss < state.bestLoss - 1e-4) {
         state.bestLoss = val.loss;
         state.bestEpoch = epoch;
-        state.best = copyParams(state.params, state.best);
+        state.best = snapshotParams(state.hidden, state.dense, state.best);
         state.wait = 0;
       } else if (++state.wait > options.patience) {
         stop = true;
@@ -183,7 +203,12 @@ export async function train(
         valAccuracy: val.accuracy,
       });
     }
-    evaluation = await evaluateRows(ctx, valRows, state.best ?? state.params, labels);
+    evaluation = await evaluateRows(
+      ctx,
+      valRows,
+      state.best ? paramSource(state.best, h) : tableSource(state),
+      labels,
+    );
     if (options.refit) {
       // Start over on every document for the epoch count the split chose. The select phase's
       // arrays are released first: the hidden kernel and its moments dominate memory.
@@ -200,8 +225,7 @@ export async function train(
     } else {
       Object.assign(state, {
         phase: 'done',
-        params: state.best ?? state.params,
-        best: undefined,
+        best: state.best ?? snapshotParams(state.hidden, state.dense),
         evaluation,
       });
     }
@@ -212,7 +236,7 @@ export async function train(
     const rng = Rng.restore(state.rng);
     for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
       const t0 = performance.now();
-      const fit = await runEpoch(ctx, order, state.params, state.slots, rng, () => ++state.step);
+      const fit = await runEpoch(ctx, order, state.hidden, state.dense, state.slots, rng, () => ++state.step);
       state.docsSeen += order.length;
       state.trainMs += performance.now() - t0;
       state.epoch = epoch;
@@ -221,13 +245,14 @@ export async function train(
     }
   }
 
+  const finalParams = state.phase === 'done' ? state.best! : snapshotParams(state.hidden, state.dense);
   const trainSeconds = (performance.now() - started) / 1000;
   const history = state.history;
   const classifier = new TextClassifier(
     vectorizer,
     labels,
     { vocabularySize: v, hiddenUnits: h, numClasses: c, dropout: options.dropout },
-    state.params,
+    finalParams,
     {
       createdAt: new Date().toISOString(),
       options: { ...options },

@@ -1,0 +1,76 @@
+import type { AdamConfig } from './adam.js';
+import type { Rng } from './rng.js';
+
+/**
+ * The hidden kernel during training, with its Adam moments interleaved per row:
+ * `[kernel(units) | m(units) | v(units)]`. A batch touches a few thousand scattered rows of a
+ * table that can be hundreds of MB; keeping each row's three parts together makes every touched
+ * row one contiguous block instead of three cache-missing ones.
+ */
+export class HiddenTable {
+  readonly stride: number;
+
+  constructor(
+    readonly rows: number,
+    readonly units: number,
+    readonly data: Float32Array = new Float32Array(rows * units * 3),
+  ) {
+    this.stride = units * 3;
+    if (data.length !== rows * this.stride) throw new Error('hidden table has the wrong size');
+  }
+
+  /** A table whose kernel is uniform in [-limit, limit] and whose moments are zero. */
+  static init(rows: number, units: number, limit: number, rng: Rng): HiddenTable {
+    const t = new HiddenTable(rows, units);
+    for (let r = 0; r < rows; r++) {
+      const base = r * t.stride;
+      for (let j = 0; j < units; j++) t.data[base + j] = (rng.next() * 2 - 1) * limit;
+    }
+    return t;
+  }
+
+  /** Kernel rows `unique` as a compact [unique.length, units] matrix. */
+  gather(unique: Int32Array): Float32Array {
+    const { units, stride, data } = this;
+    const out = new Float32Array(unique.length * units);
+    for (let r = 0; r < unique.length; r++) {
+      const from = unique[r]! * stride;
+      const to = r * units;
+      for (let j = 0; j < units; j++) out[to + j] = data[from + j]!;
+    }
+    return out;
+  }
+
+  /**
+   * Lazy Adam on the rows a batch touched (as TensorFlow's LazyAdamOptimizer): `grad` holds one
+   * row per entry of `unique`; rows not in the batch keep their moments untouched.
+   */
+  update(cfg: AdamConfig, t: number, unique: Int32Array, grad: Float32Array): void {
+    const { units, stride, data } = this;
+    const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
+    const lr = (cfg.learningRate * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+    for (let r = 0; r < unique.length; r++) {
+      const w = unique[r]! * stride;
+      const m = w + units;
+      const v = m + units;
+      const g0 = r * units;
+      for (let j = 0; j < units; j++) {
+        const g = grad[g0 + j]!;
+        const mj = (data[m + j] = b1 * data[m + j]! + (1 - b1) * g);
+        const vj = (data[v + j] = b2 * data[v + j]! + (1 - b2) * g * g);
+        data[w + j]! -= (lr * mj) / (Math.sqrt(vj) + eps);
+      }
+    }
+  }
+
+  /** The kernel as a [rows, units] matrix (into `out` when given). */
+  kernel(out: Float32Array = new Float32Array(this.rows * this.units)): Float32Array {
+    const { units, stride, data } = this;
+    for (let r = 0; r < this.rows; r++) {
+      const from = r * stride;
+      const to = r * units;
+      for (let j = 0; j < units; j++) out[to + j] = data[from + j]!;
+    }
+    return out;
+  }
+}
