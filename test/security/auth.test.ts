@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mock, test } from 'node:test';
 import request from 'supertest';
 import { KeyChecker, parseApiKeys } from '../../src/api/security/index.js';
@@ -150,5 +153,28 @@ test('logs hold neither keys (valid or not) nor article text', async () => {
   assert.ok(cap.lines.length >= 6, 'requests were logged');
   for (const secret of [...Object.values(KEYS), wrongKey, text]) {
     assert.ok(!all.includes(secret), `log holds ${secret}`);
+  }
+});
+
+test('API_KEYS_FILE: keys from a file (one per line) join API_KEYS; an unreadable file is a start-up error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'textclf-keys-'));
+  try {
+    const file = join(dir, 'keys');
+    writeFileSync(file, `# deploy keys\n${KEYS.train}:train\n`);
+    const { app } = securedApp({ env: { API_KEYS: `${KEYS.classify}:classify`, API_KEYS_FILE: file } });
+    assert.equal(
+      (await request(app).get('/models').set('Authorization', `Bearer ${KEYS.train}`)).status,
+      200,
+    );
+    assert.equal(
+      (await request(app).get('/models').set('Authorization', `Bearer ${KEYS.classify}`)).status,
+      403,
+    );
+    assert.throws(
+      () => securedApp({ env: { API_KEYS_FILE: join(dir, 'missing') } }),
+      /API_KEYS_FILE: cannot read .*missing \(ENOENT\)/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
