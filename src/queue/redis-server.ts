@@ -60,7 +60,8 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 /**
- * Spawns `redis-server` on a free 127.0.0.1 port with extra `args` and waits until it answers PING.
+ * Spawns `redis-server` on a free 127.0.0.1 port (or `fixedPort`, e.g. to restart one) with extra
+ * `args` and waits until it answers PING.
  * The child does not keep the Node event loop alive. Retries once on a port race.
  * @throws RedisUnavailableError when the binary is missing.
  */
@@ -68,9 +69,10 @@ export async function spawnRedisServer(
   bin: string,
   args: string[],
   log?: Logger,
+  fixedPort?: number,
 ): Promise<RedisServerHandle> {
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     // Own process group: Ctrl-C or a group-wide SIGTERM must not stop Redis before this process
     // has drained and handed its jobs back; `stop()` (or the exit hook) ends it last.
     const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', ...args], {
