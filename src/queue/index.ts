@@ -19,7 +19,7 @@ export type { VersionMeta, ModelEvent, PublishOutcome } from './registry.js';
 export { HotClassifier } from './classifier.js';
 export type { ServableModel, ArtefactLoader, ClassifierOptions } from './classifier.js';
 export { TrainingWorker } from './training-worker.js';
-export type { TrainingWorkerDeps } from './training-worker.js';
+export type { TrainingWorkerDeps, WorkerTuning } from './training-worker.js';
 export type { ThreadOptions } from './thread-runner.js';
 export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { PubSubHub } from './pubsub.js';

@@ -13,7 +13,7 @@ import { PubSubHub } from './pubsub.js';
 import { createRedis } from './redis.js';
 import { ModelRegistry } from './registry.js';
 import type { ThreadOptions } from './thread-runner.js';
-import { TrainingWorker } from './training-worker.js';
+import { TrainingWorker, type WorkerTuning } from './training-worker.js';
 import type { ServiceDeps } from './types.js';
 
 /** Settings the queue layer reads from the config. */
@@ -47,6 +47,8 @@ export interface QueueServicesOptions {
   loadArtefact?: ArtefactLoader;
   /** Training-thread overrides (tests inject a fake entry). */
   thread?: ThreadOptions;
+  /** Lock/stall settings of the training worker (tests shorten them). */
+  workerTuning?: WorkerTuning;
 }
 
 /** Everything built, with one `start` and one `close`. */
@@ -125,6 +127,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       concurrency: c.WORKER_CONCURRENCY,
       logger,
       thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },
+      ...(o.workerTuning ? { tuning: o.workerTuning } : {}),
     });
   }
   return {

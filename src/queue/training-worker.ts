@@ -36,6 +36,19 @@ export interface TrainingWorkerDeps {
   /** How often the cancel flag is re-read in case a pub/sub message was missed. */
   cancelPollMs?: number;
   thread?: ThreadOptions;
+  /** BullMQ lock and stall detection; see {@link WorkerTuning}. */
+  tuning?: WorkerTuning;
+}
+
+/**
+ * How fast a dead worker's job is taken over: its lock expires after `lockDurationMs` (renewed
+ * every half of it while alive), another worker's stall check (every `stalledIntervalMs`) puts the
+ * job back in the queue, and after `maxStalledCount` such crashes the job fails.
+ */
+export interface WorkerTuning {
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
 }
 
 /**
@@ -57,9 +70,10 @@ export class TrainingWorker {
       connection,
       prefix: keys.prefix,
       concurrency,
-      // Training holds no lock-sensitive work on this thread, so the default lock (30 s, renewed
-      // every 15 s) is safe; a dead worker's job is picked up again after one stall check.
-      maxStalledCount: 1,
+      // Training runs in its own thread, so this event loop is free to renew the lock on time.
+      lockDuration: this.deps.tuning?.lockDurationMs ?? 30_000,
+      stalledInterval: this.deps.tuning?.stalledIntervalMs ?? 30_000,
+      maxStalledCount: this.deps.tuning?.maxStalledCount ?? 2,
     });
     this.worker.on('error', (err) => logger.error({ err }, 'training worker error'));
     this.worker.on('failed', (job, err) =>
@@ -100,7 +114,8 @@ export class TrainingWorker {
     const start = await jobs.update(jobId, {
       status: 'running',
       startedAt: new Date().toISOString(),
-      attempts: String(job.attemptsMade + 1),
+      // Starts, including those after a crashed worker (a stall does not count as a failed attempt).
+      attempts: String(Math.max(job.attemptsMade + 1, job.attemptsStarted)),
       error: '',
     });
     if (!start.applied) return { status: start.view.status }; // cancelled while queued

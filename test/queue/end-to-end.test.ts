@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { isAppError } from '../../src/errors/index.js';
 import type { JobEvent, JobView, QueueServices } from '../../src/queue/index.js';
+import { testRedisUrl } from '../helpers/redis.js';
 import { testServices, waitFor } from '../helpers/services.js';
 
 /**
@@ -181,6 +184,60 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
     } finally {
       await second?.close();
       await first.close();
+    }
+  });
+
+  it('a worker killed with SIGKILL mid-training: the job is taken over and resumes from its checkpoint', async () => {
+    const s = await testServices({ serving: false, env: { TEXTCLF_BACKEND: 'wasm' } });
+    let takeover: QueueServices | undefined;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))],
+      {
+        env: { ...process.env, REDIS_URL: await testRedisUrl(), REDIS_PREFIX: s.keys.prefix },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      await new Promise<void>((res, rej) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && res());
+        child.once('exit', (code) => rej(new Error(`worker process exited early (${code})`)));
+      });
+      const ds = await s.datasets.put(dataset(60));
+      const job = await s.jobs.submit('crash', ds, {
+        ...OPTIONS,
+        epochs: 30,
+        batchSize: 1,
+        validationSplit: 0,
+      });
+      await waitFor(async () => ((await s.jobs.get(job.jobId)).progress?.epoch ?? 0) >= 3, 60_000, 'epoch 3');
+      child.kill('SIGKILL');
+      const killedAt = (await s.jobs.get(job.jobId)).progress?.epoch ?? 0;
+      const epochs: number[] = [];
+      const off = await s.jobs.subscribe(job.jobId, (e) => {
+        if (e.type === 'progress' && e.job.progress) epochs.push(e.job.progress.epoch);
+      });
+      takeover = await testServices({
+        prefix: s.keys.prefix,
+        worker: true,
+        serving: false,
+        workerTuning: { lockDurationMs: 2000, stalledIntervalMs: 1000 },
+        env: { TEXTCLF_BACKEND: 'wasm' },
+      });
+      const done = await waitFor(final(s, job.jobId), 90_000, 'job taken over');
+      off();
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.version, 1);
+      assert.equal(done.attempts, 2);
+      assert.ok((epochs[0] ?? 0) >= 3, `killed after epoch ${killedAt}; took over at epoch ${epochs[0]}`);
+      assert.deepEqual(
+        (await s.registry.listVersions('crash')).map((v) => v.version),
+        [1],
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await takeover?.close();
+      await s.close();
     }
   });
 });
