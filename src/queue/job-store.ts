@@ -25,6 +25,29 @@ table.insert(all, 1, 1)
 return all
 `;
 
+/**
+ * Drops the oldest finished job records beyond `keep` (records of unfinished jobs stay).
+ * KEYS: 1 all-jobs index; ARGV: 1 keep, 2 key prefix, 3 batch size. Returns records removed.
+ */
+const TRIM_LUA = `
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+if excess <= 0 then return 0 end
+local ids = redis.call('ZRANGE', KEYS[1], 0, math.min(excess, tonumber(ARGV[3])) - 1)
+local removed = 0
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. ':job:' .. id
+  local st = redis.call('HGET', key, 'status')
+  if (not st) or st == 'succeeded' or st == 'failed' or st == 'cancelled' then
+    local model = redis.call('HGET', key, 'model')
+    redis.call('DEL', key, key .. ':checkpoint')
+    redis.call('ZREM', KEYS[1], id)
+    if model then redis.call('ZREM', ARGV[2] .. ':jobs:model:' .. model, id) end
+    removed = removed + 1
+  end
+end
+return removed
+`;
+
 /** Result of a conditional update. */
 export interface UpdateResult {
   applied: boolean;
@@ -40,6 +63,8 @@ export class JobStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Job records kept (newest first); older finished ones are deleted as new jobs arrive. */
+    private readonly keepJobs = 10_000,
   ) {}
 
   /** Writes a new `queued` record and indexes it (all jobs, and per model) by creation time. */
@@ -68,7 +93,20 @@ export class JobStore {
       .zadd(this.keys.jobsAll, now.getTime(), rec.jobId)
       .zadd(this.keys.jobsByModel(rec.model), now.getTime(), rec.jobId)
       .exec();
+    await this.trim();
     return toView(fields);
+  }
+
+  /** Deletes the oldest finished records beyond the history limit; returns how many. */
+  async trim(batch = 100): Promise<number> {
+    return (await this.redis.eval(
+      TRIM_LUA,
+      1,
+      this.keys.jobsAll,
+      this.keepJobs,
+      this.keys.prefix,
+      batch,
+    )) as number;
   }
 
   /** The record, or AppError JOB_NOT_FOUND. */

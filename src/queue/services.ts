@@ -32,6 +32,7 @@ export type QueueConfig = Pick<
   | 'WORKER_MAX_MEMORY_MB'
   | 'PINNED_CACHE_SIZE'
   | 'REGISTRY_POLL_MS'
+  | 'KEEP_JOBS'
 >;
 
 /** How to build the services. */
@@ -87,7 +88,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     maxDocuments: c.MAX_DOCUMENTS,
   };
   const datasets = new RedisDatasetStore(redis, keys, limits);
-  const jobStore = new JobStore(redis, keys);
+  const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
   const queue = createTrainQueue(redis, keys);
   const jobs = new BullJobService(
     queue,
@@ -119,7 +120,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     worker = new TrainingWorker({
       connection: workerConnection,
       keys,
-      jobs: new JobStore(patient, keys),
+      jobs: new JobStore(patient, keys, c.KEEP_JOBS),
       datasets: new RedisDatasetStore(patient, keys, limits),
       registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
       hub,

@@ -157,4 +157,25 @@ describe('training worker (stand-in thread)', () => {
       await s.close();
     }
   });
+
+  it('keeps a bounded job history: the oldest finished records go, unfinished ones stay', async () => {
+    const s = await testServices({ env: { KEEP_JOBS: '2' } });
+    try {
+      const ds = await s.datasets.put(articles);
+      const a = await s.jobs.submit('m', ds, {}); // stays queued
+      const b = await s.jobs.submit('m', ds, {});
+      await s.jobs.cancel(b.jobId); // finished
+      const c = await s.jobs.submit('n', ds, {});
+      const d = await s.jobs.submit('n', ds, {});
+      const ids = (await s.jobs.list({})).map((j) => j.jobId);
+      assert.deepEqual(ids, [d.jobId, c.jobId, a.jobId]);
+      await assert.rejects(s.jobs.get(b.jobId), (e) => isAppError(e) && e.code === 'JOB_NOT_FOUND');
+      assert.deepEqual(
+        (await s.jobs.list({ model: 'm' })).map((j) => j.jobId),
+        [a.jobId],
+      );
+    } finally {
+      await s.close();
+    }
+  });
 });
