@@ -28,6 +28,8 @@ export class RedisDatasetStore implements DatasetStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly limits: DatasetLimits,
+    /** Seconds a dataset is kept after its last post or use; 0 keeps it forever. */
+    private readonly ttlSeconds = 0,
   ) {}
 
   /** Validates and stores `articles`; resolves once they are in Redis. */
@@ -46,7 +48,7 @@ export class RedisDatasetStore implements DatasetStore {
     const hash = await sha256HexAsync(raw);
     const ref: DatasetRef = { hash, documents, labels, bytes: raw.byteLength };
     const metaKey = this.keys.datasetMeta(hash);
-    if ((await this.redis.exists(metaKey)) === 1) return ref;
+    if (await this.touch(hash)) return ref;
     const packed = await gzipAsync(raw);
     const meta = JSON.stringify({
       ...ref,
@@ -54,8 +56,25 @@ export class RedisDatasetStore implements DatasetStore {
       createdAt: new Date().toISOString(),
     });
     // Data before meta: meta is what marks a dataset as present.
-    await this.redis.multi().set(this.keys.dataset(hash), packed, 'NX').set(metaKey, meta, 'NX').exec();
+    const m = this.redis.multi();
+    if (this.ttlSeconds > 0) {
+      m.set(this.keys.dataset(hash), packed, 'EX', this.ttlSeconds, 'NX');
+      m.set(metaKey, meta, 'EX', this.ttlSeconds, 'NX');
+    } else {
+      m.set(this.keys.dataset(hash), packed, 'NX').set(metaKey, meta, 'NX');
+    }
+    await m.exec();
     return ref;
+  }
+
+  /** True when the dataset is stored; restarts its time to live. */
+  private async touch(hash: string): Promise<boolean> {
+    const data = this.keys.dataset(hash);
+    const meta = this.keys.datasetMeta(hash);
+    if (this.ttlSeconds <= 0) return (await this.redis.exists(data, meta)) === 2;
+    const res =
+      (await this.redis.multi().expire(data, this.ttlSeconds).expire(meta, this.ttlSeconds).exec()) ?? [];
+    return res.every(([err, n]) => !err && n === 1);
   }
 
   /** The stored reference for `hash`, or undefined. */
@@ -68,6 +87,7 @@ export class RedisDatasetStore implements DatasetStore {
 
   /** The canonical (uncompressed NDJSON) bytes of a stored dataset; AppError INVALID_DATA if missing. */
   async loadRaw(hash: string): Promise<Buffer> {
+    await this.touch(hash);
     const packed = await this.redis.getBuffer(this.keys.dataset(hash));
     if (!packed) throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
     const raw = await gunzipAsync(packed);

@@ -33,6 +33,7 @@ export type QueueConfig = Pick<
   | 'PINNED_CACHE_SIZE'
   | 'REGISTRY_POLL_MS'
   | 'KEEP_JOBS'
+  | 'DATASET_TTL_S'
 >;
 
 /** How to build the services. */
@@ -87,7 +88,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     maxTextBytes: c.MAX_TEXT_BYTES,
     maxDocuments: c.MAX_DOCUMENTS,
   };
-  const datasets = new RedisDatasetStore(redis, keys, limits);
+  const datasets = new RedisDatasetStore(redis, keys, limits, c.DATASET_TTL_S);
   const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
   const queue = createTrainQueue(redis, keys);
   const jobs = new BullJobService(
@@ -121,7 +122,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       connection: workerConnection,
       keys,
       jobs: new JobStore(patient, keys, c.KEEP_JOBS),
-      datasets: new RedisDatasetStore(patient, keys, limits),
+      datasets: new RedisDatasetStore(patient, keys, limits, c.DATASET_TTL_S),
       registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
       hub,
       backend: c.TEXTCLF_BACKEND,

@@ -55,6 +55,24 @@ describe('dataset store', () => {
     assert.notEqual(other.hash, a.hash);
   });
 
+  it('expires a dataset a while after its last post or use (0: never)', async () => {
+    const keys = makeKeys(uniquePrefix('ds'));
+    const store = new RedisDatasetStore(redis, keys, limits, 100);
+    const a = await store.put(articles);
+    assert.ok((await redis.ttl(keys.dataset(a.hash))) > 90);
+    await redis.expire(keys.dataset(a.hash), 5);
+    await redis.expire(keys.datasetMeta(a.hash), 5);
+    await store.put(articles); // posting again restarts the clock
+    assert.ok((await redis.ttl(keys.datasetMeta(a.hash))) > 90);
+    await redis.expire(keys.dataset(a.hash), 5);
+    await store.loadRaw(a.hash); // so does a job using it
+    assert.ok((await redis.ttl(keys.dataset(a.hash))) > 90);
+    const foreverKeys = makeKeys(uniquePrefix('ds'));
+    const b = await new RedisDatasetStore(redis, foreverKeys, limits, 0).put(articles);
+    assert.equal(await redis.ttl(foreverKeys.dataset(b.hash)), -1);
+    assert.equal(await redis.ttl(foreverKeys.datasetMeta(b.hash)), -1);
+  });
+
   it('rejects invalid data and stores nothing', async () => {
     const keys = makeKeys(uniquePrefix('ds'));
     const store = new RedisDatasetStore(redis, keys, limits);
