@@ -21,6 +21,7 @@ export type QueueConfig = Pick<
   Config,
   | 'REDIS_PREFIX'
   | 'TEXTCLF_BACKEND'
+  | 'WEBGPU_ADAPTER'
   | 'KEEP_VERSIONS'
   | 'WORKER_CONCURRENCY'
   | 'MAX_TEXT_BYTES'
@@ -126,6 +127,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
       hub,
       backend: c.TEXTCLF_BACKEND,
+      webgpuAdapter: c.WEBGPU_ADAPTER,
       concurrency: c.WORKER_CONCURRENCY,
       logger,
       thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },

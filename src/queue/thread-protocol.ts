@@ -2,7 +2,7 @@
  * Messages between the BullMQ worker (main thread) and the training thread. Only plain data and
  * transferable bytes cross; Redis stays in the main thread.
  */
-import type { BackendChoice } from '../config/index.js';
+import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import type { VersionMeta } from './registry.js';
 import type { JobProgress, TrainingOptionsInput } from './types.js';
 
@@ -14,6 +14,8 @@ export interface ThreadInput {
   options: TrainingOptionsInput;
   resumeFrom?: Uint8Array;
   backend: BackendChoice;
+  /** Config `WEBGPU_ADAPTER`, for an explicit `webgpu` backend. */
+  webgpuAdapter?: WebGpuAdapterChoice;
 }
 
 /** Main → thread. */

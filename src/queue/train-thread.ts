@@ -20,7 +20,9 @@ port.on('message', (m: ToThread) => {
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 async function main(): Promise<void> {
-  const backend = await initBackend(input.backend);
+  const backend = await initBackend(input.backend, undefined, {
+    ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
+  });
   const articles = decodeDataset(input.dataset);
   const result = await train(articles, input.options, {
     signal: controller.signal,

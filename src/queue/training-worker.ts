@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BackendChoice } from '../config/index.js';
+import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { RedisDatasetStore } from './dataset-store.js';
@@ -31,6 +31,7 @@ export interface TrainingWorkerDeps {
   registry: ModelRegistry;
   hub: PubSubHub;
   backend: BackendChoice;
+  webgpuAdapter?: WebGpuAdapterChoice;
   concurrency: number;
   logger: Logger;
   /** How often the cancel flag is re-read in case a pub/sub message was missed. */
@@ -144,6 +145,7 @@ export class TrainingWorker {
           datasetHash: job.data.datasetHash,
           options: job.data.options,
           backend: this.deps.backend,
+          ...(this.deps.webgpuAdapter ? { webgpuAdapter: this.deps.webgpuAdapter } : {}),
           ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
         },
         {
