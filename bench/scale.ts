@@ -6,7 +6,9 @@
  * success (its `finishedAt`, and the moment this script's 50 ms poll saw `succeeded`) each API first
  * answered with the new version, and it counts failed requests (non-2xx or errors).
  * Env: DATASETS_DIR, SCALE_CLIENTS (default 50), SCALE_EPOCHS (epochs per training, default 5, to
- * keep the run short; 0 = the service's default).
+ * keep the run short; 0 = the service's default), SCALE_POOL (`per-client`: each client has its own
+ * keep-alive connection to each API, as separate client processes would; `shared`: one Node agent pool
+ * per API for all clients, whose spare sockets can idle into the server's keep-alive timeout).
  */
 import { existsSync } from 'node:fs';
 import { startClients } from './lib/clients.js';
@@ -17,6 +19,7 @@ const MODEL = 'bbc';
 const LIMIT_MS = 2000;
 const clients = Number(process.env.SCALE_CLIENTS ?? 50);
 const epochs = Number(process.env.SCALE_EPOCHS ?? 5);
+const pool = process.env.SCALE_POOL === 'shared' ? 'shared' : 'per-client';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function train(api: ServiceProcess, file: string, seed: number) {
@@ -68,15 +71,18 @@ async function main(): Promise<number> {
       apis.map((a) => a.base),
       bodies,
       clients,
+      pool,
     );
     const tRun = Date.now();
     await sleep(2000);
     const rows: string[] = [];
+    const finishes: number[] = [];
     let allOk = true;
     for (const [i, via] of apis.entries()) {
       const job = await train(via, trainFile, 2 + i);
       const version = job.version ?? -1;
       const finished = Date.parse(job.finishedAt ?? '');
+      finishes.push(finished);
       const deadline = Date.now() + 30_000;
       while (run.stats.firstSeen.some((m) => !m.has(version)) && Date.now() < deadline) await sleep(20);
       const cells = run.stats.firstSeen.map((m) => {
@@ -100,7 +106,7 @@ async function main(): Promise<number> {
 
     console.log('');
     console.log(
-      `2 API processes + 1 worker on one Redis; ${clients} closed-loop clients (this process) post one BBC test article per request, round-robin over both APIs, for the whole run.`,
+      `2 API processes + 1 worker on one Redis; ${clients} closed-loop clients (this process) post one BBC test article per request, round-robin over both APIs, for the whole run (keep-alive connections: ${pool === 'shared' ? 'one shared pool per API' : 'one per client and API'}).`,
     );
     console.log(
       'Delay = time the first answer carrying the new version was received from that API − the job\'s finishedAt (set by the worker after publishing). "poll +" = the same time − when this script\'s 50 ms poll of GET /jobs/{id} saw succeeded.',
@@ -126,6 +132,12 @@ async function main(): Promise<number> {
       `| answers older than one already served by that API | ${s.regressions} | 0 | ${s.regressions === 0 ? 'PASS' : 'MISS'} |`,
     );
     for (const f of s.failureSamples) console.log(`failure: ${f}`);
+    if (s.failures > 0) {
+      const rel = (t: number) => ((t - tRun) / 1000).toFixed(1);
+      console.log(
+        `failures at s after the clients started: ${s.failureTimes.map(rel).join(', ')}; jobs finished at ${finishes.map(rel).join(', ')}`,
+      );
+    }
     console.log(`load average: ${loadStart} at start, ${loadEnd} at end`);
     return allOk && s.failures === 0 && s.regressions === 0 ? 0 : 1;
   } finally {

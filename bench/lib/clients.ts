@@ -11,6 +11,8 @@ export interface ClientStats {
   failures: number;
   /** Descriptions of the first few failures. */
   failureSamples: string[];
+  /** When each failure happened (ms since epoch). */
+  failureTimes: number[];
   /** Per API: version → first time (ms since epoch) an answer with it was received. */
   firstSeen: Map<number, number>[];
   /** Answers with a lower version than one that API had already answered with. */
@@ -41,29 +43,38 @@ function post(agent: Agent, url: URL, body: string): Promise<{ status: number; t
 }
 
 /**
- * Starts `clients` loops against `bases` (round-robin per request) posting `bodies` in turn.
+ * Starts `clients` loops against `bases` (round-robin per request) posting `bodies` in turn over
+ * keep-alive connections (`pool`: one connection per client and API, or one shared pool per API).
  * Returns the live stats and a `stop()` that resolves when every loop has finished its last request.
  */
 export function startClients(
   bases: string[],
   bodies: string[],
   clients: number,
+  pool: 'per-client' | 'shared' = 'per-client',
 ): { stats: ClientStats; stop(): Promise<void> } {
   const stats: ClientStats = {
     requests: 0,
     failures: 0,
     failureSamples: [],
+    failureTimes: [],
     firstSeen: bases.map(() => new Map()),
     regressions: 0,
     latenciesMs: [],
   };
   const maxSeen = bases.map(() => 0);
-  const agents = bases.map(() => new Agent({ keepAlive: true, maxSockets: clients }));
+  // per-client: each client keeps its own connection to each API, as separate client processes would.
+  // shared: one pool per API for all clients (Node's default LIFO: spare sockets sit idle longest).
+  const shared = bases.map(() => new Agent({ keepAlive: true, maxSockets: clients }));
+  const agents = Array.from({ length: clients }, () =>
+    pool === 'shared' ? shared : bases.map(() => new Agent({ keepAlive: true, maxSockets: 1 })),
+  );
   const urls = bases.map((b) => new URL(`${b}/classify`));
   let turn = 0;
   let running = true;
   const fail = (what: string) => {
     stats.failures++;
+    stats.failureTimes.push(Date.now());
     if (stats.failureSamples.length < 5) stats.failureSamples.push(what);
   };
   const loop = async (c: number) => {
@@ -71,7 +82,7 @@ export function startClients(
       const api = turn++ % bases.length;
       const t0 = performance.now();
       try {
-        const r = await post(agents[api]!, urls[api]!, bodies[i % bodies.length]!);
+        const r = await post(agents[c]![api]!, urls[api]!, bodies[i % bodies.length]!);
         const now = Date.now();
         stats.requests++;
         if (r.status < 200 || r.status > 299) {
@@ -96,7 +107,7 @@ export function startClients(
     async stop() {
       running = false;
       await Promise.all(loops);
-      for (const a of agents) a.destroy();
+      for (const a of new Set(agents.flat())) a.destroy();
     },
   };
 }
