@@ -48,6 +48,7 @@ export const configSchema = z.object({
   REDIS_SERVER_BIN: z.string().default('redis-server'),
   KEEP_JOBS: int(10_000, 1),
   DATASET_TTL_S: int(7 * 24 * 3600, 0),
+  CHECKPOINT_EVERY_MS: int(0, 0),
   // API keys, rate limits and CORS (src/api/security); parsed further there. Empty: off.
   API_KEYS: z.string().default(''),
   API_KEYS_FILE: z.string().optional(),

@@ -35,6 +35,7 @@ export type QueueConfig = Pick<
   | 'REGISTRY_POLL_MS'
   | 'KEEP_JOBS'
   | 'DATASET_TTL_S'
+  | 'CHECKPOINT_EVERY_MS'
 >;
 
 /** How to build the services. */
@@ -128,6 +129,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       hub,
       backend: c.TEXTCLF_BACKEND,
       webgpuAdapter: c.WEBGPU_ADAPTER,
+      checkpointEveryMs: c.CHECKPOINT_EVERY_MS,
       concurrency: c.WORKER_CONCURRENCY,
       logger,
       thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },

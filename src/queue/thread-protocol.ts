@@ -16,6 +16,8 @@ export interface ThreadInput {
   backend: BackendChoice;
   /** Config `WEBGPU_ADAPTER`, for an explicit `webgpu` backend. */
   webgpuAdapter?: WebGpuAdapterChoice;
+  /** Least time between checkpoints sent to the parent (0: after every epoch). */
+  checkpointEveryMs?: number;
 }
 
 /** Main → thread. */

@@ -19,6 +19,8 @@ port.on('message', (m: ToThread) => {
 });
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
+let lastCheckpoint = 0;
+
 async function main(): Promise<void> {
   const backend = await initBackend(input.backend, undefined, {
     ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
@@ -31,6 +33,10 @@ async function main(): Promise<void> {
       post({ type: 'progress', progress: { ...p } });
     },
     onCheckpoint: (bytes, epoch) => {
+      // A checkpoint holds parameters and optimiser state (several times the model): throttle.
+      const now = Date.now();
+      if (now - lastCheckpoint < (input.checkpointEveryMs ?? 0)) return;
+      lastCheckpoint = now;
       const copy = bytes.slice();
       post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
     },

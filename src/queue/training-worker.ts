@@ -32,6 +32,8 @@ export interface TrainingWorkerDeps {
   hub: PubSubHub;
   backend: BackendChoice;
   webgpuAdapter?: WebGpuAdapterChoice;
+  /** Least time between stored checkpoints (0: every epoch). */
+  checkpointEveryMs?: number;
   concurrency: number;
   logger: Logger;
   /** How often the cancel flag is re-read in case a pub/sub message was missed. */
@@ -146,6 +148,7 @@ export class TrainingWorker {
           options: job.data.options,
           backend: this.deps.backend,
           ...(this.deps.webgpuAdapter ? { webgpuAdapter: this.deps.webgpuAdapter } : {}),
+          checkpointEveryMs: this.deps.checkpointEveryMs ?? 0,
           ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
         },
         {
