@@ -218,6 +218,8 @@ export class TrainingWorker {
       log.info('worker shutting down: job handed back to the queue');
       throw new WaitingError();
     }
+    // An unusable checkpoint would fail every retry the same way: the next attempt starts afresh.
+    if (isAppError(err) && err.code === 'ARTEFACT_CORRUPT') await jobs.deleteCheckpoint(jobId);
     const permanent = isAppError(err) && PERMANENT_CODES.has(err.code);
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (final) {

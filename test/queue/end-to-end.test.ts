@@ -240,4 +240,27 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
       await s.close();
     }
   });
+
+  it('an unusable checkpoint fails one attempt; the retry trains from scratch', async () => {
+    const s = await testServices({ serving: false, env: { TEXTCLF_BACKEND: 'wasm' } });
+    let w: QueueServices | undefined;
+    try {
+      const ds = await s.datasets.put(dataset());
+      const job = await s.jobs.submit('ckpt', ds, OPTIONS);
+      await s.jobStore.saveCheckpoint(job.jobId, new Uint8Array([1, 2, 3, 4, 5]), 2);
+      w = await testServices({
+        prefix: s.keys.prefix,
+        worker: true,
+        serving: false,
+        env: { TEXTCLF_BACKEND: 'wasm' },
+      });
+      const done = await waitFor(final(s, job.jobId), 60_000, 'job');
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.attempts, 2);
+      assert.equal(done.version, 1);
+    } finally {
+      await w?.close();
+      await s.close();
+    }
+  });
 });
