@@ -21,13 +21,22 @@ export async function testRedisUrl(): Promise<string> {
     ]);
     // The child does not hold the event loop open; it is killed when this test process exits
     // (an `after` hook could run before other files' hooks that still use the connection).
-    process.once('exit', () => {
+    const stop = () => {
       try {
         if (pid) process.kill(pid, 'SIGTERM');
       } catch {
         // already gone
       }
-    });
+    };
+    process.once('exit', stop);
+    // A test process ended by a signal (runner timeout, Ctrl-C) emits no 'exit': stop Redis, then
+    // let the signal do what it would have done.
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.once(sig, () => {
+        stop();
+        process.kill(process.pid, sig);
+      });
+    }
   }
   const s = await server;
   pid = s.pid;
