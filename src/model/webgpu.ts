@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -102,7 +102,12 @@ function prepareMesaEnvironment(log: Logger): void {
     );
   }
   process.env.EGL_PLATFORM ??= 'surfaceless';
-  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'textclf-xdg-'));
+  if (process.env.XDG_RUNTIME_DIR === undefined) {
+    // One private directory per user, reused: a runtime dir must be owned by the user, mode 0700.
+    const dir = join(tmpdir(), `textclf-xdg-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
 }
 
 /** Makes Dawn's `GPU*` constants and `navigator.gpu` visible where tfjs-backend-webgpu looks for them. */
