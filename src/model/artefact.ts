@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors/index.js';
@@ -6,21 +6,30 @@ import { Vectorizer } from '../text/index.js';
 import { TextClassifier, type ArtefactMetadata } from './classifier.js';
 import type { NetworkParams, NetworkShape } from './network.js';
 
-const MAGIC = Buffer.from('TEXTCLF\u0001', 'latin1');
-const FORMAT = 1;
+const MAGIC = Buffer.from('TEXTCLF\u0002', 'latin1');
+const FORMAT = 2;
 const PARAM_ORDER = ['hiddenKernel', 'hiddenBias', 'outputKernel', 'outputBias'] as const;
+/** Separates vocabulary terms in the terms section; tokens never contain it. */
+const TERM_SEPARATOR = '\u0000';
 
-/** The JSON header of an artefact; weights follow it as little-endian float32. */
-interface Header {
+/**
+ * The JSON header of an artefact. The bulky parts follow it as binary sections, in this order:
+ * vocabulary terms (UTF-8, NUL-separated), idf (float64 LE), weights (float32 LE, `weightSpecs`
+ * order). Keeping them out of the JSON makes loading cheap and lets it be done in slices.
+ */
+export interface ArtefactHeader {
   format: number;
   labels: string[];
   shape: NetworkShape;
-  vectorizer: unknown;
+  vectorizer: { options: unknown; numDocuments: number; terms: number };
   metadata: ArtefactMetadata;
   /** TensorFlow.js LayersModel topology and weight manifest (tf.loadLayersModel can read them). */
   modelTopology: unknown;
   weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
-  weightsSha256: string;
+  /** Byte lengths of the sections. */
+  sections: { terms: number; idf: number; weights: number };
+  /** sha256 of all sections together, hex. */
+  sha256: string;
 }
 
 /** sha256 of bytes, hex. */
@@ -28,91 +37,146 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** sha256 on the libuv thread pool, so a large artefact does not hold the event loop. */
+async function sha256Async(bytes: Uint8Array): Promise<string> {
+  const digest = await webcrypto.subtle.digest('SHA-256', bytes);
+  return Buffer.from(digest).toString('hex');
+}
+
+const asBytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 /**
  * One self-contained blob per trained model: magic, header length, JSON header (TensorFlow.js
- * topology and weight manifest, vectoriser, labels, options, metrics), then the weights.
+ * topology and weight manifest, labels, options, metrics), then vocabulary, idf and weights.
  */
 export function serializeArtefact(c: TextClassifier): Uint8Array {
   const params = c.params();
-  const weights = Buffer.concat(
-    PARAM_ORDER.map((k) => Buffer.from(params[k].buffer, params[k].byteOffset, params[k].byteLength)),
-  );
+  const v = c.vectorizer.parts();
+  if (v.terms.some((t) => t.includes(TERM_SEPARATOR))) throw new Error('a vocabulary term contains NUL');
+  const sections = [
+    Buffer.from(v.terms.join(TERM_SEPARATOR), 'utf8'),
+    asBytes(v.idf),
+    Buffer.concat(PARAM_ORDER.map((k) => asBytes(params[k]))),
+  ] as const;
   const layers = [c.model.getLayer('hidden'), c.model.getLayer('output')];
-  const weightSpecs = layers.flatMap((l) =>
-    l.weights.map((w) => ({
-      name: w.originalName,
-      shape: [...w.shape] as number[],
-      dtype: 'float32' as const,
-    })),
-  );
-  const header: Header = {
+  const header: ArtefactHeader = {
     format: FORMAT,
     labels: [...c.labels],
     shape: c.shape,
-    vectorizer: c.vectorizer.toJSON(),
+    vectorizer: { options: v.options, numDocuments: v.numDocuments, terms: v.terms.length },
     metadata: c.metadata,
     modelTopology: c.model.toJSON(undefined, false),
-    weightSpecs,
-    weightsSha256: sha256(weights),
+    weightSpecs: layers.flatMap((l) =>
+      l.weights.map((w) => ({
+        name: w.originalName,
+        shape: [...w.shape] as number[],
+        dtype: 'float32' as const,
+      })),
+    ),
+    sections: { terms: sections[0].length, idf: sections[1].length, weights: sections[2].length },
+    sha256: sha256(Buffer.concat(sections)),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  return Buffer.concat([MAGIC, length, headerBytes, weights]);
+  return Buffer.concat([MAGIC, length, headerBytes, ...sections]);
 }
 
 function corrupt(why: string, cause?: unknown): AppError {
   return new AppError('ARTEFACT_CORRUPT', `model artefact is corrupt: ${why}`, {}, { cause });
 }
 
-/** The parts of an artefact, verified but not yet turned into a model. */
-export function readArtefact(bytes: Uint8Array): {
-  header: Header;
+/** The verified pieces of an artefact, not yet turned into a model. */
+export interface ArtefactParts {
+  header: ArtefactHeader;
+  terms: string[];
+  idf: Float64Array;
+  /** The weights section (a copy, 4-byte aligned), as TensorFlow.js weight data. */
   weightData: ArrayBuffer;
   params: NetworkParams;
-} {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function splitHeader(bytes: Uint8Array): { header: ArtefactHeader; body: Buffer } {
+  const buf = asBytes(bytes);
   if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC))
-    throw corrupt('not a textclf artefact');
+    throw corrupt('not a textclf artefact (or an unsupported format)');
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  let header: Header;
+  let header: ArtefactHeader;
   try {
-    header = JSON.parse(buf.subarray(start, start + headerLength).toString('utf8')) as Header;
+    header = JSON.parse(buf.subarray(start, start + headerLength).toString('utf8')) as ArtefactHeader;
   } catch (err) {
     throw corrupt('unreadable header', err);
   }
   if (header.format !== FORMAT) throw corrupt(`unsupported format ${String(header.format)}`);
-  const weights = buf.subarray(start + headerLength);
-  if (sha256(weights) !== header.weightsSha256) throw corrupt('weights checksum mismatch');
+  const body = buf.subarray(start + headerLength);
+  const s = header.sections;
+  if (!s || s.terms + s.idf + s.weights !== body.length) throw corrupt('sections have the wrong size');
+  return { header, body };
+}
+
+function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
+  const { terms: tLen, idf: iLen } = header.sections;
   const { vocabularySize: v, hiddenUnits: h, numClasses: c } = header.shape;
   const sizes = [v * h, h, h * c, c];
-  if (weights.length !== sizes.reduce((a, b) => a + b, 0) * 4) throw corrupt('weights have the wrong size');
-  const weightData = new ArrayBuffer(weights.length);
-  new Uint8Array(weightData).set(weights);
+  if (header.sections.weights !== sizes.reduce((a, b) => a + b, 0) * 4)
+    throw corrupt('weights have the wrong size');
+  const termText = body.subarray(0, tLen).toString('utf8');
+  const terms = termText.length === 0 ? [] : termText.split(TERM_SEPARATOR);
+  if (terms.length !== header.vectorizer.terms || iLen !== terms.length * 8)
+    throw corrupt('vocabulary has the wrong size');
+  const idf = new Float64Array(terms.length);
+  asBytes(idf).set(body.subarray(tLen, tLen + iLen));
+  const weightData = new ArrayBuffer(header.sections.weights);
+  new Uint8Array(weightData).set(body.subarray(tLen + iLen));
   let offset = 0;
   const arrays = sizes.map((n) => {
     const a = new Float32Array(weightData, offset * 4, n);
     offset += n;
     return a;
   });
-  const params: NetworkParams = {
+  const params = {
     hiddenKernel: arrays[0]!,
     hiddenBias: arrays[1]!,
     outputKernel: arrays[2]!,
     outputBias: arrays[3]!,
   };
-  return { header, weightData, params };
+  return { header, terms, idf, weightData, params };
+}
+
+/** Parses and verifies an artefact (checksum included) without building a model. */
+export function readArtefact(bytes: Uint8Array): ArtefactParts {
+  const { header, body } = splitHeader(bytes);
+  if (sha256(body) !== header.sha256) throw corrupt('checksum mismatch');
+  return decodeParts(header, body);
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
+  const { header, params } = parts;
+  return new TextClassifier(vectorizer, header.labels, header.shape, params, header.metadata);
 }
 
 /**
- * Rebuilds a classifier from `serializeArtefact` bytes.
+ * Rebuilds a classifier from `serializeArtefact` bytes. The checksum runs on the thread pool and
+ * the rest in slices with event-loop turns between them, so an API process loading a new version
+ * beside the one it serves keeps answering requests (no stall of hundreds of ms on a large
+ * vocabulary).
  * @throws AppError ARTEFACT_CORRUPT when the bytes fail their checks.
  */
-export function deserializeArtefact(bytes: Uint8Array): TextClassifier {
-  const { header, params } = readArtefact(bytes);
-  const vectorizer = Vectorizer.fromJSON(header.vectorizer);
-  return new TextClassifier(vectorizer, header.labels, header.shape, params, header.metadata);
+export async function deserializeArtefact(bytes: Uint8Array): Promise<TextClassifier> {
+  const { header, body } = splitHeader(bytes);
+  if ((await sha256Async(body)) !== header.sha256) throw corrupt('checksum mismatch');
+  await yieldToEventLoop();
+  const parts = decodeParts(header, body);
+  await yieldToEventLoop();
+  const vectorizer = await Vectorizer.restore(
+    { ...header.vectorizer, terms: parts.terms, idf: parts.idf },
+    yieldToEventLoop,
+  );
+  await yieldToEventLoop();
+  return build(parts, vectorizer);
 }
 
 /** Writes the artefact to `dir/model.textclf` (atomically, via a temporary file). */
@@ -130,9 +194,10 @@ export async function loadArtefact(dirOrFile: string): Promise<TextClassifier> {
   try {
     bytes = await readFile(dirOrFile.endsWith('.textclf') ? dirOrFile : join(dirOrFile, 'model.textclf'));
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new AppError(
       'INVALID_FILE',
-      `cannot read model from ${dirOrFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      `cannot read model from ${dirOrFile}: ${code}`,
       { file: dirOrFile },
       { cause: err },
     );

@@ -43,12 +43,65 @@ export class Vectorizer {
     terms: string[],
     idf: Float64Array,
     numDocs: number,
+    ids?: Map<string, number>,
   ) {
     this.options = options;
     this.termList = Object.freeze(terms);
     this.idfValues = idf;
     this.numDocuments = numDocs;
-    this.ids = new Map(terms.map((t, i) => [t, i]));
+    this.ids = ids ?? new Map(terms.map((t, i) => [t, i]));
+  }
+
+  /**
+   * Restores a vectoriser from its parts (the binary form a model artefact stores), building the
+   * term index in slices and awaiting `pause()` between them, so a serving process that loads a
+   * large vocabulary keeps answering requests. `AppError('ARTEFACT_CORRUPT')` if malformed.
+   */
+  static async restore(
+    parts: { options: unknown; numDocuments: number; terms: string[]; idf: Float64Array },
+    pause: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<Vectorizer> {
+    parseVectorizerState({ ...parts, version: 1, terms: [], idf: [] });
+    if (parts.idf.length !== parts.terms.length) throw corruptState('terms and idf differ in length');
+    let options: ResolvedVectorizerOptions;
+    try {
+      options = resolveVectorizerOptions(parts.options as Partial<VectorizerOptions>);
+    } catch (err) {
+      throw new AppError(
+        'ARTEFACT_CORRUPT',
+        `Invalid vectorizer state: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
+    }
+    const ids = new Map<string, number>();
+    const SLICE = 20_000;
+    for (let start = 0; start < parts.terms.length; start += SLICE) {
+      const end = Math.min(parts.terms.length, start + SLICE);
+      for (let i = start; i < end; i++) {
+        const t = parts.terms[i]!;
+        if (!Number.isFinite(parts.idf[i]!)) throw corruptState('idf must be finite');
+        ids.set(t, i);
+      }
+      await pause();
+    }
+    if (ids.size !== parts.terms.length) throw corruptState('duplicate terms');
+    return new Vectorizer(options, parts.terms, parts.idf, parts.numDocuments, ids);
+  }
+
+  /** The parts `restore` takes: options, document count, terms and idf (binary-friendly). */
+  parts(): {
+    options: ResolvedVectorizerOptions;
+    numDocuments: number;
+    terms: readonly string[];
+    idf: Float64Array;
+  } {
+    return {
+      options: this.options,
+      numDocuments: this.numDocuments,
+      terms: this.termList,
+      idf: this.idfValues,
+    };
   }
 
   /**
@@ -189,4 +242,8 @@ export class Vectorizer {
     });
     return { rowPtr, indices, values, numRows: rows.length, numCols: this.size };
   }
+}
+
+function corruptState(problem: string): AppError {
+  return new AppError('ARTEFACT_CORRUPT', `Invalid vectorizer state: ${problem}`);
 }

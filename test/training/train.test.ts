@@ -145,18 +145,15 @@ test('bad options and bad data are rejected with stable codes', async () => {
 test('artefact round trip predicts identically; a flipped byte is detected', async () => {
   const r = await train(data, fast);
   const bytes = serializeArtefact(r.classifier);
-  const copy = deserializeArtefact(bytes);
+  const copy = await deserializeArtefact(bytes);
   const texts = heldOut.map((a) => a.text);
   assert.deepEqual(copy.predict(texts), r.classifier.predict(texts));
   assert.deepEqual(copy.metadata.options, r.classifier.metadata.options);
   const bad = Uint8Array.from(bytes);
   bad[bad.length - 3]! ^= 0xff;
-  assert.throws(
-    () => deserializeArtefact(bad),
-    (e) => isAppError(e) && e.code === 'ARTEFACT_CORRUPT',
-  );
-  assert.throws(
-    () => deserializeArtefact(new Uint8Array([1, 2, 3])),
+  await assert.rejects(deserializeArtefact(bad), (e) => isAppError(e) && e.code === 'ARTEFACT_CORRUPT');
+  await assert.rejects(
+    deserializeArtefact(new Uint8Array([1, 2, 3])),
     (e) => isAppError(e) && e.code === 'ARTEFACT_CORRUPT',
   );
   r.classifier.dispose();
