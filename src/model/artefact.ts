@@ -115,7 +115,11 @@ function splitHeader(bytes: Uint8Array): { header: ArtefactHeader; body: Buffer 
   return { header, body };
 }
 
-function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
+/**
+ * Decodes the sections. `pause` runs between the steps (vocabulary, weights) so that an async
+ * caller can let the event loop turn; each step is one large copy or split.
+ */
+function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, ArtefactParts> {
   const { terms: tLen, idf: iLen } = header.sections;
   const { vocabularySize: v, hiddenUnits: h, numClasses: c } = header.shape;
   const sizes = [v * h, h, h * c, c];
@@ -127,6 +131,7 @@ function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
     throw corrupt('vocabulary has the wrong size');
   const idf = new Float64Array(terms.length);
   asBytes(idf).set(body.subarray(tLen, tLen + iLen));
+  yield;
   const weightData = new ArrayBuffer(header.sections.weights);
   new Uint8Array(weightData).set(body.subarray(tLen + iLen));
   let offset = 0;
@@ -142,6 +147,14 @@ function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
     outputBias: arrays[3]!,
   };
   return { header, terms, idf, weightData, params };
+}
+
+function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
+  const steps = decodeSteps(header, body);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** Parses and verifies an artefact (checksum included) without building a model. */
@@ -168,8 +181,13 @@ function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
 export async function deserializeArtefact(bytes: Uint8Array): Promise<TextClassifier> {
   const { header, body } = splitHeader(bytes);
   if ((await sha256Async(body)) !== header.sha256) throw corrupt('checksum mismatch');
-  await yieldToEventLoop();
-  const parts = decodeParts(header, body);
+  const steps = decodeSteps(header, body);
+  let step = steps.next();
+  while (!step.done) {
+    await yieldToEventLoop();
+    step = steps.next();
+  }
+  const parts = step.value;
   await yieldToEventLoop();
   const vectorizer = await Vectorizer.restore(
     { ...header.vectorizer, terms: parts.terms, idf: parts.idf },
