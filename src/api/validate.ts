@@ -167,9 +167,18 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
   return out.length > 0 ? out : [{ path: prefix, message: 'is invalid' }];
 }
 
-/** Throws INVALID_REQUEST naming the failing fields when `errors` is not empty. */
+/** Training options, as JSON body fields (`/body/options/...`) or NDJSON query parameters. */
+const OPTION_PATH =
+  /^\/body\/options(\/|$)|^\/query\/(epochs|hiddenUnits|learningRate|batchSize|ngramMax|maxFeatures|minDf|validationSplit|seed)$/;
+
+/**
+ * Throws naming the failing fields when `errors` is not empty: INVALID_OPTIONS when only training
+ * options are at fault (so clients can tell a bad option from a malformed request), else
+ * INVALID_REQUEST.
+ */
 export function assertValid(errors: FieldError[]): void {
   if (errors.length === 0) return;
   const first = errors[0] as FieldError;
-  throw new AppError('INVALID_REQUEST', `${first.path} ${first.message}`, { errors });
+  const code = errors.every((e) => OPTION_PATH.test(e.path)) ? 'INVALID_OPTIONS' : 'INVALID_REQUEST';
+  throw new AppError(code, `${first.path} ${first.message}`, { errors });
 }

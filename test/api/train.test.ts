@@ -79,13 +79,27 @@ test('options out of range name each failing option', async () => {
     const body = assertProblem(
       await request(app).post('/train').send({ articles: ARTICLES, options }),
       400,
-      'INVALID_REQUEST',
+      'INVALID_OPTIONS',
     );
     assert.deepEqual(
       (body.errors as { path: string }[]).map((e) => e.path),
       [`/body/options/${name}`],
     );
   }
+  // NDJSON takes options in the query: same code.
+  const ndjson = await request(app)
+    .post('/train?epochs=0')
+    .set('content-type', 'application/x-ndjson')
+    .send(ARTICLES.map((a) => JSON.stringify(a)).join('\n'));
+  assertProblem(ndjson, 400, 'INVALID_OPTIONS');
+  // A malformed request that also has a bad option stays INVALID_REQUEST.
+  assertProblem(
+    await request(app)
+      .post('/train')
+      .send({ articles: ARTICLES, options: { epochs: 0 }, extra: 1 }),
+    400,
+    'INVALID_REQUEST',
+  );
 });
 
 test('a text over MAX_TEXT_BYTES is 413 naming the article; more than MAX_DOCUMENTS is 413', async () => {
