@@ -2,6 +2,7 @@ import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Keys } from './keys.js';
 import { Lru } from './lru.js';
+import type { VersionPins } from './pins.js';
 import type { PubSubHub } from './pubsub.js';
 import type { ModelEvent, ModelRegistry } from './registry.js';
 import type { Classifier, ClassifyResponse } from './types.js';
@@ -55,6 +56,8 @@ export class HotClassifier implements Classifier {
     private readonly load: ArtefactLoader,
     private readonly opts: ClassifierOptions,
     private readonly log?: Logger,
+    /** Pins a version in Redis while it is being read, so retention cannot delete it under us. */
+    private readonly pins?: VersionPins,
   ) {
     this.pinned = new Lru(opts.pinnedCacheSize, (_k, v) => v.model.dispose());
   }
@@ -190,8 +193,11 @@ export class HotClassifier implements Classifier {
 
   /** Loads, checksum-verifies and warms one version (the first prediction compiles kernels). */
   private async loadVersion(model: string, version: number): Promise<Loaded> {
-    const { bytes } = await this.registry.loadArtefact(model, version);
-    const m = await this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const read = async () => {
+      const { bytes } = await this.registry.loadArtefact(model, version);
+      return this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    };
+    const m = await (this.pins ? this.pins.hold(model, version, read) : read());
     try {
       m.predict(['warm up'], 1);
     } catch (err) {

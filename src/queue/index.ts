@@ -23,4 +23,5 @@ export type { TrainingWorkerDeps, WorkerTuning } from './training-worker.js';
 export type { ThreadOptions } from './thread-runner.js';
 export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { PubSubHub } from './pubsub.js';
+export { VersionPins } from './pins.js';
 export { RedisHealth } from './health.js';

@@ -17,6 +17,8 @@ export interface Keys {
   versions(model: string): string;
   version(model: string, version: number): string;
   artefact(model: string, version: number): string;
+  /** Holders pinning a version (in-flight requests), holder → expiry ms. */
+  pins(model: string, version: number): string;
   staging(jobId: string): string;
   jobChannel(jobId: string): string;
   modelChannel: string;
@@ -39,6 +41,7 @@ export function makeKeys(prefix: string): Keys {
     versions: (m) => `${p}:model:${m}:versions`,
     version: (m, v) => `${p}:model:${m}:v:${v}`,
     artefact: (m, v) => `${p}:model:${m}:artefact:${v}`,
+    pins: (m, v) => `${p}:model:${m}:pins:${v}`,
     staging: (id) => `${p}:staging:${id}`,
     jobChannel: (id) => `${p}:events:job:${id}`,
     modelChannel: `${p}:events:models`,

@@ -107,17 +107,21 @@ export class ModelRegistry implements ModelRegistryReader {
     return toSummary(await this.getVersion(model, version));
   }
 
-  /** Deletes a version that `latest` does not point to. AppError VERSION_IN_USE otherwise. */
+  /**
+   * Deletes a version that `latest` does not point to and no in-flight request pins.
+   * AppError VERSION_IN_USE otherwise.
+   */
   async deleteVersion(model: string, version: number): Promise<void> {
     const k = this.keys;
     const r = (await this.redis.eval(
       DELETE_VERSION_LUA,
-      5,
+      6,
       k.model(model),
       k.versions(model),
       k.version(model, version),
       k.artefact(model, version),
       k.modelChannel,
+      k.pins(model, version),
       model,
       String(version),
     )) as number;
@@ -165,7 +169,7 @@ export class ModelRegistry implements ModelRegistryReader {
     return { status: code === 2 ? 'published' : 'already-published', version };
   }
 
-  /** Deletes the oldest versions beyond `keepVersions`; never the one `latest` points to. */
+  /** Deletes the oldest versions beyond `keepVersions`; never `latest`, nor a pinned version. */
   async applyRetention(model: string): Promise<number[]> {
     const all = (await this.redis.zrange(this.keys.versions(model), 0, -1)).map(Number);
     const deleted: number[] = [];
@@ -223,6 +227,13 @@ export class ModelRegistry implements ModelRegistryReader {
         model,
         version,
       });
+    }
+    if (code === -4) {
+      throw new AppError(
+        'VERSION_IN_USE',
+        `version ${version} of "${model}" is in use by an in-flight request; try again shortly`,
+        { model, version },
+      );
     }
   }
 }

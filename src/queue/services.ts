@@ -9,6 +9,7 @@ import { RedisHealth } from './health.js';
 import { BullJobService, createTrainQueue, type TrainJobData } from './job-service.js';
 import { JobStore } from './job-store.js';
 import { makeKeys, type Keys } from './keys.js';
+import { VersionPins } from './pins.js';
 import { PubSubHub } from './pubsub.js';
 import { createRedis } from './redis.js';
 import { ModelRegistry } from './registry.js';
@@ -108,6 +109,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     o.loadArtefact ?? deserializeArtefact,
     { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true },
     logger,
+    new VersionPins(redis, keys),
   );
   const health = new RedisHealth(redis, keys, currentBackend);
   const workerConnections: Redis[] = [];
