@@ -21,6 +21,11 @@ const PERMANENT_CODES = new Set([
   'PAYLOAD_TOO_LARGE',
 ]);
 
+/** True for BullMQ's own verdict on a job that stalled (its worker died) or started too often. */
+function gaveUpOnCrashes(job: Job, err: Error): boolean {
+  return Boolean(job.deferredFailure) || /allowable limit/.test(err.message);
+}
+
 /** Everything a training worker needs. */
 export interface TrainingWorkerDeps {
   /** Dedicated connection (BullMQ blocks on it); must have `maxRetriesPerRequest: null`. */
@@ -79,9 +84,30 @@ export class TrainingWorker {
       maxStalledCount: this.deps.tuning?.maxStalledCount ?? 2,
     });
     this.worker.on('error', (err) => logger.error({ err }, 'training worker error'));
-    this.worker.on('failed', (job, err) =>
-      logger.warn({ jobId: job?.id, err: err.message }, 'training attempt failed'),
-    );
+    this.worker.on('failed', (job, err) => {
+      logger.warn({ jobId: job?.id, err: err.message }, 'training attempt failed');
+      if (job && gaveUpOnCrashes(job, err)) void this.recordGaveUp(job, err);
+    });
+  }
+
+  /**
+   * BullMQ fails a job that crashed its workers too often (stall limit) in whichever worker fetches
+   * it next, without running our processor: mark the record `failed` now, not on a later read.
+   */
+  private async recordGaveUp(job: Job<TrainJobData>, err: Error): Promise<void> {
+    const jobId = job.id as string;
+    const starts = Math.max(job.attemptsStarted, job.attemptsMade);
+    try {
+      await this.deps.jobs.update(jobId, {
+        status: 'failed',
+        error: `training crashed or lost its worker ${starts} times; giving up (${err.message})`,
+        finishedAt: new Date().toISOString(),
+        attempts: String(starts),
+      });
+      await this.deps.jobs.deleteCheckpoint(jobId);
+    } catch (e) {
+      this.deps.logger.error({ err: e, jobId }, 'could not record a job that crashed too often as failed');
+    }
   }
 
   /** Resolves once the BullMQ worker is connected and waiting for jobs. */
