@@ -21,6 +21,7 @@ export type { ServableModel, ArtefactLoader, ClassifierOptions } from './classif
 export { TrainingWorker } from './training-worker.js';
 export type { TrainingWorkerDeps, WorkerTuning } from './training-worker.js';
 export type { ThreadOptions } from './thread-runner.js';
+export { liveTrainingThreads } from './thread-runner.js';
 export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { PubSubHub } from './pubsub.js';
 export { VersionPins } from './pins.js';

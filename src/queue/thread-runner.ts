@@ -33,6 +33,17 @@ export function defaultThreadEntry(): URL {
   return new URL(`./train-thread${ext}`, import.meta.url);
 }
 
+/** Threads started by this process that have not exited yet. */
+const live = new Set<Worker>();
+
+/**
+ * How many training threads of this process are still alive (started, no 'exit' event yet): 0
+ * whenever no job runs, or a thread outlived its job.
+ */
+export function liveTrainingThreads(): number {
+  return live.size;
+}
+
 function spawnWorker(entry: URL, input: ThreadInput, resourceLimits?: ResourceLimits): Worker {
   const transferList = [input.dataset.buffer as ArrayBuffer];
   if (input.resumeFrom) transferList.push(input.resumeFrom.buffer as ArrayBuffer);
@@ -62,6 +73,8 @@ export function startTrainingThread(
   opts: ThreadOptions = {},
 ): TrainingThread {
   const worker = spawnWorker(opts.entry ?? defaultThreadEntry(), input, opts.resourceLimits);
+  live.add(worker);
+  worker.once('exit', () => live.delete(worker));
   let chain: Promise<void> = Promise.resolve();
   let settled = false;
   let killTimer: NodeJS.Timeout | undefined;

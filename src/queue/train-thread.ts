@@ -20,6 +20,11 @@ port.on('message', (m: ToThread) => {
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 let lastCheckpoint = 0;
+let pending: FromThread | undefined;
+const flushProgress = () => {
+  if (pending) post(pending);
+  pending = undefined;
+};
 
 async function main(): Promise<void> {
   const backend = await initBackend(input.backend, undefined, {
@@ -29,18 +34,23 @@ async function main(): Promise<void> {
   const result = await train(articles, input.options, {
     signal: controller.signal,
     ...(input.resumeFrom ? { resumeFrom: input.resumeFrom } : {}),
+    // `train` reports an epoch before its checkpoint; the report is held back until the checkpoint
+    // is posted, so the parent stores it first: an epoch shown as done can be resumed after a crash.
     onEpochEnd: (p) => {
-      post({ type: 'progress', progress: { ...p } });
+      pending = { type: 'progress', progress: { ...p } };
     },
     onCheckpoint: (bytes, epoch) => {
       // A checkpoint holds parameters and optimiser state (several times the model): throttle.
       const now = Date.now();
-      if (now - lastCheckpoint < (input.checkpointEveryMs ?? 0)) return;
-      lastCheckpoint = now;
-      const copy = bytes.slice();
-      post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
+      if (now - lastCheckpoint >= (input.checkpointEveryMs ?? 0)) {
+        lastCheckpoint = now;
+        const copy = bytes.slice();
+        post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
+      }
+      flushProgress();
     },
   });
+  flushProgress();
   const c = result.classifier;
   const evaluation = result.evaluation as { accuracy?: number; macroF1?: number } | undefined;
   const artefact = serializeArtefact(c).slice();
