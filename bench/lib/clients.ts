@@ -5,11 +5,12 @@
  */
 import { Agent } from 'node:http';
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface ClientStats {
   requests: number;
   failures: number;
-  /** Descriptions of the first few failures. */
+  /** Descriptions of the first 20 failures. */
   failureSamples: string[];
   /** When each failure happened (ms since epoch). */
   failureTimes: number[];
@@ -20,8 +21,13 @@ export interface ClientStats {
   latenciesMs: number[];
 }
 
+/** When each keep-alive socket last finished a response: a failure names how long its socket sat idle. */
+const lastUsed = new WeakMap<Socket, number>();
+
 function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
+    let idle = 'a new socket';
+    let socket: Socket | undefined;
     const req = request(
       url,
       {
@@ -33,11 +39,19 @@ function post(agent: Agent, url: URL, body: string): Promise<{ status: number; t
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('end', () => {
+          if (socket) lastUsed.set(socket, Date.now());
+          resolve({ status: res.statusCode ?? 0, text });
+        });
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('socket', (s: Socket) => {
+      socket = s;
+      const last = lastUsed.get(s);
+      if (last !== undefined) idle = `a socket reused after ${Date.now() - last} ms idle`;
+    });
+    req.on('error', (err) => reject(new Error(`${err.message} on ${idle}`)));
     req.end(body);
   });
 }
@@ -75,7 +89,7 @@ export function startClients(
   const fail = (what: string) => {
     stats.failures++;
     stats.failureTimes.push(Date.now());
-    if (stats.failureSamples.length < 5) stats.failureSamples.push(what);
+    if (stats.failureSamples.length < 20) stats.failureSamples.push(what);
   };
   const loop = async (c: number) => {
     for (let i = c; running; i += clients) {
