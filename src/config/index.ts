@@ -49,6 +49,7 @@ export const configSchema = z.object({
   KEEP_JOBS: int(10_000, 1),
   DATASET_TTL_S: int(7 * 24 * 3600, 0),
   CHECKPOINT_EVERY_MS: int(0, 0),
+  TRAINING_NICE: z.coerce.number().int().min(0).max(19).default(10),
   // API keys, rate limits and CORS (src/api/security); parsed further there. Empty: off.
   API_KEYS: z.string().default(''),
   API_KEYS_FILE: z.string().optional(),

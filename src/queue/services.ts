@@ -37,6 +37,7 @@ export type QueueConfig = Pick<
   | 'KEEP_JOBS'
   | 'DATASET_TTL_S'
   | 'CHECKPOINT_EVERY_MS'
+  | 'TRAINING_NICE'
 >;
 
 /** How to build the services. */
@@ -132,6 +133,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
       backend: c.TEXTCLF_BACKEND,
       webgpuAdapter: c.WEBGPU_ADAPTER,
       checkpointEveryMs: c.CHECKPOINT_EVERY_MS,
+      threadNice: c.TRAINING_NICE,
       concurrency: c.WORKER_CONCURRENCY,
       logger,
       thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },

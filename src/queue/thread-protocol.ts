@@ -18,6 +18,8 @@ export interface ThreadInput {
   webgpuAdapter?: WebGpuAdapterChoice;
   /** Least time between checkpoints sent to the parent (0: after every epoch). */
   checkpointEveryMs?: number;
+  /** Nice value the thread gives itself (Linux: per thread), so serving on the same host goes first. */
+  nice?: number;
 }
 
 /** Main → thread. */

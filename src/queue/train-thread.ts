@@ -3,6 +3,7 @@
  * checkpoint to the parent, and posts the serialised artefact. It never touches Redis, so the
  * parent's event loop (BullMQ lock renewal, API requests) stays free while TensorFlow.js works.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError } from '../errors/index.js';
 import { initBackend, serializeArtefact } from '../model/index.js';
@@ -26,7 +27,23 @@ const flushProgress = () => {
   pending = undefined;
 };
 
+/**
+ * Lowers this thread's scheduling priority. On Linux nice values are per thread and
+ * `setpriority(PRIO_PROCESS, 0)` applies to the calling thread only, so a worker process that also
+ * serves (ROLE=all), or an API on the same host, keeps its latency while training takes the spare CPU.
+ * Elsewhere it would lower the whole process, so it is skipped.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0 || process.platform !== 'linux') return;
+  try {
+    setPriority(Math.min(19, getPriority() + nice));
+  } catch {
+    // not permitted here: train at normal priority
+  }
+}
+
 async function main(): Promise<void> {
+  lowerPriority(input.nice ?? 0);
   const backend = await initBackend(input.backend, undefined, {
     ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
   });

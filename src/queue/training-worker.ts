@@ -39,6 +39,8 @@ export interface TrainingWorkerDeps {
   webgpuAdapter?: WebGpuAdapterChoice;
   /** Least time between stored checkpoints (0: every epoch). */
   checkpointEveryMs?: number;
+  /** Nice value of training threads (0: as the process). */
+  threadNice?: number;
   concurrency: number;
   logger: Logger;
   /** How often the cancel flag is re-read in case a pub/sub message was missed. */
@@ -175,6 +177,7 @@ export class TrainingWorker {
           backend: this.deps.backend,
           ...(this.deps.webgpuAdapter ? { webgpuAdapter: this.deps.webgpuAdapter } : {}),
           checkpointEveryMs: this.deps.checkpointEveryMs ?? 0,
+          nice: this.deps.threadNice ?? 0,
           ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
         },
         {

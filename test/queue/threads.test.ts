@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, it } from 'node:test';
 import { liveTrainingThreads, type QueueServices } from '../../src/queue/index.js';
 import { testServices, waitFor } from '../helpers/services.js';
@@ -58,5 +60,37 @@ describe('training threads end with their job', () => {
     await s.close(0); // cancel at once; the thread never reads it and is terminated after 5 s
     assert.equal(liveTrainingThreads(), 0);
     assert.ok(Date.now() - t < 15_000);
+  });
+
+  it('a real training thread lowers its own priority (TRAINING_NICE), not the process', async (t) => {
+    if (process.platform !== 'linux') return t.skip('per-thread nice values are Linux only');
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+    const base = getPriority();
+    const s = await testServices({ worker: true, env: { TRAINING_NICE: '7' } });
+    try {
+      const words = ['alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta', 'eta', 'theta'];
+      const data = Array.from({ length: 200 }, (_, i) => ({
+        text: `${words[i % 8]} ${words[(i * 3) % 8]} sample ${i}`,
+        label: i % 2 ? 'odd' : 'even',
+      }));
+      const ds = await s.datasets.put(data);
+      const job = await s.jobs.submit('nice', ds, { epochs: 200, batchSize: 1, validationSplit: 0 });
+      const tids = await waitFor(
+        () => {
+          const found = readdirSync('/proc/self/task').filter(
+            (tid) => niceOf(tid) === Math.min(19, base + 7),
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        60_000,
+        'a thread with nice +7',
+      );
+      assert.ok(tids.length >= 1);
+      assert.equal(getPriority(), base, 'the main thread keeps its priority');
+      await s.jobs.cancel(job.jobId);
+    } finally {
+      await s.close();
+    }
   });
 });
