@@ -5,7 +5,7 @@ import { AppError } from '../errors/index.js';
 export const trainOptionsSchema = z
   .object({
     epochs: z.number().int().min(1).max(500).default(30),
-    hiddenUnits: z.number().int().min(1).max(4096).default(64),
+    hiddenUnits: z.number().int().min(1).max(4096).default(32),
     learningRate: z.number().gt(0).max(1).default(0.005),
     batchSize: z.number().int().min(1).max(8192).default(32),
     ngramMin: z.number().int().min(1).max(3).default(1),

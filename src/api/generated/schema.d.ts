@@ -284,14 +284,23 @@ export interface components {
         };
         /** @description Every field is optional; the trainer's defaults fill the rest. */
         TrainingOptions: {
+            /** @description Most epochs of the select phase (early stopping usually ends it sooner). Default 30. */
             epochs?: number;
+            /** @description Width of the hidden ReLU layer. Default 32. */
             hiddenUnits?: number;
+            /** @description Adam learning rate. Default 0.005. */
             learningRate?: number;
+            /** @description Documents per step. Default 32. */
             batchSize?: number;
+            /** @description Longest word n-gram. Default 2. */
             ngramMax?: number;
+            /** @description Largest vocabulary (most frequent terms). Default 200000. */
             maxFeatures?: number;
+            /** @description Fewest documents a term must occur in. Default 1. */
             minDf?: number;
+            /** @description Share held out for early stopping and the stored evaluation; the model is then refit on all documents. 0 trains on everything for `epochs` epochs. Default 0.1. */
             validationSplit?: number;
+            /** @description Makes a run repeatable. Default 42. */
             seed?: number;
         };
         TrainRequest: {
@@ -312,7 +321,10 @@ export interface components {
                 labels: string[];
             };
         };
+        /** @description Training runs in two phases: `select` trains on all but the validation split with early stopping (valLoss/valAccuracy are reported) to choose the epoch count; `refit` then retrains on every document for that many epochs. `epoch` counts from 1 within each phase. */
         JobProgress: {
+            /** @enum {string} */
+            phase?: "select" | "refit";
             epoch: number;
             epochs: number;
             loss?: number;
