@@ -8,6 +8,7 @@
  * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
 import {
   loadAverage,
@@ -138,9 +139,7 @@ async function main(): Promise<number> {
     for (const [name, value, target, ok] of checks) {
       console.log(`| ${name} | ${value} | ${target} | ${target === 'report' ? '' : mark(ok)} |`);
     }
-    console.log(
-      `load average: ${loadStart} at start, ${loadEnd} at end (${(await import('node:os')).cpus().length} CPUs)`,
-    );
+    console.log(`load average: ${loadStart} at start, ${loadEnd} at end (${cpus().length} CPUs)`);
     return checks.every((c) => c[3]) ? 0 : 1;
   } finally {
     for (const c of children) await c.stop();
