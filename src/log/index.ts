@@ -11,7 +11,15 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
     level: opts.level ?? 'info',
     name: opts.name ?? 'textclf',
     redact: {
-      paths: ['req.headers.authorization', 'authorization', 'text', 'texts', 'articles', '*.text', '*.articles'],
+      paths: [
+        'req.headers.authorization',
+        'authorization',
+        'text',
+        'texts',
+        'articles',
+        '*.text',
+        '*.articles',
+      ],
       censor: '[redacted]',
     },
   };
