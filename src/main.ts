@@ -125,6 +125,10 @@ async function main(): Promise<void> {
   const server: Server = api
     ? createServer(apiListener(services, config, logger)).listen(config.PORT, config.HOST)
     : probeServer(services.deps.health).listen(config.PORT, config.HOST);
+  // Longer than the usual client/load-balancer idle timeouts (60 s), so the server is never the one
+  // closing a kept-alive socket just as a client reuses it (seen as ECONNRESET under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await once(server, 'listening');
   const addr = server.address();
   logger.info(
