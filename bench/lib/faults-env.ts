@@ -4,7 +4,7 @@
  * client that counts every request it sends and every one that failed, and an audit that reads
  * Redis directly to count lost jobs, lost datasets, lost versions and corrupted artefacts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log/index.js';
@@ -40,6 +40,10 @@ export class AofRedis {
 
   get url(): string {
     return this.handle!.url;
+  }
+
+  get pid(): number | undefined {
+    return this.handle?.pid;
   }
 
   /** SIGTERM (Redis flushes its AOF and exits). */
@@ -162,6 +166,33 @@ export async function audit(
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds used by each named process between `start()` and `stop()`. */
+export function cpuMeter(pids: Record<string, number | undefined>): () => string {
+  const t0 = Date.now();
+  const self0 = process.cpuUsage();
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return () => {
+    const wall = (Date.now() - t0) / 1000;
+    const self = process.cpuUsage(self0);
+    const parts = Object.entries(pids).map(
+      ([k, pid]) => `${k} ${(cpuSeconds(pid) - (before[k] ?? 0)).toFixed(1)}`,
+    );
+    parts.push(`load generator ${((self.user + self.system) / 1e6).toFixed(1)}`);
+    return `CPU s in ${wall.toFixed(0)} s: ${parts.join(', ')}`;
+  };
 }
 
 /** Starts `src/main.ts` in `role` on the fault suite's Redis. */

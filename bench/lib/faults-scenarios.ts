@@ -5,7 +5,7 @@
  */
 import { silentLogger } from '../../src/log/index.js';
 import { createRedis, makeKeys } from '../../src/queue/index.js';
-import { audit, service, type AofRedis, type CountingHttp } from './faults-env.js';
+import { audit, cpuMeter, service, type AofRedis, type CountingHttp } from './faults-env.js';
 import { load } from './load.js';
 import type { ServiceProcess } from './processes.js';
 import type { Article } from './service.js';
@@ -175,6 +175,7 @@ export async function workerKill(ctx: Ctx): Promise<Row> {
   const killedAfter = watch.maxEpoch();
   const client = createRedis(ctx.redis.url, 'client', silentLogger);
   const stored = await client.hget(makeKeys(ctx.prefix).job(job.jobId), 'checkpointEpoch');
+  const ckptMb = (await client.strlen(makeKeys(ctx.prefix).jobCheckpoint(job.jobId))) / 1e6;
   await client.quit();
   const seconds = (killedAt - t0) / 1000;
   const epochsAtKill = watch.events.filter((e) => e.at <= killedAt);
@@ -197,7 +198,7 @@ export async function workerKill(ctx: Ctx): Promise<Row> {
     'a. worker kill -9 at epoch 3/10 (bbc-news)',
     [job.jobId],
     [
-      `killed after epoch ${killedAfter} (${seconds.toFixed(0)} s in; checkpoint stored: epoch ${stored ?? 'none'})`,
+      `killed after epoch ${killedAfter} (${seconds.toFixed(0)} s in; checkpoint stored: epoch ${stored ?? 'none'}, ${ckptMb.toFixed(0)} MB)`,
       `new worker's first epoch ${resumedAt} (resumed from checkpoint of epoch ${resumedAt - 1}), ${after[0] ? ((after[0].at - killedAt) / 1000).toFixed(1) : '?'} s after the kill`,
       `job ${done.status}, attempts ${done.attempts}, version ${done.version}`,
       `versions published ${versions.length}`,
@@ -293,14 +294,21 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
   const url = `${ctx.api.base}/classify`;
   const bodies = ctx.test.map((a) => JSON.stringify({ model: MODEL, text: a.text }));
   ctx.http.reset();
+  const pids = () => ({
+    API: ctx.api.pid,
+    ...Object.fromEntries(ctx.workers.map((w) => [w.name, w.pid])),
+    redis: ctx.redis.pid,
+  });
+  const meterBase = cpuMeter(pids());
   const base = await load('baseline', url, bodies, connections, seconds);
+  const cpuBase = meterBase();
   const baseRow: Row = {
     scenario: `c0. baseline: ${seconds} s classify, ${connections} connections, no training`,
     sent: base.requests,
     failed: base.non2xx + base.errors,
     jobsLost: 0,
     versionsCorrupted: 0,
-    figures: `${base.rps.toFixed(0)} req/s, p50 ${base.p50.toFixed(1)} ms, p99 ${base.p99.toFixed(1)} ms`,
+    figures: `${base.rps.toFixed(0)} req/s, p50 ${base.p50.toFixed(1)} ms, p99 ${base.p99.toFixed(1)} ms, max ${base.max.toFixed(0)} ms; ${cpuBase}`,
     pass: base.non2xx + base.errors === 0,
     notes: [],
   };
@@ -308,6 +316,7 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
   const epochs = Math.max(1, Math.min(30, Math.floor((0.35 * seconds) / (ctx.secondsPerEpoch ?? 5))));
   const before = (await classifyOne(ctx, 'warm'))?.body as { version?: number } | undefined;
   const t0 = Date.now();
+  const meter = cpuMeter(pids());
   const running = load('training', url, bodies, connections, seconds);
   await sleep(1000);
   const job = await submit(ctx, { model: MODEL, epochs, validationSplit: 0, seed: 3 });
@@ -322,6 +331,7 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
     }
   })();
   const res = await running;
+  const cpu = meter();
   stop = true;
   await poller;
   const done = await waitJob(ctx, job.jobId);
@@ -336,6 +346,7 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
       `${res.rps.toFixed(0)} req/s = ${(100 * ratio).toFixed(0)}% of baseline`,
       `p50 ${res.p50.toFixed(1)} ms, p99 ${res.p99.toFixed(1)} ms, max ${res.max.toFixed(0)} ms`,
       `training ${epochs} epochs submitted at 1 s, job ${done.status} v${done.version}`,
+      cpu,
       `new version served from ${swapAt ? `${((swapAt - t0) / 1000).toFixed(1)} s` : `never within the window (job ended at ${((jobEnd - t0) / 1000).toFixed(1)} s)`}`,
     ],
     [
