@@ -115,7 +115,7 @@ export interface ModelRegistryReader {
   listVersions(model: string): Promise<VersionSummary[]>; // AppError MODEL_NOT_FOUND
   getVersion(model: string, version: number): Promise<VersionDetail>; // MODEL_NOT_FOUND | VERSION_NOT_FOUND
   setLatest(model: string, version: number): Promise<VersionSummary>;
-  deleteVersion(model: string, version: number): Promise<void>; // VERSION_IN_USE when latest
+  deleteVersion(model: string, version: number): Promise<void>; // VERSION_IN_USE when latest or pinned by an in-flight request
 }
 
 export interface Classifier {
