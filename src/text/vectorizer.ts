@@ -4,7 +4,7 @@ import {
   type ResolvedVectorizerOptions,
   type VectorizerOptions,
 } from './options.js';
-import { countTerms } from './terms.js';
+import { countTerms, forEachTerm } from './terms.js';
 import { tokenize } from './tokenizer.js';
 import type { CsrMatrix, SparseVector } from './types.js';
 import { parseVectorizerState, type VectorizerState } from './state.js';
@@ -192,24 +192,28 @@ export class Vectorizer {
 
   /** Vector of one token list; unknown terms are ignored, no known term gives an empty vector. */
   transformTokens(tokens: readonly string[]): SparseVector {
-    const counts = countTerms(tokens, this.options.ngramMin, this.options.ngramMax);
-    const pairs: [number, number][] = [];
-    for (const [term, count] of counts) {
-      const id = this.ids.get(term);
-      if (id === undefined) continue;
-      const tf = this.options.sublinearTf ? 1 + Math.log(count) : count;
-      pairs.push([id, tf * (this.idfValues[id] as number)]);
-    }
-    pairs.sort((a, b) => a[0] - b[0]);
-    let sumSq = 0;
-    for (const p of pairs) sumSq += p[1] * p[1];
-    const norm = Math.sqrt(sumSq);
-    const indices = new Int32Array(pairs.length);
-    const values = new Float32Array(pairs.length);
-    pairs.forEach((p, i) => {
-      indices[i] = p[0];
-      values[i] = p[1] / norm;
+    // Known terms are counted by feature id straight away: one string lookup per occurrence, no
+    // per-document map of strings (this is the serving hot path).
+    const ids = this.ids;
+    const counts = new Map<number, number>();
+    forEachTerm(tokens, this.options.ngramMin, this.options.ngramMax, (term) => {
+      const id = ids.get(term);
+      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     });
+    const indices = Int32Array.from(counts.keys()).sort();
+    const weights = new Float64Array(indices.length);
+    let sumSq = 0;
+    for (let i = 0; i < indices.length; i++) {
+      const id = indices[i]!;
+      const count = counts.get(id)!;
+      const tf = this.options.sublinearTf ? 1 + Math.log(count) : count;
+      const w = tf * this.idfValues[id]!;
+      weights[i] = w;
+      sumSq += w * w;
+    }
+    const norm = Math.sqrt(sumSq);
+    const values = new Float32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) values[i] = weights[i]! / norm;
     return { indices, values };
   }
 
