@@ -164,7 +164,19 @@ export function readArtefact(bytes: Uint8Array): ArtefactParts {
   return decodeParts(header, body);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * A pause that lets the event loop turn only once `budgetMs` of work has passed since the last
+ * turn. Under load each turn waits behind every queued request, so yielding after every slice
+ * would stretch a load to seconds; yielding every ~25 ms bounds both the stall and the wall time.
+ */
+function timeSlicer(budgetMs: number): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < budgetMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
 
 function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
   const { header, params } = parts;
@@ -181,19 +193,20 @@ function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
 export async function deserializeArtefact(bytes: Uint8Array): Promise<TextClassifier> {
   const { header, body } = splitHeader(bytes);
   if ((await sha256Async(body)) !== header.sha256) throw corrupt('checksum mismatch');
+  const pause = timeSlicer(25);
   const steps = decodeSteps(header, body);
   let step = steps.next();
   while (!step.done) {
-    await yieldToEventLoop();
+    await pause();
     step = steps.next();
   }
   const parts = step.value;
-  await yieldToEventLoop();
+  await pause();
   const vectorizer = await Vectorizer.restore(
     { ...header.vectorizer, terms: parts.terms, idf: parts.idf },
-    yieldToEventLoop,
+    pause,
   );
-  await yieldToEventLoop();
+  await pause();
   return build(parts, vectorizer);
 }
 
