@@ -49,6 +49,8 @@ interface JobBody {
   attempts?: number;
   datasetHash?: string;
   progress?: { epoch: number; epochs: number } | null;
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 /** Progress events of one job, from its pub/sub channel (survives Redis restarts: ioredis resubscribes). */
@@ -312,19 +314,15 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
     pass: base.non2xx + base.errors === 0,
     notes: [],
   };
-  // Size the training to end within the window: under this load a (niced) training thread runs
-  // about 5x slower than unloaded (measured: 0.5 s/epoch idle, 2.6 s/epoch under load).
-  const UNDER_LOAD = 5;
-  const epochs = Math.max(
-    2,
-    Math.min(30, Math.floor((0.5 * seconds) / (UNDER_LOAD * (ctx.secondsPerEpoch ?? 1)))),
-  );
+  // Training runs through the whole window: a short job whose version is published and swapped in
+  // early, then a long one that is still training when the window closes (and is cancelled then:
+  // cancellation is final, it must publish nothing).
   const before = (await classifyOne(ctx, 'warm'))?.body as { version?: number } | undefined;
   const t0 = Date.now();
   const meter = cpuMeter(pids());
   const running = load('training', url, bodies, connections, seconds);
   await sleep(1000);
-  const job = await submit(ctx, { model: MODEL, epochs, validationSplit: 0, seed: 3 });
+  const short = await submit(ctx, { model: MODEL, epochs: 2, validationSplit: 0, seed: 3 });
   let swapAt: number | undefined;
   let stop = false;
   const poller = (async () => {
@@ -335,31 +333,52 @@ export async function loadDuringTraining(ctx: Ctx, seconds: number, connections:
       await sleep(250);
     }
   })();
+  const chain = (async () => {
+    const first = await waitJob(ctx, short.jobId);
+    const long = await submit(ctx, { model: MODEL, epochs: 500, validationSplit: 0, seed: 5 });
+    ctx.expect.jobs.pop(); // it is cancelled on purpose, checked below
+    return { first, long };
+  })();
   const res = await running;
   const cpu = meter();
+  const windowEnd = Date.now();
   stop = true;
   await poller;
-  const done = await waitJob(ctx, job.jobId);
-  const jobEnd = Date.now();
+  const { first, long } = await chain;
+  const longAtEnd = (await ctx.http.send(`${ctx.api.base}/jobs/${long.jobId}`))?.body as JobBody | undefined;
+  await ctx.http.send(`${ctx.api.base}/jobs/${long.jobId}`, { method: 'DELETE' });
+  const cancelled = await waitJob(ctx, long.jobId);
+  await sleep(3000); // a cancelled job's thread stops between batches; it must not publish
+  const versionsNow = (await ctx.http.send(`${ctx.api.base}/models/${MODEL}/versions`))?.body as
+    { versions?: unknown[] } | unknown[];
+  const count = Array.isArray(versionsNow) ? versionsNow.length : (versionsNow.versions?.length ?? -1);
+  const expected = ctx.expect.versions.get(MODEL)?.length ?? 0;
+  const trainedFrom = first.startedAt ? Date.parse(first.startedAt) : NaN;
+  const coverage = (windowEnd - Math.max(t0, trainedFrom)) / (windowEnd - t0);
   const ratio = res.rps / base.rps;
   const failed = res.non2xx + res.errors;
   const r = await row(
     ctx,
     `c. ${seconds} s classify, ${connections} connections, training + hot swap`,
-    [job.jobId],
+    [short.jobId],
     [
       `${res.rps.toFixed(0)} req/s = ${(100 * ratio).toFixed(0)}% of baseline`,
       `p50 ${res.p50.toFixed(1)} ms, p99 ${res.p99.toFixed(1)} ms, max ${res.max.toFixed(0)} ms`,
-      `training ${epochs} epochs submitted at 1 s, job ${done.status} v${done.version}`,
+      `training during ${(100 * coverage).toFixed(0)}% of the window (2-epoch job ${first.status} v${first.version}, then a 500-epoch job ${longAtEnd?.status ?? '?'} at epoch ${longAtEnd?.progress?.epoch ?? 0} when the window closed, then ${cancelled.status})`,
+      `new version served from ${swapAt ? `${((swapAt - t0) / 1000).toFixed(1)} s` : 'never within the window'}`,
       cpu,
-      `new version served from ${swapAt ? `${((swapAt - t0) / 1000).toFixed(1)} s` : `never within the window (job ended at ${((jobEnd - t0) / 1000).toFixed(1)} s)`}`,
     ],
     [
       [failed === 0, `${failed} failed load requests`],
       [res.p99 < 250, `p99 ${res.p99.toFixed(1)} ms ≥ 250`],
       [ratio >= 0.7, `throughput ${(100 * ratio).toFixed(0)}% < 70% of baseline`],
       [swapAt !== undefined && swapAt - t0 <= seconds * 1000, 'new version not swapped in within the window'],
-      [done.status === 'succeeded', `job ${done.status}`],
+      [first.status === 'succeeded', `job ${first.status}`],
+      [longAtEnd?.status === 'running', `the long job was ${longAtEnd?.status} when the window closed`],
+      [
+        cancelled.status === 'cancelled' && count === expected,
+        `cancelled job: ${cancelled.status}, ${count} versions (expected ${expected})`,
+      ],
     ],
   );
   return [baseRow, { ...r, sent: r.sent + res.requests, failed: r.failed + failed }];
