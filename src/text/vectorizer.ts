@@ -37,6 +37,8 @@ export class Vectorizer {
   private readonly termList: readonly string[];
   private readonly idfValues: Float64Array;
   private readonly ids: Map<string, number>;
+  /** Per-feature term counts of the document being transformed; all zero between calls. */
+  private scratch?: Float64Array;
 
   private constructor(
     options: ResolvedVectorizerOptions,
@@ -192,20 +194,25 @@ export class Vectorizer {
 
   /** Vector of one token list; unknown terms are ignored, no known term gives an empty vector. */
   transformTokens(tokens: readonly string[]): SparseVector {
-    // Known terms are counted by feature id straight away: one string lookup per occurrence, no
-    // per-document map of strings (this is the serving hot path).
+    // Known terms are counted by feature id straight away, in a scratch array the size of the
+    // vocabulary (reset after use; transforming is synchronous, so one array per vectoriser is safe):
+    // one string lookup per term occurrence and no per-document map (this is the serving hot path).
     const ids = this.ids;
-    const counts = new Map<number, number>();
+    const counts = (this.scratch ??= new Float64Array(this.termList.length));
+    const touched: number[] = [];
     forEachTerm(tokens, this.options.ngramMin, this.options.ngramMax, (term) => {
       const id = ids.get(term);
-      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+      if (id === undefined) return;
+      if (counts[id] === 0) touched.push(id);
+      counts[id]! += 1;
     });
-    const indices = Int32Array.from(counts.keys()).sort();
+    const indices = Int32Array.from(touched).sort();
     const weights = new Float64Array(indices.length);
     let sumSq = 0;
     for (let i = 0; i < indices.length; i++) {
       const id = indices[i]!;
-      const count = counts.get(id)!;
+      const count = counts[id]!;
+      counts[id] = 0;
       const tf = this.options.sublinearTf ? 1 + Math.log(count) : count;
       const w = tf * this.idfValues[id]!;
       weights[i] = w;
