@@ -166,7 +166,10 @@ export interface paths {
         get: operations["getVersion"];
         put?: never;
         post?: never;
-        /** Delete a version that `latest` does not point to */
+        /**
+         * Delete a version that `latest` does not point to
+         * @description Refused with 409 `VERSION_IN_USE` while `latest` points to the version or while an API process is loading it for an in-flight request that pinned it (retention skips such versions too and deletes them on a later pass).
+         */
         delete: operations["deleteVersion"];
         options?: never;
         head?: never;
