@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { isAppError } from '../../src/errors/index.js';
-import {
-  makeKeys,
-  ModelRegistry,
-  VersionPins,
-  type ArtefactLoader,
-  type VersionMeta,
-} from '../../src/queue/index.js';
+import { makeKeys, ModelRegistry, VersionPins, type ArtefactLoader } from '../../src/queue/index.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { testServices } from '../helpers/services.js';
+import { fakeVersionMeta } from '../fixtures/fake-version.js';
 
 /** Retention and deleteVersion never remove a version an in-flight request has pinned. */
 let redis: Redis;
@@ -21,15 +16,7 @@ after(async () => {
   await redis.quit();
 });
 
-const meta: VersionMeta = {
-  labels: ['a', 'b'],
-  options: {},
-  vocabularySize: 1,
-  backend: { name: 'fake', package: 'none' },
-  dataset: { hash: 'h', documents: 4 },
-  trainSeconds: 0,
-  evaluation: null,
-};
+const meta = fakeVersionMeta;
 const blob = (label: string) => new Uint8Array(Buffer.from(JSON.stringify({ label })));
 const inUse = (e: unknown) => isAppError(e) && e.code === 'VERSION_IN_USE' && /in-flight/.test(e.message);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

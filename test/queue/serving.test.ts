@@ -10,24 +10,16 @@ import {
   PubSubHub,
   type ArtefactLoader,
   type QueueServices,
-  type VersionMeta,
 } from '../../src/queue/index.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { testServices, waitFor } from '../helpers/services.js';
+import { fakeVersionMeta } from '../fixtures/fake-version.js';
 
 /**
  * Serving mechanics (hot swap, pinning, LRU, corruption) with artefacts that are tiny JSON blobs;
  * `hot-reload.test.ts` does the same end to end with real training.
  */
-const meta: VersionMeta = {
-  labels: ['a', 'b'],
-  options: {},
-  vocabularySize: 1,
-  backend: { name: 'fake', package: 'none' },
-  dataset: { hash: 'h', documents: 4 },
-  trainSeconds: 0,
-  evaluation: null,
-};
+const meta = fakeVersionMeta;
 const blob = (label: string) => new Uint8Array(Buffer.from(JSON.stringify({ label })));
 
 function fakeLoader(delayMs = 0) {

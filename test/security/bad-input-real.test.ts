@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import type { ArtefactLoader, QueueServices, VersionMeta } from '../../src/queue/index.js';
+import type { ArtefactLoader, QueueServices } from '../../src/queue/index.js';
 import { assertProblem } from '../api/schema-check.js';
 import { ARTICLES } from '../api/fakes.js';
 import { testServices } from '../helpers/services.js';
 import { securedApp, type SecuredApp } from './helpers.js';
+import { fakeVersionMeta } from '../fixtures/fake-version.js';
 
 /**
  * Issue 4's bad inputs through the real dataset store, job service, registry and classifier on
@@ -20,15 +21,7 @@ const loader: ArtefactLoader = async (bytes) => {
     dispose: () => undefined,
   };
 };
-const meta: VersionMeta = {
-  labels: ['a', 'b'],
-  options: {},
-  vocabularySize: 1,
-  backend: { name: 'fake', package: 'none' },
-  dataset: { hash: 'h', documents: 4 },
-  trainSeconds: 0,
-  evaluation: null,
-};
+const meta = fakeVersionMeta;
 const artefact = new Uint8Array(Buffer.from(JSON.stringify({ labels: ['a', 'b'] })));
 
 describe('bad input through the real services', () => {
