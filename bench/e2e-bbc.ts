@@ -5,11 +5,11 @@
  * in batches and prints accuracy (floor 0.98) and timings. Exit code 1 when below the floor.
  * Env: DATASETS_DIR, E2E_BATCH (texts per request, default 100), E2E_EPOCHS (default: the service's).
  */
-import { existsSync } from 'node:fs';
 import { loadAverage, startRedis, startService, type Child } from './lib/processes.js';
 import {
   classifyBatch,
-  datasetPath,
+  bbcFiles,
+  runBench,
   progressLine,
   readJsonl,
   trainNdjson,
@@ -19,14 +19,11 @@ import {
 const FLOOR = 0.98;
 const MODEL = 'bbc';
 const batchSize = Number(process.env.E2E_BATCH ?? 100);
-const trainFile = datasetPath('bbc-news', 'train');
-const testFile = datasetPath('bbc-news', 'test');
 
 async function main(): Promise<number> {
-  if (!existsSync(trainFile) || !existsSync(testFile)) {
-    console.error(`bbc-news not found under ${trainFile.replace(/\/bbc-news.*/, '')} (set DATASETS_DIR)`);
-    return 2;
-  }
+  const files = bbcFiles();
+  if (!files) return 2;
+  const { trainFile, testFile } = files;
   const children: Child[] = [];
   try {
     console.log(`load average at start: ${loadAverage()}`);
@@ -93,10 +90,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`bench:e2e failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:e2e', main);

@@ -10,7 +10,6 @@
  * Env: DATASETS_DIR, FAULTS_LOAD_SECONDS (60), FAULTS_CONNECTIONS (64), FAULTS_REDIS_DOWN_MS (3000),
  * FAULTS_ONLY (e.g. `a,b` to skip c), FAULTS_API_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-import { existsSync } from 'node:fs';
 import { AofRedis, CountingHttp } from './lib/faults-env.js';
 import {
   loadDuringTraining,
@@ -23,7 +22,7 @@ import {
 } from './lib/faults-scenarios.js';
 import { loadAverage } from './lib/processes.js';
 import { service } from './lib/faults-env.js';
-import { datasetPath, readJsonl } from './lib/service.js';
+import { bbcFiles, readJsonl, runBench } from './lib/service.js';
 
 const seconds = Number(process.env.FAULTS_LOAD_SECONDS ?? 60);
 const connections = Number(process.env.FAULTS_CONNECTIONS ?? 64);
@@ -43,12 +42,9 @@ function print(rows: Row[]): void {
 }
 
 async function main(): Promise<number> {
-  const trainFile = datasetPath('bbc-news', 'train');
-  const testFile = datasetPath('bbc-news', 'test');
-  if (!existsSync(trainFile) || !existsSync(testFile)) {
-    console.error(`bbc-news not found at ${trainFile} (set DATASETS_DIR)`);
-    return 2;
-  }
+  const files = bbcFiles();
+  if (!files) return 2;
+  const { trainFile, testFile } = files;
   const loadStart = loadAverage();
   console.log(`load average at start: ${loadStart}`);
   const redis = await AofRedis.start();
@@ -94,10 +90,4 @@ async function main(): Promise<number> {
   return rows.every((r) => r.pass) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`faults failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench('faults', main);

@@ -10,10 +10,17 @@
  * keep-alive connection to each API, as separate client processes would; `shared`: one Node agent pool
  * per API for all clients, whose spare sockets can idle into the server's keep-alive timeout).
  */
-import { existsSync } from 'node:fs';
 import { startClients } from './lib/clients.js';
 import { loadAverage, startRedis, startService, type Child, type ServiceProcess } from './lib/processes.js';
-import { classifyBatch, datasetPath, percentile, readJsonl, trainNdjson, waitForJob } from './lib/service.js';
+import {
+  bbcFiles,
+  classifyBatch,
+  percentile,
+  readJsonl,
+  runBench,
+  trainNdjson,
+  waitForJob,
+} from './lib/service.js';
 
 const MODEL = 'bbc';
 const LIMIT_MS = 2000;
@@ -31,12 +38,9 @@ async function train(api: ServiceProcess, file: string, seed: number) {
 }
 
 async function main(): Promise<number> {
-  const trainFile = datasetPath('bbc-news', 'train');
-  const testFile = datasetPath('bbc-news', 'test');
-  if (!existsSync(trainFile) || !existsSync(testFile)) {
-    console.error(`bbc-news not found at ${trainFile} (set DATASETS_DIR)`);
-    return 2;
-  }
+  const files = bbcFiles();
+  if (!files) return 2;
+  const { trainFile, testFile } = files;
   const test = readJsonl(testFile);
   const bodies = test.map((a) => JSON.stringify({ model: MODEL, text: a.text }));
   const children: Child[] = [];
@@ -145,10 +149,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`bench:scale failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:scale', main);

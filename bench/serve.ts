@@ -7,7 +7,6 @@
  * the service's), SERVE_BATCH (texts in the batch request, default 1000), BENCH_NODE_ARGS (Node flags for
  * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
 import {
@@ -18,7 +17,15 @@ import {
   startService,
   type Child,
 } from './lib/processes.js';
-import { classifyBatch, datasetPath, percentile, readJsonl, trainNdjson, waitForJob } from './lib/service.js';
+import {
+  bbcFiles,
+  classifyBatch,
+  percentile,
+  readJsonl,
+  runBench,
+  trainNdjson,
+  waitForJob,
+} from './lib/service.js';
 
 const MODEL = 'bbc';
 const seconds = Number(process.env.SERVE_SECONDS ?? 10);
@@ -29,12 +36,9 @@ const f2 = (x: number) => x.toFixed(2);
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
 async function main(): Promise<number> {
-  const trainFile = datasetPath('bbc-news', 'train');
-  const testFile = datasetPath('bbc-news', 'test');
-  if (!existsSync(trainFile) || !existsSync(testFile)) {
-    console.error(`bbc-news not found at ${trainFile} (set DATASETS_DIR)`);
-    return 2;
-  }
+  const files = bbcFiles();
+  if (!files) return 2;
+  const { trainFile, testFile } = files;
   const test = readJsonl(testFile);
   const bodies = test.map((a) => JSON.stringify({ model: MODEL, text: a.text }));
   const meanBytes = bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length;
@@ -146,10 +150,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`bench:serve failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench('bench:serve', main);

@@ -1,5 +1,5 @@
 /** Datasets and the HTTP calls the service benchmarks share (training, polling, classifying). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { root } from './processes.js';
 
@@ -14,6 +14,26 @@ export const datasetsDir = resolve(process.env.DATASETS_DIR ?? join(root, '..', 
 /** Path of one split of a shared dataset. */
 export function datasetPath(name: string, split: 'train' | 'test'): string {
   return join(datasetsDir, name, `${split}.jsonl`);
+}
+
+/** The bbc-news split files, or undefined (after saying where they were looked for) when absent. */
+export function bbcFiles(): { trainFile: string; testFile: string } | undefined {
+  const trainFile = datasetPath('bbc-news', 'train');
+  const testFile = datasetPath('bbc-news', 'test');
+  if (existsSync(trainFile) && existsSync(testFile)) return { trainFile, testFile };
+  console.error(`bbc-news not found at ${trainFile} (set DATASETS_DIR)`);
+  return undefined;
+}
+
+/** Runs a bench's `main` and exits with its code; an exception is one line and exit 1. */
+export function runBench(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
 }
 
 /** Reads a JSONL file of `{text, label}`. */
