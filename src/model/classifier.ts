@@ -46,14 +46,6 @@ export class TextClassifier {
     readonly metadata: ArtefactMetadata,
   ) {
     this.model = buildModel(shape, params);
-    tf.tidy(() =>
-      this.model
-        .getLayer('output')
-        .setWeights([
-          tf.tensor2d(params.outputKernel, [shape.hiddenUnits, shape.numClasses]),
-          tf.tensor1d(params.outputBias),
-        ]),
-    );
   }
 
   /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */

@@ -4,7 +4,7 @@ export type { BackendInfo } from './backend.js';
 export { registerKernels, sparseLinear, SPARSE_LINEAR, SPARSE_LINEAR_GRAD } from './kernels/index.js';
 export { TextClassifier } from './classifier.js';
 export type { Prediction, Score, ArtefactMetadata } from './classifier.js';
-export { buildModel, setModelParams, SparseDense } from './network.js';
+export { buildModel, SparseDense } from './network.js';
 export type { NetworkShape, NetworkParams } from './network.js';
 export {
   serializeArtefact,

@@ -104,7 +104,15 @@ export function buildModel(shape: NetworkShape, params?: NetworkParams): tf.Laye
   x = tf.layers.activation({ activation: 'relu', name: 'relu' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: shape.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers
-    .dense({ units: shape.numClasses, activation: 'softmax', name: 'output' })
+    .dense({
+      units: shape.numClasses,
+      activation: 'softmax',
+      name: 'output',
+      ...(params && {
+        kernelInitializer: valuesInitializer(params.outputKernel),
+        biasInitializer: valuesInitializer(params.outputBias),
+      }),
+    })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: [ids, weights], outputs: out, name: 'textclf' });
 }
@@ -115,18 +123,4 @@ export interface NetworkParams {
   hiddenBias: Float32Array; // [hiddenUnits]
   outputKernel: Float32Array; // [hiddenUnits, numClasses]
   outputBias: Float32Array; // [numClasses]
-}
-
-/** Copies trained parameters into a model built by `buildModel` with the same shape. */
-export function setModelParams(model: tf.LayersModel, shape: NetworkShape, p: NetworkParams): void {
-  const { vocabularySize: v, hiddenUnits: h, numClasses: c } = shape;
-  const tensors = [
-    tf.tensor2d(p.hiddenKernel, [v, h]),
-    tf.tensor1d(p.hiddenBias),
-    tf.tensor2d(p.outputKernel, [h, c]),
-    tf.tensor1d(p.outputBias),
-  ];
-  model.getLayer('hidden').setWeights(tensors.slice(0, 2));
-  model.getLayer('output').setWeights(tensors.slice(2));
-  tf.dispose(tensors);
 }
