@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Vectorizer, type CsrMatrix } from '../text/index.js';
 import type { BackendInfo } from './backend.js';
 import { sparseLinear } from './kernels/index.js';
+import { hostProbabilities, type NetworkTensors } from './host-forward.js';
 import { buildModel, type NetworkParams, type NetworkShape } from './network.js';
 
 /** One class and its probability. */
@@ -50,6 +51,11 @@ export class TextClassifier {
 
   /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */
   probabilities(x: CsrMatrix): Float32Array {
+    return hostProbabilities(x, this.weights()) ?? this.opsProbabilities(x);
+  }
+
+  /** {@link TextClassifier.probabilities} through TensorFlow.js ops on any backend (the reference path). */
+  opsProbabilities(x: CsrMatrix): Float32Array {
     const probs = this.probabilityTensor(x);
     try {
       return probs.dataSync() as Float32Array;
@@ -91,8 +97,13 @@ export class TextClassifier {
     // The model's own graph (SparseDense → ReLU → Dense → softmax; dropout is off at inference)
     // applied directly to its weights: LayersModel.predict adds ~200 µs of per-call bookkeeping,
     // more than the arithmetic for one document. A test checks both give the same probabilities.
-    const [k1, b1] = this.model.getLayer('hidden').getWeights() as [tf.Tensor2D, tf.Tensor1D];
-    const [k2, b2] = this.model.getLayer('output').getWeights() as [tf.Tensor2D, tf.Tensor1D];
+    const w = this.weights();
+    const [k1, b1, k2, b2] = [w.hiddenKernel, w.hiddenBias, w.outputKernel, w.outputBias] as [
+      tf.Tensor2D,
+      tf.Tensor1D,
+      tf.Tensor2D,
+      tf.Tensor1D,
+    ];
     return tf.tidy(() => {
       const idsT = tf.tensor2d(ids, [rows, width], 'int32');
       const weightsT = tf.tensor2d(weights, [rows, width]);
@@ -107,6 +118,17 @@ export class TextClassifier {
   predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
     if (texts.length === 0) return [];
     return this.rank(this.probabilities(this.vectorizer.transformMany(texts)), texts.length, topK);
+  }
+
+  private weights(): NetworkTensors {
+    const [hiddenKernel, hiddenBias] = this.model.getLayer('hidden').getWeights();
+    const [outputKernel, outputBias] = this.model.getLayer('output').getWeights();
+    return {
+      hiddenKernel: hiddenKernel!,
+      hiddenBias: hiddenBias!,
+      outputKernel: outputKernel!,
+      outputBias: outputBias!,
+    };
   }
 
   /** Predictions from row-major probabilities [n, classes]. */

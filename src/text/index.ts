@@ -3,6 +3,7 @@ export { tokenize, resolveTokenizerOptions } from './tokenizer.js';
 export type { TokenizerOptions, ResolvedTokenizerOptions } from './tokenizer.js';
 export { CJK_BIGRAM_PREFIX, isCharBigram } from './cjk.js';
 export { Vectorizer } from './vectorizer.js';
+export { countTerms, forEachTerm } from './terms.js';
 export { DEFAULT_VECTORIZER_OPTIONS, resolveVectorizerOptions } from './options.js';
 export type { VectorizerOptions, ResolvedVectorizerOptions } from './options.js';
 export type { VectorizerState } from './state.js';

@@ -4,7 +4,8 @@ import {
   type ResolvedVectorizerOptions,
   type VectorizerOptions,
 } from './options.js';
-import { countTerms, forEachTerm } from './terms.js';
+import { TermIndex } from './term-index.js';
+import { countTerms } from './terms.js';
 import { tokenize } from './tokenizer.js';
 import type { CsrMatrix, SparseVector } from './types.js';
 import { parseVectorizerState, type VectorizerState } from './state.js';
@@ -36,7 +37,9 @@ export class Vectorizer {
   readonly numDocuments: number;
   private readonly termList: readonly string[];
   private readonly idfValues: Float64Array;
-  private readonly ids: Map<string, number>;
+  private readonly index: TermIndex;
+  /** Term -> feature id, built on first use of {@link Vectorizer.termId} (serving never needs it). */
+  private ids?: Map<string, number>;
   /** Per-feature term counts of the document being transformed; all zero between calls. */
   private scratch?: Float64Array;
 
@@ -45,13 +48,13 @@ export class Vectorizer {
     terms: string[],
     idf: Float64Array,
     numDocs: number,
-    ids?: Map<string, number>,
+    index?: TermIndex,
   ) {
     this.options = options;
     this.termList = Object.freeze(terms);
     this.idfValues = idf;
     this.numDocuments = numDocs;
-    this.ids = ids ?? new Map(terms.map((t, i) => [t, i]));
+    this.index = index ?? TermIndex.buildSync(terms);
   }
 
   /**
@@ -76,19 +79,10 @@ export class Vectorizer {
         { cause: err },
       );
     }
-    const ids = new Map<string, number>();
-    const SLICE = 20_000;
-    for (let start = 0; start < parts.terms.length; start += SLICE) {
-      const end = Math.min(parts.terms.length, start + SLICE);
-      for (let i = start; i < end; i++) {
-        const t = parts.terms[i]!;
-        if (!Number.isFinite(parts.idf[i]!)) throw corruptState('idf must be finite');
-        ids.set(t, i);
-      }
-      await pause();
-    }
-    if (ids.size !== parts.terms.length) throw corruptState('duplicate terms');
-    return new Vectorizer(options, parts.terms, parts.idf, parts.numDocuments, ids);
+    if (!parts.idf.every(Number.isFinite)) throw corruptState('idf must be finite');
+    const index = await TermIndex.build(parts.terms, pause);
+    if (index.duplicates > 0) throw corruptState('duplicate terms');
+    return new Vectorizer(options, parts.terms, parts.idf, parts.numDocuments, index);
   }
 
   /** The parts `restore` takes: options, document count, terms and idf (binary-friendly). */
@@ -177,6 +171,7 @@ export class Vectorizer {
 
   /** Feature id of a term, or undefined when it is not in the vocabulary. */
   termId(term: string): number | undefined {
+    this.ids ??= new Map(this.termList.map((t, i) => [t, i]));
     return this.ids.get(term);
   }
 
@@ -196,13 +191,10 @@ export class Vectorizer {
   transformTokens(tokens: readonly string[]): SparseVector {
     // Known terms are counted by feature id straight away, in a scratch array the size of the
     // vocabulary (reset after use; transforming is synchronous, so one array per vectoriser is safe):
-    // one string lookup per term occurrence and no per-document map (this is the serving hot path).
-    const ids = this.ids;
+    // no n-gram strings and no per-document map (this is the serving hot path).
     const counts = (this.scratch ??= new Float64Array(this.termList.length));
     const touched: number[] = [];
-    forEachTerm(tokens, this.options.ngramMin, this.options.ngramMax, (term) => {
-      const id = ids.get(term);
-      if (id === undefined) return;
+    this.index.forEachTermId(tokens, this.options.ngramMin, this.options.ngramMax, (id) => {
       if (counts[id] === 0) touched.push(id);
       counts[id]! += 1;
     });
