@@ -1,7 +1,8 @@
 /**
  * `npm run bench:classify -- MODEL_DIR`: where one classification's CPU time goes, in process (no HTTP).
  * Loads a saved model (from `textclf train --out MODEL_DIR`), then times each stage over every
- * bbc-news test text: tokenise, vectorise, the network, and the whole `predict` of one text.
+ * bbc-news test text: tokenise, vectorise (from tokens, and from text), the network, and the whole
+ * `predict` of one text.
  * Env: DATASETS_DIR, ROUNDS (passes over the test texts per stage, default 5).
  */
 import { initBackend, loadArtefact } from '../src/model/index.js';
@@ -45,8 +46,15 @@ async function main(): Promise<number> {
   time('tokenize', n, () => {
     for (const t of texts) v.tokenize(t);
   });
-  time('vectorize tokens', n, () => {
+  time('vectorize tokens (training path)', n, () => {
     for (const t of tokens) v.transformTokens(t);
+  });
+  time('vectorize text (serving path: no token list)', n, () => {
+    for (const t of texts) v.transform(t);
+  });
+  const rows = texts.map((t) => v.transformMany([t]));
+  time('network, one text', n, () => {
+    for (const x of rows) clf.probabilities(x);
   });
   time('predict one text (all stages)', n, () => {
     for (const t of texts) clf.predict([t]);

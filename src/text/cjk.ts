@@ -1,3 +1,5 @@
+import type { TokenSink } from './sink.js';
+
 /**
  * Tokenisation of CJK runs (Han, Hiragana, Katakana) with ICU's dictionary word segmenter.
  * Hangul is not CJK here: Korean separates words with spaces, so it goes through the non-CJK path.
@@ -25,24 +27,24 @@ function isHighSurrogate(code: number): boolean {
 }
 
 /**
- * Segments one run of CJK characters and appends the word-like segments to `out`; with `charBigrams`,
- * also appends every pair of adjacent characters as `#c:xy` (short headlines carry much of their signal
+ * Segments one run of CJK characters and hands the word-like segments to `sink`; with `charBigrams`,
+ * also every pair of adjacent characters as `#c:xy` (short headlines carry much of their signal
  * in character pairs that the dictionary does not know).
  * Runs never contain punctuation (it is not CJK script), so cutting at a fixed length only happens in
  * texts with very long unpunctuated stretches; a word cut in two there costs little.
  */
-export function tokenizeCjk(run: string, charBigrams: boolean, out: string[]): void {
+export function tokenizeCjk(run: string, charBigrams: boolean, sink: TokenSink): void {
   for (let start = 0; start < run.length;) {
     let end = Math.min(start + MAX_CHUNK, run.length);
     // Never split a surrogate pair (CJK extension B and later are astral).
     if (end < run.length && isHighSurrogate(run.charCodeAt(end - 1))) end -= 1;
     for (const s of segmenter.segment(run.slice(start, end))) {
-      if (s.isWordLike) out.push(s.segment);
+      if (s.isWordLike) sink.token(s.segment);
     }
     start = end;
   }
   if (charBigrams) {
     const chars = Array.from(run);
-    for (let i = 0; i + 1 < chars.length; i++) out.push(CJK_BIGRAM_PREFIX + chars[i] + chars[i + 1]);
+    for (let i = 0; i + 1 < chars.length; i++) sink.charBigram(CJK_BIGRAM_PREFIX + chars[i] + chars[i + 1]);
   }
 }

@@ -1,5 +1,7 @@
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import naturalStopwords from 'natural/lib/natural/util/stopwords.js';
+import { NUMBER, scanPieces, URL, WORD } from './scan.js';
+import type { TokenSink } from './sink.js';
 
 /**
  * Tokenisation of non-CJK runs (Latin, Cyrillic, Greek, Hangul, ...).
@@ -14,14 +16,6 @@ const STOP_WORDS: ReadonlySet<string> = new Set(naturalStopwords.words);
 
 /** Digit runs longer than this become a shape token (`<num11>`): phone numbers, codes, ids. */
 const MAX_LITERAL_DIGITS = 4;
-
-/**
- * One alternative per token kind, tried in order at each position:
- * url | number (digits with inner `.`/`,` groups, not glued to letters) | word (letters/marks/digits,
- * inner apostrophes allowed) | currency symbol. Everything else (punctuation, spaces, emoji) is dropped.
- */
-const TOKEN_RE =
-  /((?:https?:\/\/|www\.)[^\s<>"'()]+)|(\p{Nd}+(?:[.,]\p{Nd}+)*(?![\p{L}\p{M}\p{N}]))|([\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*)|(\p{Sc})/gu;
 
 const ASCII_WORD_RE = /^[a-z]+$/;
 const POSSESSIVE_RE = /['’]s$/;
@@ -48,7 +42,11 @@ function numberToken(raw: string): string {
   return digits.length > MAX_LITERAL_DIGITS ? `<num${digits.length}>` : raw;
 }
 
-function wordToken(raw: string, stemWords: boolean, dropStopWords: boolean): string | undefined {
+/**
+ * The token a word cut from the text becomes: possessive and apostrophes removed, then dropped
+ * (undefined) when it is a stop word, else Porter-stemmed if it is a plain ASCII word.
+ */
+export function wordToken(raw: string, stemWords: boolean, dropStopWords: boolean): string | undefined {
   // "company's" -> "company", "don't" -> "dont": keeps possessives and contractions on one feature.
   // Most words have no apostrophe: skip the two regex passes for them (tokenising is on the serving path).
   const word =
@@ -60,18 +58,18 @@ function wordToken(raw: string, stemWords: boolean, dropStopWords: boolean): str
 }
 
 /**
- * Tokenises a normalised, lower-cased run of non-CJK text and appends the tokens to `out`.
- * URLs become `<url>`, long digit runs `<numN>`, currency symbols are kept as tokens (they matter for spam).
+ * Cuts a normalised, lower-cased run of non-CJK text (see `scan.ts` for the exact rules) and hands
+ * the pieces to `sink` in order: words as cut (`sink.word`, for {@link wordToken}), and finished
+ * tokens (`sink.token`): `<url>` for URLs, numbers (long digit runs as `<numN>`, stop words dropped),
+ * currency symbols (they matter for spam). Punctuation, spaces and emoji are dropped.
  */
-export function tokenizeNonCjk(run: string, stemWords: boolean, dropStopWords: boolean, out: string[]): void {
-  for (const m of run.matchAll(TOKEN_RE)) {
-    if (m[1] !== undefined) out.push('<url>');
-    else if (m[2] !== undefined) {
-      const t = numberToken(m[2]);
-      if (!(dropStopWords && STOP_WORDS.has(t))) out.push(t);
-    } else if (m[3] !== undefined) {
-      const t = wordToken(m[3], stemWords, dropStopWords);
-      if (t !== undefined) out.push(t);
-    } else if (m[4] !== undefined) out.push(m[4]);
-  }
+export function tokenizeNonCjk(run: string, dropStopWords: boolean, sink: TokenSink): void {
+  scanPieces(run, (kind, start, end) => {
+    if (kind === WORD) sink.word(run, start, end);
+    else if (kind === NUMBER) {
+      const t = numberToken(run.slice(start, end));
+      if (!(dropStopWords && STOP_WORDS.has(t))) sink.token(t);
+    } else if (kind === URL) sink.token('<url>');
+    else sink.token(run.slice(start, end));
+  });
 }

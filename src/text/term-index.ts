@@ -19,10 +19,11 @@ export class TermIndex {
   private readonly wordIds = new Map<string, number>();
   /** Child of the root for each word id. */
   private rootChild: Int32Array;
-  /** Open-addressing table (parent node, word id) -> child node; empty slots have parent NONE. */
-  private slotParent: Int32Array;
-  private slotWord: Int32Array;
-  private slotChild: Int32Array;
+  /**
+   * Open-addressing table (parent node, word id) -> child node, three ints per slot side by side
+   * (one cache line per probe); empty slots have parent NONE.
+   */
+  private slots: Int32Array;
   private mask: number;
   private used = 0;
   /** Term id ending at each node, or NONE. */
@@ -37,9 +38,7 @@ export class TermIndex {
     this.rootChild = new Int32Array(1024).fill(NONE);
     const slots = tableSize(capacity);
     this.mask = slots - 1;
-    this.slotParent = new Int32Array(slots).fill(NONE);
-    this.slotWord = new Int32Array(slots);
-    this.slotChild = new Int32Array(slots);
+    this.slots = emptySlots(slots);
     this.termOf = new Int32Array(capacity + 1).fill(NONE);
   }
 
@@ -82,14 +81,35 @@ export class TermIndex {
     const words = this.scratch;
     let count = 0;
     for (const t of tokens) {
-      const id = this.wordIds.get(t);
       if (isCharBigram(t)) {
-        if (id !== undefined) {
-          const term = this.termOf[this.rootChild[id]!]!;
-          if (term !== NONE) visit(term);
-        }
-      } else words[count++] = id ?? NONE;
+        const term = this.unigramTerm(this.wordId(t));
+        if (term !== NONE) visit(term);
+      } else words[count++] = this.wordId(t);
     }
+    this.forEachNgram(words, count, ngramMin, ngramMax, visit);
+  }
+
+  /** Word id of a token, or -1 when no vocabulary term contains it. */
+  wordId(token: string): number {
+    return this.wordIds.get(token) ?? NONE;
+  }
+
+  /** Term id of the one-word term `word` (a word id), or -1. */
+  unigramTerm(word: number): number {
+    return word === NONE ? NONE : this.termOf[this.rootChild[word]!]!;
+  }
+
+  /**
+   * Calls `visit(termId)` for every vocabulary n-gram (`ngramMin..ngramMax` words) in the first
+   * `count` word ids of `words`; -1 marks a word outside every term.
+   */
+  forEachNgram(
+    words: Int32Array,
+    count: number,
+    ngramMin: number,
+    ngramMax: number,
+    visit: (id: number) => void,
+  ): void {
     for (let i = 0; i < count; i++) {
       let node = ROOT;
       for (let n = 1; n <= ngramMax && i + n <= count; n++) {
@@ -110,7 +130,7 @@ export class TermIndex {
     if (words.length > 1 && words.some(isCharBigram)) return; // never made by forEachTerm
     let node = ROOT;
     for (let n = 0; n < words.length; n++) {
-      const w = this.wordId(words[n]!);
+      const w = this.intern(words[n]!);
       if (n === 0) {
         let c = this.rootChild[w]!;
         if (c === NONE) this.rootChild[w] = c = this.newNode();
@@ -125,7 +145,7 @@ export class TermIndex {
     else this.duplicates++;
   }
 
-  private wordId(word: string): number {
+  private intern(word: string): number {
     let id = this.wordIds.get(word);
     if (id === undefined) {
       id = this.wordIds.size;
@@ -151,37 +171,43 @@ export class TermIndex {
 
   private child(parent: number, word: number): number {
     const mask = this.mask;
+    const slots = this.slots;
     for (let s = hash(parent, word) & mask; ; s = (s + 1) & mask) {
-      const p = this.slotParent[s]!;
+      const p = slots[s * 3]!;
       if (p === NONE) return NONE;
-      if (p === parent && this.slotWord[s] === word) return this.slotChild[s]!;
+      if (p === parent && slots[s * 3 + 1] === word) return slots[s * 3 + 2]!;
     }
   }
 
   private insert(parent: number, word: number, child: number): number {
-    if ((this.used + 1) * 2 > this.slotParent.length) this.grow();
+    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
     const mask = this.mask;
+    const slots = this.slots;
     let s = hash(parent, word) & mask;
-    while (this.slotParent[s] !== NONE) s = (s + 1) & mask;
-    this.slotParent[s] = parent;
-    this.slotWord[s] = word;
-    this.slotChild[s] = child;
+    while (slots[s * 3] !== NONE) s = (s + 1) & mask;
+    slots[s * 3] = parent;
+    slots[s * 3 + 1] = word;
+    slots[s * 3 + 2] = child;
     this.used++;
     return child;
   }
 
   private grow(): void {
-    const { slotParent, slotWord, slotChild } = this;
-    const slots = slotParent.length * 2;
-    this.mask = slots - 1;
-    this.slotParent = new Int32Array(slots).fill(NONE);
-    this.slotWord = new Int32Array(slots);
-    this.slotChild = new Int32Array(slots);
+    const old = this.slots;
+    const count = (this.mask + 1) * 2;
+    this.mask = count - 1;
+    this.slots = emptySlots(count);
     this.used = 0;
-    for (let s = 0; s < slotParent.length; s++) {
-      if (slotParent[s] !== NONE) this.insert(slotParent[s]!, slotWord[s]!, slotChild[s]!);
+    for (let s = 0; s < old.length; s += 3) {
+      if (old[s] !== NONE) this.insert(old[s]!, old[s + 1]!, old[s + 2]!);
     }
   }
+}
+
+function emptySlots(count: number): Int32Array {
+  const slots = new Int32Array(count * 3);
+  for (let s = 0; s < slots.length; s += 3) slots[s] = NONE;
+  return slots;
 }
 
 /** Power of two with room for `entries` at a load factor of at most 1/2. */

@@ -1,5 +1,6 @@
 import { tokenizeCjk } from './cjk.js';
-import { tokenizeNonCjk } from './latin.js';
+import { tokenizeNonCjk, wordToken } from './latin.js';
+import type { TokenSink } from './sink.js';
 
 /** How text is cut into tokens; stored with the vectoriser so serving tokenises exactly as training did. */
 export interface TokenizerOptions {
@@ -36,14 +37,29 @@ const CJK_RUN_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]+/g
  */
 export function tokenize(text: string, opts: TokenizerOptions = {}): string[] {
   const o = resolveTokenizerOptions(opts);
-  const normalised = text.normalize('NFKC').toLowerCase();
   const out: string[] = [];
+  tokenizeInto(text, o, {
+    word(text, start, end) {
+      const t = wordToken(text.slice(start, end), o.stem, o.stopWords);
+      if (t !== undefined) out.push(t);
+    },
+    token: (t) => out.push(t),
+    charBigram: (t) => out.push(t),
+  });
+  return out;
+}
+
+/**
+ * {@link tokenize}'s walk, handing each piece to `sink` in document order; words arrive as cut,
+ * and {@link wordToken} turns one into its token (or drops it).
+ */
+export function tokenizeInto(text: string, o: ResolvedTokenizerOptions, sink: TokenSink): void {
+  const normalised = text.normalize('NFKC').toLowerCase();
   let last = 0;
   for (const m of normalised.matchAll(CJK_RUN_RE)) {
-    if (m.index > last) tokenizeNonCjk(normalised.slice(last, m.index), o.stem, o.stopWords, out);
-    tokenizeCjk(m[0], o.cjkCharBigrams, out);
+    if (m.index > last) tokenizeNonCjk(normalised.slice(last, m.index), o.stopWords, sink);
+    tokenizeCjk(m[0], o.cjkCharBigrams, sink);
     last = m.index + m[0].length;
   }
-  if (last < normalised.length) tokenizeNonCjk(normalised.slice(last), o.stem, o.stopWords, out);
-  return out;
+  if (last < normalised.length) tokenizeNonCjk(normalised.slice(last), o.stopWords, sink);
 }

@@ -5,6 +5,7 @@ import {
   type VectorizerOptions,
 } from './options.js';
 import { TermIndex } from './term-index.js';
+import { TermReader } from './term-reader.js';
 import { countTerms } from './terms.js';
 import { tokenize } from './tokenizer.js';
 import type { CsrMatrix, SparseVector } from './types.js';
@@ -42,6 +43,9 @@ export class Vectorizer {
   private ids?: Map<string, number>;
   /** Per-feature term counts of the document being transformed; all zero between calls. */
   private scratch?: Float64Array;
+  /** Feature ids counted so far in the document being transformed. */
+  private readonly touched: number[] = [];
+  private reader?: TermReader;
 
   private constructor(
     options: ResolvedVectorizerOptions,
@@ -189,16 +193,36 @@ export class Vectorizer {
 
   /** Vector of one token list; unknown terms are ignored, no known term gives an empty vector. */
   transformTokens(tokens: readonly string[]): SparseVector {
-    // Known terms are counted by feature id straight away, in a scratch array the size of the
-    // vocabulary (reset after use; transforming is synchronous, so one array per vectoriser is safe):
-    // no n-gram strings and no per-document map (this is the serving hot path).
+    this.index.forEachTermId(tokens, this.options.ngramMin, this.options.ngramMax, this.countTerm);
+    return this.takeVector();
+  }
+
+  /** Vector of one text; the same as `transformTokens(tokenize(text))` without the token list. */
+  transform(text: string): SparseVector {
+    this.reader ??= new TermReader(
+      this.index,
+      this.options.tokenizer,
+      this.options.ngramMin,
+      this.options.ngramMax,
+    );
+    this.reader.forEachTermId(text, this.countTerm);
+    return this.takeVector();
+  }
+
+  // Known terms are counted by feature id straight away, in a scratch array the size of the
+  // vocabulary (reset by takeVector; transforming is synchronous, so one per vectoriser is safe):
+  // no per-document map on the serving hot path.
+  private readonly countTerm = (id: number): void => {
     const counts = (this.scratch ??= new Float64Array(this.termList.length));
-    const touched: number[] = [];
-    this.index.forEachTermId(tokens, this.options.ngramMin, this.options.ngramMax, (id) => {
-      if (counts[id] === 0) touched.push(id);
-      counts[id]! += 1;
-    });
-    const indices = Int32Array.from(touched).sort();
+    if (counts[id] === 0) this.touched.push(id);
+    counts[id]! += 1;
+  };
+
+  /** The weighted, normalised vector of the terms counted since the last call; resets the counts. */
+  private takeVector(): SparseVector {
+    const counts = (this.scratch ??= new Float64Array(this.termList.length));
+    const indices = Int32Array.from(this.touched).sort();
+    this.touched.length = 0;
     const weights = new Float64Array(indices.length);
     let sumSq = 0;
     for (let i = 0; i < indices.length; i++) {
@@ -214,11 +238,6 @@ export class Vectorizer {
     const values = new Float32Array(indices.length);
     for (let i = 0; i < indices.length; i++) values[i] = weights[i]! / norm;
     return { indices, values };
-  }
-
-  /** Vector of one text. */
-  transform(text: string): SparseVector {
-    return this.transformTokens(this.tokenize(text));
   }
 
   /** CSR matrix of many texts (one row per text). */

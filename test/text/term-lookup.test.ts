@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors/index.js';
-import { CJK_BIGRAM_PREFIX, countTerms, Vectorizer, type SparseVector } from '../../src/text/index.js';
+import {
+  CJK_BIGRAM_PREFIX,
+  countTerms,
+  tokenize,
+  Vectorizer,
+  type SparseVector,
+} from '../../src/text/index.js';
+import { ABSENT, WordTable } from '../../src/text/word-table.js';
+import { syntheticArticles } from '../fixtures/synthetic.js';
 
 /** Seeded, so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -70,6 +78,43 @@ describe('Vectorizer: term lookup', () => {
       }
     });
   }
+
+  it('vectorises a text exactly as its token list (the serving path skips the list)', () => {
+    const odd = [
+      "The company's shares didn't fall: they rose 3.5% to £1,234,567 at www.bbc.co.uk today",
+      'Call 09061701461 now!! FREE entry, txt WIN to 87121 (£1.50/msg) http://x.co/a',
+      '北京时间今天，手机市场 sales in 北京 rose; 東京の天気は晴れ',
+      'café naïve CAFÉ Straße ß ² ½ Ⅻ 😀 e\u0301clair',
+      '',
+      'the and of a',
+    ];
+    const texts = [...syntheticArticles(30, 4).map((a) => a.text), ...odd];
+    for (const ngramMax of [1, 2, 3]) {
+      const vec = Vectorizer.fitTransform(texts, { minDf: 1, ngramMax }).vectorizer;
+      // Twice over: the second pass answers repeated words from the reader's table.
+      for (const text of [...texts, ...texts, ...texts.map((t) => t.toUpperCase())]) {
+        const a = vec.transform(text);
+        const b = vec.transformTokens(tokenize(text, vec.options.tokenizer));
+        assert.deepEqual(Array.from(a.indices), Array.from(b.indices), text);
+        assert.deepEqual(Array.from(a.values), Array.from(b.values), text);
+      }
+    }
+  });
+
+  it('word table: finds words by slice, and starts over when full', () => {
+    const table = new WordTable(3);
+    const text = 'alpha beta gamma delta';
+    table.set(text, 0, 5, 10);
+    table.set(text, 6, 10, 11);
+    assert.equal(table.get('xalpha', 1, 6), 10);
+    assert.equal(table.get(text, 6, 10), 11);
+    assert.equal(table.get(text, 6, 9), ABSENT);
+    assert.equal(table.get(text, 11, 16), ABSENT);
+    table.set(text, 11, 16, 12);
+    table.set(text, 17, 22, 13); // the fourth word: the table starts over
+    assert.equal(table.get(text, 0, 5), ABSENT);
+    assert.equal(table.get(text, 17, 22), 13);
+  });
 
   it('rejects a stored vocabulary that lists a term twice', async () => {
     const parts = Vectorizer.fit([['a', 'b']], { minDf: 1 }).parts();

@@ -1,0 +1,204 @@
+/**
+ * A hand-written scanner with exactly the semantics of this regular expression (matched globally,
+ * alternatives tried in order at each position), which was the tokenizer's first version and is the
+ * reference its tests compare against:
+ *
+ *   ((?:https?:\/\/|www\.)[^\s<>"'()]+) | (\p{Nd}+(?:[.,]\p{Nd}+)*(?![\p{L}\p{M}\p{N}]))
+ *   | ([\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*) | (\p{Sc})               (flags: gu)
+ *
+ * Why by hand: on the serving path the regex engine's match objects and the substrings cost more
+ * than the rest of vectorising; the scanner reports offsets and allocates nothing.
+ */
+
+/** The kinds of piece, in the regex's alternative order. */
+export const URL = 1;
+export const NUMBER = 2;
+export const WORD = 3;
+export const CURRENCY = 4;
+export type PieceKind = typeof URL | typeof NUMBER | typeof WORD | typeof CURRENCY;
+
+const L = 1;
+const M = 2;
+const N = 4;
+const ND = 8;
+const SC = 16;
+const SPACE = 32;
+const KNOWN = 128;
+const LMN = L | M | N;
+
+const RE_L = /\p{L}/u;
+const RE_M = /\p{M}/u;
+const RE_N = /\p{N}/u;
+const RE_ND = /\p{Nd}/u;
+const RE_SC = /\p{Sc}/u;
+const RE_SPACE = /\s/u;
+
+/** Class bits of every BMP code unit, filled in on first sight. */
+const bmp = new Uint8Array(0x10000);
+const astral = new Map<number, number>();
+
+function classify(cp: number): number {
+  const ch = String.fromCodePoint(cp);
+  return (
+    KNOWN |
+    (RE_L.test(ch) ? L : 0) |
+    (RE_M.test(ch) ? M : 0) |
+    (RE_N.test(ch) ? N : 0) |
+    (RE_ND.test(ch) ? ND : 0) |
+    (RE_SC.test(ch) ? SC : 0) |
+    (RE_SPACE.test(ch) ? SPACE : 0)
+  );
+}
+
+function flagsOf(cp: number): number {
+  if (cp < 0x10000) {
+    let f = bmp[cp]!;
+    if (f === 0) bmp[cp] = f = classify(cp);
+    return f;
+  }
+  let f = astral.get(cp);
+  if (f === undefined) {
+    f = classify(cp);
+    if (astral.size < 10_000) astral.set(cp, f);
+  }
+  return f;
+}
+
+/** Code point at `i` (a lone surrogate is itself, as in a `u` regex). */
+function cpAt(s: string, i: number): number {
+  return s.codePointAt(i)!;
+}
+
+function width(cp: number): number {
+  return cp > 0xffff ? 2 : 1;
+}
+
+/** Length of `http://`, `https://` or `www.` at `i`, else 0. */
+function urlPrefix(s: string, i: number): number {
+  if (s.startsWith('http://', i)) return 7;
+  if (s.startsWith('https://', i)) return 8;
+  if (s.startsWith('www.', i)) return 4;
+  return 0;
+}
+
+/** `\s < > " ' ( )`: what ends a URL. */
+function endsUrl(unit: number): boolean {
+  return unit === 0x3c || unit === 0x3e || unit === 0x22 || unit === 0x27 || unit === 0x28 || unit === 0x29
+    ? true
+    : (flagsOf(unit) & SPACE) !== 0;
+}
+
+/** End of the run of Nd code points starting at `i` (i itself if none). */
+function digitsEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const u = s.charCodeAt(i);
+    if (u >= 0x30 && u <= 0x39) {
+      i++;
+      continue;
+    }
+    if (u < 0x80) break;
+    const cp = cpAt(s, i);
+    if ((flagsOf(cp) & ND) === 0) break;
+    i += width(cp);
+  }
+  return i;
+}
+
+function isLmnAt(s: string, i: number): boolean {
+  if (i >= s.length) return false;
+  const u = s.charCodeAt(i);
+  if (u < 0x80) return (u >= 0x61 && u <= 0x7a) || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a);
+  return (flagsOf(cpAt(s, i)) & LMN) !== 0;
+}
+
+/** End of the run of L/M/N code points starting at `i`. */
+function lmnEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const u = s.charCodeAt(i);
+    if (u < 0x80) {
+      if ((u >= 0x61 && u <= 0x7a) || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a)) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    const cp = cpAt(s, i);
+    if ((flagsOf(cp) & LMN) === 0) break;
+    i += width(cp);
+  }
+  return i;
+}
+
+/**
+ * Calls `piece(kind, start, end)` for every match of the pattern above in `s`, in order.
+ */
+export function scanPieces(s: string, piece: (kind: PieceKind, start: number, end: number) => void): void {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const u = s.charCodeAt(i);
+    // URL
+    if (u === 0x68 || u === 0x77) {
+      const p = urlPrefix(s, i);
+      if (p > 0) {
+        let j = i + p;
+        while (j < n && !endsUrl(s.charCodeAt(j))) j++;
+        if (j > i + p) {
+          piece(URL, i, j);
+          i = j;
+          continue;
+        }
+      }
+    }
+    const cp = u < 0x80 ? u : cpAt(s, i);
+    const f = u < 0x80 ? asciiFlags(u) : flagsOf(cp);
+    // Number: the greedy match unless a letter/mark/number follows it; then the regex backtracks,
+    // and the first place the look-ahead holds is the end of the previous [.,]-group (if any).
+    if (f & ND) {
+      let end = digitsEnd(s, i);
+      let previous = -1;
+      for (;;) {
+        const sep = s.charCodeAt(end);
+        if (sep !== 0x2e && sep !== 0x2c) break;
+        const next = digitsEnd(s, end + 1);
+        if (next === end + 1) break;
+        previous = end;
+        end = next;
+      }
+      if (!isLmnAt(s, end)) {
+        piece(NUMBER, i, end);
+        i = end;
+        continue;
+      }
+      if (previous >= 0) {
+        piece(NUMBER, i, previous);
+        i = previous;
+        continue;
+      }
+    }
+    // Word, with inner apostrophes.
+    if (f & LMN) {
+      let end = lmnEnd(s, i);
+      for (;;) {
+        const a = s.charCodeAt(end);
+        if ((a !== 0x27 && a !== 0x2019) || !isLmnAt(s, end + 1)) break;
+        end = lmnEnd(s, end + 1);
+      }
+      piece(WORD, i, end);
+      i = end;
+      continue;
+    }
+    const w = width(cp);
+    if (f & SC) piece(CURRENCY, i, i + w);
+    i += w;
+  }
+}
+
+function asciiFlags(u: number): number {
+  if (u >= 0x30 && u <= 0x39) return N | ND;
+  if ((u >= 0x61 && u <= 0x7a) || (u >= 0x41 && u <= 0x5a)) return L;
+  if (u === 0x24) return SC;
+  return 0;
+}

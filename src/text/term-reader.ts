@@ -1,0 +1,73 @@
+import { wordToken } from './latin.js';
+import type { TokenSink } from './sink.js';
+import type { TermIndex } from './term-index.js';
+import { tokenizeInto, type ResolvedTokenizerOptions } from './tokenizer.js';
+import { ABSENT, WordTable } from './word-table.js';
+
+/** A word dropped as a stop word (never part of an n-gram). */
+const DROPPED = -2;
+
+/** Raw words remembered per vocabulary; cleared when full, so hostile input cannot grow it without bound. */
+const RAW_WORDS_LIMIT = 100_000;
+
+/**
+ * Reads a text straight into vocabulary term ids: the tokenizer's pieces go to word ids without a
+ * token list, and each raw word (as cut from the text) is resolved once (stop word? stem? word id?)
+ * and remembered in a table keyed by the text's own code units, so a repeated word costs one probe
+ * and no string. Same terms as
+ * `TermIndex.forEachTermId(tokenize(text))`; a test checks it. One per vectoriser; not re-entrant
+ * (reading is synchronous).
+ */
+export class TermReader implements TokenSink {
+  private readonly rawIds = new WordTable(RAW_WORDS_LIMIT);
+  private words = new Int32Array(512);
+  private count = 0;
+  private visit: (id: number) => void = () => undefined;
+
+  constructor(
+    private readonly index: TermIndex,
+    private readonly tokenizer: ResolvedTokenizerOptions,
+    private readonly ngramMin: number,
+    private readonly ngramMax: number,
+  ) {}
+
+  /** Calls `visit(termId)` once per occurrence of a vocabulary term in `text`. */
+  forEachTermId(text: string, visit: (id: number) => void): void {
+    this.count = 0;
+    this.visit = visit;
+    try {
+      tokenizeInto(text, this.tokenizer, this);
+      this.index.forEachNgram(this.words, this.count, this.ngramMin, this.ngramMax, visit);
+    } finally {
+      this.visit = () => undefined;
+    }
+  }
+
+  word(text: string, start: number, end: number): void {
+    let id = this.rawIds.get(text, start, end);
+    if (id === ABSENT) {
+      const t = wordToken(text.slice(start, end), this.tokenizer.stem, this.tokenizer.stopWords);
+      id = t === undefined ? DROPPED : this.index.wordId(t);
+      this.rawIds.set(text, start, end, id);
+    }
+    if (id !== DROPPED) this.push(id);
+  }
+
+  token(token: string): void {
+    this.push(this.index.wordId(token));
+  }
+
+  charBigram(token: string): void {
+    const term = this.index.unigramTerm(this.index.wordId(token));
+    if (term >= 0) this.visit(term);
+  }
+
+  private push(id: number): void {
+    if (this.count === this.words.length) {
+      const grown = new Int32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    this.words[this.count++] = id;
+  }
+}
