@@ -14,6 +14,9 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function checkJsonBytes(buf: Uint8Array, maxDepth = MAX_JSON_DEPTH): void {
   if (!isUtf8(buf)) throw new AppError('INVALID_JSON', 'The request body is not valid UTF-8');
+  // Most bodies open only a few objects and arrays: counting brackets natively proves the depth
+  // bound without the byte-by-byte walk (a classify request opens one).
+  if (openings(buf, maxDepth) <= maxDepth) return;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < buf.length; i++) {
@@ -31,6 +34,15 @@ export function checkJsonBytes(buf: Uint8Array, maxDepth = MAX_JSON_DEPTH): void
       }
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+}
+
+/** How many `{` and `[` bytes `buf` holds, counting no further than `cap + 1`. */
+function openings(buf: Uint8Array, cap: number): number {
+  let n = 0;
+  for (const byte of [0x7b, 0x5b]) {
+    for (let i = buf.indexOf(byte); i >= 0 && n <= cap; i = buf.indexOf(byte, i + 1)) n++;
+  }
+  return n;
 }
 
 /**

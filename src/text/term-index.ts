@@ -2,7 +2,6 @@ import { isCharBigram } from './cjk.js';
 
 /** No child / no term / unknown word. */
 const NONE = -1;
-const ROOT = 0;
 
 /**
  * The vocabulary as a trie over word ids, so transforming a document looks n-grams up without
@@ -17,17 +16,16 @@ const ROOT = 0;
 export class TermIndex {
   /** Every token that occurs in some term. */
   private readonly wordIds = new Map<string, number>();
-  /** Child of the root for each word id. */
-  private rootChild: Int32Array;
+  /** Per word id, side by side: its node under the root, and the term id of the word alone. */
+  private root: Int32Array;
   /**
-   * Open-addressing table (parent node, word id) -> child node, three ints per slot side by side
-   * (one cache line per probe); empty slots have parent NONE.
+   * Open-addressing table of the deeper nodes, four ints per slot side by side (one cache line
+   * per probe): parent node, word id, the node itself, and the term id ending there. Empty slots
+   * have parent NONE.
    */
   private slots: Int32Array;
   private mask: number;
   private used = 0;
-  /** Term id ending at each node, or NONE. */
-  private termOf: Int32Array;
   private nodes = 1;
   /** Terms given more than once (a corrupt vocabulary). */
   duplicates = 0;
@@ -35,11 +33,10 @@ export class TermIndex {
   private scratch = new Int32Array(256);
 
   private constructor(capacity: number) {
-    this.rootChild = new Int32Array(1024).fill(NONE);
+    this.root = new Int32Array(2048).fill(NONE);
     const slots = tableSize(capacity);
     this.mask = slots - 1;
     this.slots = emptySlots(slots);
-    this.termOf = new Int32Array(capacity + 1).fill(NONE);
   }
 
   /**
@@ -96,7 +93,7 @@ export class TermIndex {
 
   /** Term id of the one-word term `word` (a word id), or -1. */
   unigramTerm(word: number): number {
-    return word === NONE ? NONE : this.termOf[this.rootChild[word]!]!;
+    return word === NONE ? NONE : this.root[word * 2 + 1]!;
   }
 
   /**
@@ -110,17 +107,26 @@ export class TermIndex {
     ngramMax: number,
     visit: (id: number) => void,
   ): void {
+    const root = this.root;
+    const slots = this.slots;
     for (let i = 0; i < count; i++) {
-      let node = ROOT;
-      for (let n = 1; n <= ngramMax && i + n <= count; n++) {
-        const w = words[i + n - 1]!;
-        if (w === NONE) break;
-        node = n === 1 ? this.rootChild[w]! : this.child(node, w);
-        if (node === NONE) break;
+      const w = words[i]!;
+      if (w === NONE) continue;
+      if (ngramMin <= 1) {
+        const term = root[w * 2 + 1]!;
+        if (term !== NONE) visit(term);
+      }
+      let node = root[w * 2]!;
+      for (let n = 2; n <= ngramMax && i + n <= count && node !== NONE; n++) {
+        const next = words[i + n - 1]!;
+        if (next === NONE) break;
+        const s = this.find(node, next);
+        if (s === NONE) break;
         if (n >= ngramMin) {
-          const term = this.termOf[node]!;
+          const term = slots[s + 3]!;
           if (term !== NONE) visit(term);
         }
+        node = slots[s + 2]!;
       }
     }
   }
@@ -128,20 +134,22 @@ export class TermIndex {
   private add(term: string, id: number): void {
     const words = isCharBigram(term) ? [term] : term.split(' ');
     if (words.length > 1 && words.some(isCharBigram)) return; // never made by forEachTerm
-    let node = ROOT;
-    for (let n = 0; n < words.length; n++) {
+    const first = this.intern(words[0]!);
+    // Where the term's id goes: the root entry or a slot; every node but the last gets a child.
+    let termAt = first * 2 + 1;
+    let table = this.root;
+    let node = this.root[first * 2]!;
+    for (let n = 1; n < words.length; n++) {
+      if (node === NONE) this.root[first * 2] = node = this.nodes++;
       const w = this.intern(words[n]!);
-      if (n === 0) {
-        let c = this.rootChild[w]!;
-        if (c === NONE) this.rootChild[w] = c = this.newNode();
-        node = c;
-      } else {
-        let c = this.child(node, w);
-        if (c === NONE) c = this.insert(node, w, this.newNode());
-        node = c;
-      }
+      let s = this.find(node, w);
+      if (s === NONE) s = this.insert(node, w);
+      termAt = s + 3;
+      table = this.slots;
+      node = this.slots[s + 2]!;
+      if (n + 1 < words.length && node === NONE) this.slots[s + 2] = node = this.nodes++;
     }
-    if (this.termOf[node] === NONE) this.termOf[node] = id;
+    if (table[termAt] === NONE) table[termAt] = id;
     else this.duplicates++;
   }
 
@@ -150,46 +158,39 @@ export class TermIndex {
     if (id === undefined) {
       id = this.wordIds.size;
       this.wordIds.set(word, id);
-      if (id >= this.rootChild.length) {
-        const grown = new Int32Array(this.rootChild.length * 2).fill(NONE);
-        grown.set(this.rootChild);
-        this.rootChild = grown;
+      if (id * 2 >= this.root.length) {
+        const grown = new Int32Array(this.root.length * 2).fill(NONE);
+        grown.set(this.root);
+        this.root = grown;
       }
     }
     return id;
   }
 
-  private newNode(): number {
-    const node = this.nodes++;
-    if (node >= this.termOf.length) {
-      const grown = new Int32Array(this.termOf.length * 2).fill(NONE);
-      grown.set(this.termOf);
-      this.termOf = grown;
-    }
-    return node;
-  }
-
-  private child(parent: number, word: number): number {
+  /** Offset of the slot for (parent, word), or NONE. */
+  private find(parent: number, word: number): number {
     const mask = this.mask;
     const slots = this.slots;
     for (let s = hash(parent, word) & mask; ; s = (s + 1) & mask) {
-      const p = slots[s * 3]!;
+      const p = slots[s * 4]!;
       if (p === NONE) return NONE;
-      if (p === parent && slots[s * 3 + 1] === word) return slots[s * 3 + 2]!;
+      if (p === parent && slots[s * 4 + 1] === word) return s * 4;
     }
   }
 
-  private insert(parent: number, word: number, child: number): number {
+  /** Adds an empty slot for (parent, word) (no node, no term yet); returns its offset. */
+  private insert(parent: number, word: number, node = NONE, term = NONE): number {
     if ((this.used + 1) * 2 > this.mask + 1) this.grow();
     const mask = this.mask;
     const slots = this.slots;
     let s = hash(parent, word) & mask;
-    while (slots[s * 3] !== NONE) s = (s + 1) & mask;
-    slots[s * 3] = parent;
-    slots[s * 3 + 1] = word;
-    slots[s * 3 + 2] = child;
+    while (slots[s * 4] !== NONE) s = (s + 1) & mask;
+    slots[s * 4] = parent;
+    slots[s * 4 + 1] = word;
+    slots[s * 4 + 2] = node;
+    slots[s * 4 + 3] = term;
     this.used++;
-    return child;
+    return s * 4;
   }
 
   private grow(): void {
@@ -198,15 +199,15 @@ export class TermIndex {
     this.mask = count - 1;
     this.slots = emptySlots(count);
     this.used = 0;
-    for (let s = 0; s < old.length; s += 3) {
-      if (old[s] !== NONE) this.insert(old[s]!, old[s + 1]!, old[s + 2]!);
+    for (let s = 0; s < old.length; s += 4) {
+      if (old[s] !== NONE) this.insert(old[s]!, old[s + 1]!, old[s + 2]!, old[s + 3]!);
     }
   }
 }
 
 function emptySlots(count: number): Int32Array {
-  const slots = new Int32Array(count * 3);
-  for (let s = 0; s < slots.length; s += 3) slots[s] = NONE;
+  const slots = new Int32Array(count * 4);
+  for (let s = 0; s < slots.length; s += 4) slots[s] = NONE;
   return slots;
 }
 

@@ -229,7 +229,7 @@ export class Vectorizer {
       const id = indices[i]!;
       const count = counts[id]!;
       counts[id] = 0;
-      const tf = this.options.sublinearTf ? 1 + Math.log(count) : count;
+      const tf = this.options.sublinearTf ? sublinear(count) : count;
       const w = tf * this.idfValues[id]!;
       weights[i] = w;
       sumSq += w * w;
@@ -264,6 +264,13 @@ export class Vectorizer {
     });
     return { rowPtr, indices, values, numRows: rows.length, numCols: this.size };
   }
+}
+
+/** `1 + ln(count)` for the small counts nearly every term has, computed once. */
+const SUBLINEAR = Float64Array.from({ length: 64 }, (_, c) => 1 + Math.log(c));
+
+function sublinear(count: number): number {
+  return count < 64 ? SUBLINEAR[count]! : 1 + Math.log(count);
 }
 
 function corruptState(problem: string): AppError {
