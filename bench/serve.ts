@@ -10,6 +10,7 @@
 import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
 import {
+  cpuSecondsOf,
   loadAverage,
   memoryOf,
   startBareExpress,
@@ -73,8 +74,12 @@ async function main(): Promise<number> {
     await load('warm', base, bodies, 1, 3);
     const single = await load('ours, 1 connection', ours, bodies, 1, seconds);
     const bareSingle = await load('bare Express, 1 connection', base, bodies, 1, seconds);
+    const cpu = { bare: cpuSecondsOf(bare.pid), ours: cpuSecondsOf(api.pid) };
     const bare32 = await load('bare Express, 32 connections', base, bodies, 32, seconds);
+    const bareCpu = cpuSecondsOf(bare.pid) - cpu.bare;
+    const ours0 = cpuSecondsOf(api.pid);
     const ours32 = await load('ours, 32 connections', ours, bodies, 32, seconds);
+    const oursCpu = cpuSecondsOf(api.pid) - ours0;
     const runs: LoadResult[] = [single, bareSingle, ours32, bare32];
 
     const texts = Array.from({ length: batchN }, (_, i) => test[i % test.length]?.text ?? '');
@@ -94,11 +99,22 @@ async function main(): Promise<number> {
       `POST /classify, one BBC test article per request (${bodies.length} rotating bodies, mean ${Math.round(meanBytes)} B); ` +
         `load generator: autocannon in the bench process; server: ROLE=api pid ${api.pid}, LOG_LEVEL=warn`,
     );
-    console.log('| run | req/s | p50 ms | p99 ms | max ms | requests | non-2xx | errors |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| run | req/s | p50 ms | p99 ms | max ms | requests | non-2xx | errors | server CPU µs/request (busy %) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    const cpuOf = new Map([
+      [bare32, bareCpu],
+      [ours32, oursCpu],
+    ]);
     for (const r of runs) {
+      const c = cpuOf.get(r);
+      const cpuCell =
+        c === undefined
+          ? ''
+          : `${Math.round((c * 1e6) / r.requests)} (${Math.round((100 * c) / r.seconds)} %)`;
       console.log(
-        `| ${r.label} | ${Math.round(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${f1(r.max)} | ${r.requests} | ${r.non2xx} | ${r.errors} |`,
+        `| ${r.label} | ${Math.round(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${f1(r.max)} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${cpuCell} |`,
       );
     }
     const ratio = ours32.rps / bare32.rps;

@@ -171,6 +171,21 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } {
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux). Taken before and
+ * after a load run, it gives the server's CPU per request whatever the load generator managed.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / CLOCK_TICKS;
+}
+
+/** USER_HZ: 100 on every Linux build this runs on (the kernel ABI fixes it for /proc). */
+const CLOCK_TICKS = 100;
+
 /** `uptime`'s load averages, so readers can judge how busy the shared machine was. */
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
