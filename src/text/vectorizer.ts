@@ -42,9 +42,10 @@ export class Vectorizer {
   /** Term -> feature id, built on first use of {@link Vectorizer.termId} (serving never needs it). */
   private ids?: Map<string, number>;
   /** Per-feature term counts of the document being transformed; all zero between calls. */
-  private scratch?: Float64Array;
+  private scratch?: Int32Array;
   /** Feature ids counted so far in the document being transformed. */
-  private readonly touched: number[] = [];
+  private touched = new Int32Array(256);
+  private touchedCount = 0;
   private reader?: TermReader;
 
   private constructor(
@@ -213,16 +214,23 @@ export class Vectorizer {
   // vocabulary (reset by takeVector; transforming is synchronous, so one per vectoriser is safe):
   // no per-document map on the serving hot path.
   private readonly countTerm = (id: number): void => {
-    const counts = (this.scratch ??= new Float64Array(this.termList.length));
-    if (counts[id] === 0) this.touched.push(id);
+    const counts = (this.scratch ??= new Int32Array(this.termList.length));
+    if (counts[id] === 0) {
+      if (this.touchedCount === this.touched.length) {
+        const grown = new Int32Array(this.touched.length * 2);
+        grown.set(this.touched);
+        this.touched = grown;
+      }
+      this.touched[this.touchedCount++] = id;
+    }
     counts[id]! += 1;
   };
 
   /** The weighted, normalised vector of the terms counted since the last call; resets the counts. */
   private takeVector(): SparseVector {
-    const counts = (this.scratch ??= new Float64Array(this.termList.length));
-    const indices = Int32Array.from(this.touched).sort();
-    this.touched.length = 0;
+    const counts = (this.scratch ??= new Int32Array(this.termList.length));
+    const indices = this.touched.slice(0, this.touchedCount).sort();
+    this.touchedCount = 0;
     const weights = new Float64Array(indices.length);
     let sumSq = 0;
     for (let i = 0; i < indices.length; i++) {
