@@ -5,7 +5,8 @@
  * posts one BBC test article per request, rotating through test.jsonl, to both.
  * Env: DATASETS_DIR, SERVE_SECONDS (per load run, default 10), SERVE_EPOCHS (training epochs; default
  * the service's), SERVE_BATCH (texts in the batch request, default 1000), BENCH_NODE_ARGS (Node flags for
- * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), SERVE_API_PROCESSES (the API's
+ * `API_PROCESSES`, default 1; CPU and RSS are then summed over all its processes).
  */
 import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
@@ -13,6 +14,8 @@ import {
   cpuSecondsOf,
   loadAverage,
   memoryOf,
+  processTree,
+  treeCpuSecondsOf,
   startBareExpress,
   startRedis,
   startService,
@@ -31,6 +34,7 @@ import {
 const MODEL = 'bbc';
 const seconds = Number(process.env.SERVE_SECONDS ?? 10);
 const batchN = Number(process.env.SERVE_BATCH ?? 1000);
+const apiProcesses = Number(process.env.SERVE_API_PROCESSES ?? 1);
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
@@ -52,7 +56,14 @@ async function main(): Promise<number> {
     const prefix = `serve${Date.now()}`;
     const worker = await startService({ role: 'worker', redisUrl: redis.url, prefix });
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const api = await startService({ role: 'api', redisUrl: redis.url, prefix, logLevel: 'warn', nodeArgs });
+    const api = await startService({
+      role: 'api',
+      redisUrl: redis.url,
+      prefix,
+      logLevel: 'warn',
+      nodeArgs,
+      env: { API_PROCESSES: String(apiProcesses) },
+    });
     children.unshift(api, worker);
 
     const query: Record<string, string | number> = { model: MODEL };
@@ -74,12 +85,12 @@ async function main(): Promise<number> {
     await load('warm', base, bodies, 1, 3);
     const single = await load('ours, 1 connection', ours, bodies, 1, seconds);
     const bareSingle = await load('bare Express, 1 connection', base, bodies, 1, seconds);
-    const cpu = { bare: cpuSecondsOf(bare.pid), ours: cpuSecondsOf(api.pid) };
+    const cpu = { bare: cpuSecondsOf(bare.pid) };
     const bare32 = await load('bare Express, 32 connections', base, bodies, 32, seconds);
     const bareCpu = cpuSecondsOf(bare.pid) - cpu.bare;
-    const ours0 = cpuSecondsOf(api.pid);
+    const ours0 = treeCpuSecondsOf(api.pid);
     const ours32 = await load('ours, 32 connections', ours, bodies, 32, seconds);
-    const oursCpu = cpuSecondsOf(api.pid) - ours0;
+    const oursCpu = treeCpuSecondsOf(api.pid) - ours0;
     const runs: LoadResult[] = [single, bareSingle, ours32, bare32];
 
     const texts = Array.from({ length: batchN }, (_, i) => test[i % test.length]?.text ?? '');
@@ -91,13 +102,19 @@ async function main(): Promise<number> {
       if (out.results.length !== batchN) throw new Error(`batch answered ${out.results.length} results`);
       if (i >= 2) batchMs.push(ms); // two warm-ups
     }
-    const mem = memoryOf(api.pid);
+    // With API_PROCESSES > 1 the supervisor and every API process (pages they share count twice).
+    const mems = processTree(api.pid).map(memoryOf);
+    const mem = {
+      rssMb: mems.reduce((n, m) => n + m.rssMb, 0),
+      hwmMb: mems.reduce((n, m) => n + m.hwmMb, 0),
+    };
     const loadEnd = loadAverage();
 
     console.log('');
     console.log(
       `POST /classify, one BBC test article per request (${bodies.length} rotating bodies, mean ${Math.round(meanBytes)} B); ` +
-        `load generator: autocannon in the bench process; server: ROLE=api pid ${api.pid}, LOG_LEVEL=warn`,
+        `load generator: autocannon in the bench process; server: ROLE=api pid ${api.pid}, ` +
+        `API_PROCESSES=${apiProcesses}, LOG_LEVEL=warn`,
     );
     console.log(
       '| run | req/s | p50 ms | p99 ms | max ms | requests | non-2xx | errors | server CPU µs/request (busy %) |',
@@ -141,7 +158,9 @@ async function main(): Promise<number> {
         bMed < 1000,
       ],
       [
-        '(e) API process RSS now / peak',
+        apiProcesses > 1
+          ? `(e) RSS of the ${apiProcesses} API processes + supervisor, now / peak`
+          : '(e) API process RSS now / peak',
         `${f1(mem.rssMb)} MB / ${f1(mem.hwmMb)} MB (VmRSS / VmHWM)`,
         'report',
         true,

@@ -2,6 +2,7 @@
  * The service process: `ROLE=api` serves HTTP, `ROLE=worker` trains, `ROLE=all` (default) does
  * both. With `REDIS_URL` unset a private redis-server is started under `DATA_DIR`.
  */
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createApp } from './api/index.js';
@@ -17,6 +18,7 @@ import {
   type QueueServices,
   type RedisServerHandle,
 } from './queue/index.js';
+import { forkApiProcesses } from './supervisor.js';
 
 /** Prints one line and exits 2: for problems the operator must fix (config, no Redis). */
 function die(message: string): never {
@@ -112,6 +114,9 @@ async function main(): Promise<void> {
   } catch (err) {
     die(err instanceof Error ? err.message : String(err));
   }
+  if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
+    return supervise(config, logger);
+  }
   const { url, child } = await redisUrlFor(config, logger);
   const api = config.ROLE !== 'worker';
   const services = createQueueServices({
@@ -158,6 +163,43 @@ async function main(): Promise<void> {
   // Listening first: /healthz answers and /readyz reports not-ready while Redis is still away.
   await services.start();
   logger.info({ role: config.ROLE, worker: Boolean(services.worker) }, 'started');
+}
+
+/**
+ * `API_PROCESSES` > 1: this process serves no HTTP itself. It owns the private Redis (if any),
+ * forks the API processes, which share `PORT`, and with `ROLE=all` runs the training worker.
+ * On SIGTERM/SIGINT the API processes drain first, then the worker, then Redis.
+ */
+async function supervise(config: Config, logger: Logger): Promise<void> {
+  const { url, child } = await redisUrlFor(config, logger);
+  const services =
+    config.ROLE === 'all'
+      ? createQueueServices({ config, redisUrl: url, logger, worker: true, serving: false })
+      : undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (code: number, message?: string): Promise<void> =>
+    (stopping ??= (async () => {
+      if (message) process.stderr.write(`textclf: ${message}\n`);
+      await apis.stop();
+      await services?.close(config.SHUTDOWN_GRACE_MS);
+      await child?.stop();
+      logger.info('stopped');
+      process.exit(code);
+    })());
+  const apis = forkApiProcesses(
+    config.API_PROCESSES,
+    { ROLE: 'api', REDIS_URL: url, API_PROCESSES: '1' },
+    logger,
+    (message) => void stop(2, message),
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      void stop(0);
+    });
+  }
+  logger.info({ apiProcesses: config.API_PROCESSES, role: config.ROLE }, 'supervising API processes');
+  await services?.start();
 }
 
 main().catch((err: unknown) => {

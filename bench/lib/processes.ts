@@ -4,7 +4,7 @@
  * every server it measures runs in a process of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -181,6 +181,25 @@ export function cpuSecondsOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / CLOCK_TICKS;
+}
+
+/** `pid` and all its descendants (Linux /proc), e.g. an `API_PROCESSES` supervisor and its API processes. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const dir = `/proc/${out[i]}/task`;
+    if (!existsSync(dir)) continue;
+    for (const t of readdirSync(dir)) {
+      const text = readFileSync(`${dir}/${t}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(' ').map(Number));
+    }
+  }
+  return out;
+}
+
+/** {@link cpuSecondsOf} summed over a process tree. */
+export function treeCpuSecondsOf(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + cpuSecondsOf(p), 0);
 }
 
 /** USER_HZ: 100 on every Linux build this runs on (the kernel ABI fixes it for /proc). */

@@ -20,6 +20,8 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
  */
 export const configSchema = z.object({
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  // API processes sharing PORT (node:cluster); >1 makes this process their supervisor.
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   PORT: int(8080, 0),
   HOST: z.string().default('0.0.0.0'),
   REDIS_URL: z.string().url().optional(),

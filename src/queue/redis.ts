@@ -16,6 +16,9 @@ export function createRedis(url: string, role: ConnectionRole = 'client', log?: 
     // Reconnect forever with a capped backoff: Redis restarts must not need a process restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     connectionName: `textclf-${role}`,
+    // ioredis 5.8.2+ can send its CLIENT SETINFO handshake after a queued SUBSCRIBE, which Redis
+    // refuses in subscriber mode (redis/ioredis#2037): seen when API processes start together.
+    ...(role === 'subscriber' ? { disableClientInfo: true } : {}),
   };
   const redis = new Redis(url, opts);
   // Without a listener ioredis prints unhandled errors; log them once per state change instead.

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { initBackend, serializeArtefact } from '../../src/model/index.js';
+import {
+  freePort,
+  makeKeys,
+  ModelRegistry,
+  spawnRedisServer,
+  type RedisServerHandle,
+  type VersionMeta,
+} from '../../src/queue/index.js';
+import { train } from '../../src/training/index.js';
+import { syntheticArticles } from '../fixtures/synthetic.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/services.js';
+
+/**
+ * `API_PROCESSES=2`: one command, several API processes on one port (node:cluster). Each must hot
+ * reload on its own, a dead one comes back, and SIGTERM stops them all.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const artefacts: Uint8Array[] = [];
+let meta: VersionMeta;
+let redis: RedisServerHandle;
+
+before(async () => {
+  await initBackend('cpu');
+  for (const seed of [3, 4]) {
+    const r = await train(syntheticArticles(30, seed), { epochs: 2, hiddenUnits: 8, seed });
+    artefacts.push(serializeArtefact(r.classifier));
+    meta = {
+      labels: [...r.classifier.labels],
+      options: {},
+      vocabularySize: r.classifier.metadata.vocabularySize,
+      backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+      dataset: { hash: 'h', documents: 30 },
+      trainSeconds: r.trainSeconds,
+      evaluation: null,
+    };
+    r.classifier.dispose();
+  }
+  redis = await spawnRedisServer('redis-server', ['--save', '', '--appendonly', 'no']);
+});
+after(async () => {
+  await redis.stop();
+});
+
+/** Classifies on a fresh connection each time, so the primary's round-robin reaches every process. */
+function classify(base: string): Promise<{ status: number; version?: number }> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${base}/classify`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          const v = (JSON.parse(body) as { version?: number }).version;
+          resolve({ status: res.statusCode ?? 0, ...(v !== undefined ? { version: v } : {}) });
+        });
+      },
+    );
+    req.on('error', () => resolve({ status: 0 }));
+    req.end(JSON.stringify({ model: 'm', text: 'football goal match striker' }));
+  });
+}
+
+/** Every one of `n` classifications (spread over the processes) answers `version`. */
+async function allServe(base: string, version: number, n = 12): Promise<boolean> {
+  for (let i = 0; i < n; i++) if ((await classify(base)).version !== version) return false;
+  return true;
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  const dir = `/proc/${pid}/task`;
+  if (!existsSync(dir)) return out;
+  for (const t of readdirSync(dir)) {
+    const text = readFileSync(`${dir}/${t}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(' ').map(Number));
+  }
+  return out;
+}
+
+async function publish(prefix: string, i: number): Promise<void> {
+  const client = new Redis(redis.url);
+  try {
+    await new ModelRegistry(client, makeKeys(prefix), 10).publish('m', artefacts[i]!, meta);
+  } finally {
+    await client.quit();
+  }
+}
+
+describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
+  it('serves from several processes on one port, each hot-reloads, a killed one returns, SIGTERM stops all', async () => {
+    const port = await freePort();
+    const prefix = uniquePrefix('cluster');
+    const primary = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ROLE: 'api',
+        API_PROCESSES: '2',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: prefix,
+        TEXTCLF_BACKEND: 'cpu',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    primary.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    primary.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    const exited = new Promise<number | null>((res) => primary.once('exit', (code) => res(code)));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await publish(prefix, 0);
+      await waitFor(() => allServe(base, 1), 60_000, `both processes serve version 1; log:\n${log}`);
+      const first = childrenOf(primary.pid!);
+      assert.equal(first.length, 2, `two API processes: ${first.join(',')}`);
+
+      await publish(prefix, 1);
+      await waitFor(() => allServe(base, 2), 20_000, 'both processes serve version 2');
+
+      process.kill(first[0]!, 'SIGKILL');
+      await waitFor(
+        () => {
+          const now = childrenOf(primary.pid!);
+          return now.length === 2 && !now.includes(first[0]!);
+        },
+        30_000,
+        'a new process replaces the killed one',
+      );
+      // The newcomer loads the latest version on its first request.
+      await waitFor(() => allServe(base, 2), 30_000, 'all processes serve version 2 again');
+
+      const pids = childrenOf(primary.pid!);
+      primary.kill('SIGTERM');
+      assert.equal(await exited, 0, log);
+      for (const pid of pids)
+        assert.ok(!existsSync(`/proc/${pid}/stat`) || isZombie(pid), `process ${pid} gone`);
+    } finally {
+      if (primary.exitCode === null) primary.kill('SIGKILL');
+    }
+  });
+});
+
+function isZombie(pid: number): boolean {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
