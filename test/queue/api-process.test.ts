@@ -6,17 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { initBackend, serializeArtefact } from '../../src/model/index.js';
 import {
   freePort,
   makeKeys,
-  ModelRegistry,
   spawnRedisServer,
   type RedisServerHandle,
   type VersionMeta,
 } from '../../src/queue/index.js';
-import { train } from '../../src/training/index.js';
 import { syntheticArticles } from '../fixtures/synthetic.js';
+import { publishArtefact, trainedArtefacts } from '../helpers/artefacts.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/services.js';
 
@@ -30,21 +28,7 @@ let artefacts: Uint8Array[] = [];
 let meta: VersionMeta;
 
 before(async () => {
-  await initBackend('cpu');
-  for (const seed of [3, 4]) {
-    const r = await train(syntheticArticles(30, seed), { epochs: 2, hiddenUnits: 8, seed });
-    artefacts.push(serializeArtefact(r.classifier));
-    meta = {
-      labels: [...r.classifier.labels],
-      options: {},
-      vocabularySize: r.classifier.metadata.vocabularySize,
-      backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
-      dataset: { hash: 'h', documents: 30 },
-      trainSeconds: r.trainSeconds,
-      evaluation: null,
-    };
-    r.classifier.dispose();
-  }
+  ({ artefacts, meta } = await trainedArtefacts([3, 4]));
 });
 after(() => {
   artefacts = [];
@@ -119,13 +103,8 @@ async function classify(base: string): Promise<{ status: number; version?: numbe
   return { status: r.status, ...(body.version !== undefined ? { version: body.version } : {}) };
 }
 
-async function publish(w: World, i: number): Promise<void> {
-  const redis = new Redis(w.redis.url);
-  try {
-    await new ModelRegistry(redis, makeKeys(w.prefix), 10).publish('m', artefacts[i]!, meta);
-  } finally {
-    await redis.quit();
-  }
+function publish(w: World, i: number): Promise<void> {
+  return publishArtefact(w.redis.url, w.prefix, artefacts[i]!, meta);
 }
 
 describe('the API process (ROLE=api)', () => {

@@ -4,18 +4,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { initBackend, serializeArtefact } from '../../src/model/index.js';
 import {
   freePort,
-  makeKeys,
-  ModelRegistry,
   spawnRedisServer,
   type RedisServerHandle,
   type VersionMeta,
 } from '../../src/queue/index.js';
-import { train } from '../../src/training/index.js';
-import { syntheticArticles } from '../fixtures/synthetic.js';
+import { publishArtefact, trainedArtefacts } from '../helpers/artefacts.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/services.js';
 
@@ -24,26 +19,12 @@ import { waitFor } from '../helpers/services.js';
  * reload on its own, a dead one comes back, and SIGTERM stops them all.
  */
 const root = join(import.meta.dirname, '..', '..');
-const artefacts: Uint8Array[] = [];
+let artefacts: Uint8Array[] = [];
 let meta: VersionMeta;
 let redis: RedisServerHandle;
 
 before(async () => {
-  await initBackend('cpu');
-  for (const seed of [3, 4]) {
-    const r = await train(syntheticArticles(30, seed), { epochs: 2, hiddenUnits: 8, seed });
-    artefacts.push(serializeArtefact(r.classifier));
-    meta = {
-      labels: [...r.classifier.labels],
-      options: {},
-      vocabularySize: r.classifier.metadata.vocabularySize,
-      backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
-      dataset: { hash: 'h', documents: 30 },
-      trainSeconds: r.trainSeconds,
-      evaluation: null,
-    };
-    r.classifier.dispose();
-  }
+  ({ artefacts, meta } = await trainedArtefacts([3, 4]));
   redis = await spawnRedisServer('redis-server', ['--save', '', '--appendonly', 'no']);
 });
 after(async () => {
@@ -88,13 +69,8 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-async function publish(prefix: string, i: number): Promise<void> {
-  const client = new Redis(redis.url);
-  try {
-    await new ModelRegistry(client, makeKeys(prefix), 10).publish('m', artefacts[i]!, meta);
-  } finally {
-    await client.quit();
-  }
+function publish(prefix: string, i: number): Promise<void> {
+  return publishArtefact(redis.url, prefix, artefacts[i]!, meta);
 }
 
 describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
