@@ -6,12 +6,12 @@
  * Env: DATASETS_DIR, SERVE_SECONDS (per load run, default 10), SERVE_EPOCHS (training epochs; default
  * the service's), SERVE_BATCH (texts in the batch request, default 1000), BENCH_NODE_ARGS (Node flags for
  * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), SERVE_API_PROCESSES (the API's
- * `API_PROCESSES`, default 1; CPU and RSS are then summed over all its processes).
+ * `API_PROCESSES`, default 1; CPU and RSS are then summed over all its processes), SERVE_BARE_PROCESSES
+ * (bare Express processes, default the same number: like with like).
  */
 import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
 import {
-  cpuSecondsOf,
   loadAverage,
   memoryOf,
   processTree,
@@ -35,6 +35,8 @@ const MODEL = 'bbc';
 const seconds = Number(process.env.SERVE_SECONDS ?? 10);
 const batchN = Number(process.env.SERVE_BATCH ?? 1000);
 const apiProcesses = Number(process.env.SERVE_API_PROCESSES ?? 1);
+// Like with like: as many bare Express processes as API processes, unless told otherwise.
+const bareProcesses = Number(process.env.SERVE_BARE_PROCESSES ?? apiProcesses);
 
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
@@ -75,7 +77,7 @@ async function main(): Promise<number> {
     await worker.stop(); // frees its CPU; only the API process serves below
     children.splice(children.indexOf(worker), 1);
 
-    const bare = await startBareExpress();
+    const bare = await startBareExpress(bareProcesses);
     children.unshift(bare);
     const ours = `${api.base}/classify`;
     const base = `${bare.base}/classify`;
@@ -85,9 +87,9 @@ async function main(): Promise<number> {
     await load('warm', base, bodies, 1, 3);
     const single = await load('ours, 1 connection', ours, bodies, 1, seconds);
     const bareSingle = await load('bare Express, 1 connection', base, bodies, 1, seconds);
-    const cpu = { bare: cpuSecondsOf(bare.pid) };
+    const bare0 = treeCpuSecondsOf(bare.pid);
     const bare32 = await load('bare Express, 32 connections', base, bodies, 32, seconds);
-    const bareCpu = cpuSecondsOf(bare.pid) - cpu.bare;
+    const bareCpu = treeCpuSecondsOf(bare.pid) - bare0;
     const ours0 = treeCpuSecondsOf(api.pid);
     const ours32 = await load('ours, 32 connections', ours, bodies, 32, seconds);
     const oursCpu = treeCpuSecondsOf(api.pid) - ours0;
@@ -114,7 +116,7 @@ async function main(): Promise<number> {
     console.log(
       `POST /classify, one BBC test article per request (${bodies.length} rotating bodies, mean ${Math.round(meanBytes)} B); ` +
         `load generator: autocannon in the bench process; server: ROLE=api pid ${api.pid}, ` +
-        `API_PROCESSES=${apiProcesses}, LOG_LEVEL=warn`,
+        `API_PROCESSES=${apiProcesses}, LOG_LEVEL=warn; bare Express processes: ${bareProcesses}`,
     );
     console.log(
       '| run | req/s | p50 ms | p99 ms | max ms | requests | non-2xx | errors | server CPU µs/request (busy %) |',

@@ -150,13 +150,13 @@ export async function startService(opts: {
   return { ...child, base, port };
 }
 
-/** The bare Express 5 JSON route (`bench/bare-express.ts`) in its own process. */
-export async function startBareExpress(): Promise<ServiceProcess> {
+/** The bare Express 5 JSON route (`bench/bare-express.ts`) in its own process (or `processes` of them). */
+export async function startBareExpress(processes = 1): Promise<ServiceProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/bare-express.ts')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), BARE_PROCESSES: String(processes) },
   });
   const child = track(`bare-express:${port}`, proc);
   const base = `http://127.0.0.1:${port}`;
