@@ -134,7 +134,14 @@ async function main(): Promise<void> {
   // closing a kept-alive socket just as a client reuses it (seen as ECONNRESET under load).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await once(server, 'listening');
+  await once(server, 'listening').catch((err: NodeJS.ErrnoException) => {
+    // A taken or forbidden port is the operator's to fix: one line, exit 2 (and an API_PROCESSES
+    // supervisor stops instead of restarting the process forever).
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      die(`cannot listen on ${config.HOST}:${config.PORT} (${err.code}); set PORT or HOST`);
+    }
+    throw err;
+  });
   const addr = server.address();
   logger.info(
     { port: typeof addr === 'object' && addr ? addr.port : config.PORT, role: config.ROLE },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -127,6 +129,43 @@ describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' 
       if (primary.exitCode === null) primary.kill('SIGKILL');
     }
   });
+});
+
+describe('a taken port', () => {
+  for (const processes of ['1', '2']) {
+    it(`API_PROCESSES=${processes}: one line naming the port, exit 2`, async () => {
+      const blocker = createServer();
+      await new Promise<void>((res) => blocker.listen(0, '127.0.0.1', res));
+      const port = (blocker.address() as AddressInfo).port;
+      try {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+          cwd: root,
+          env: {
+            ...process.env,
+            ROLE: 'api',
+            API_PROCESSES: processes,
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            REDIS_URL: redis.url,
+            REDIS_PREFIX: uniquePrefix('port'),
+            TEXTCLF_BACKEND: 'cpu',
+            LOG_LEVEL: 'silent',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let err = '';
+        child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+        const [code] = (await once(child, 'exit')) as [number | null];
+        assert.equal(code, 2, err);
+        assert.match(
+          err,
+          new RegExp(`^textclf: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`, 'm'),
+        );
+      } finally {
+        blocker.close();
+      }
+    });
+  }
 });
 
 function isZombie(pid: number): boolean {
