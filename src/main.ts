@@ -207,6 +207,7 @@ async function supervise(config: Config, logger: Logger): Promise<void> {
   }
   logger.info({ apiProcesses: config.API_PROCESSES, role: config.ROLE }, 'supervising API processes');
   await services?.start();
+  if (services) logger.info({ role: config.ROLE, worker: true }, 'started');
 }
 
 main().catch((err: unknown) => {
