@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import {
 } from '../../src/queue/index.js';
 import { syntheticArticles } from '../fixtures/synthetic.js';
 import { publishArtefact, trainedArtefacts } from '../helpers/artefacts.js';
+import { startMain } from '../helpers/main-process.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/services.js';
 
@@ -23,7 +24,6 @@ import { waitFor } from '../helpers/services.js';
  * tests stop and restart: readiness, serving from memory while Redis is away, reconnecting, and a
  * draining shutdown on SIGTERM.
  */
-const root = join(import.meta.dirname, '..', '..');
 let artefacts: Uint8Array[] = [];
 let meta: VersionMeta;
 
@@ -50,34 +50,23 @@ async function startWorld(): Promise<World> {
   const redis = await spawnRedisServer('redis-server', args);
   const port = await freePort();
   const prefix = uniquePrefix('apiproc');
-  const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ROLE: 'api',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: prefix,
-      TEXTCLF_BACKEND: 'cpu',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_GRACE_MS: '10000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child: api, log } = startMain({
+    ROLE: 'api',
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    SHUTDOWN_GRACE_MS: '10000',
   });
-  let out = '';
-  api.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-  api.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      assert.equal(api.exitCode, null, `API exited:\n${out}`);
+      assert.equal(api.exitCode, null, `API exited:\n${log()}`);
       return (await status(`${base}/readyz`)) === 200;
     },
     60_000,
     'API ready',
   );
-  return { redis, args, dir, api, base, prefix, log: () => out };
+  return { redis, args, dir, api, base, prefix, log };
 }
 
 async function stopWorld(w: World): Promise<void> {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   freePort,
@@ -13,6 +11,7 @@ import {
   type VersionMeta,
 } from '../../src/queue/index.js';
 import { publishArtefact, trainedArtefacts } from '../helpers/artefacts.js';
+import { startMain } from '../helpers/main-process.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { waitFor } from '../helpers/services.js';
 
@@ -20,7 +19,6 @@ import { waitFor } from '../helpers/services.js';
  * `API_PROCESSES=2`: one command, several API processes on one port (node:cluster). Each must hot
  * reload on its own, a dead one comes back, and SIGTERM stops them all.
  */
-const root = join(import.meta.dirname, '..', '..');
 let artefacts: Uint8Array[] = [];
 let meta: VersionMeta;
 let redis: RedisServerHandle;
@@ -79,29 +77,18 @@ describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' 
   it('serves from several processes on one port, each hot-reloads, a killed one returns, SIGTERM stops all', async () => {
     const port = await freePort();
     const prefix = uniquePrefix('cluster');
-    const primary = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROLE: 'api',
-        API_PROCESSES: '2',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: prefix,
-        TEXTCLF_BACKEND: 'cpu',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child: primary, log } = startMain({
+      ROLE: 'api',
+      API_PROCESSES: '2',
+      PORT: String(port),
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
     });
-    let log = '';
-    primary.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    primary.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     const exited = new Promise<number | null>((res) => primary.once('exit', (code) => res(code)));
     const base = `http://127.0.0.1:${port}`;
     try {
       await publish(prefix, 0);
-      await waitFor(() => allServe(base, 1), 60_000, `both processes serve version 1; log:\n${log}`);
+      await waitFor(() => allServe(base, 1), 60_000, `both processes serve version 1; log:\n${log()}`);
       const first = childrenOf(primary.pid!);
       assert.equal(first.length, 2, `two API processes: ${first.join(',')}`);
 
@@ -122,7 +109,7 @@ describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' 
 
       const pids = childrenOf(primary.pid!);
       primary.kill('SIGTERM');
-      assert.equal(await exited, 0, log);
+      assert.equal(await exited, 0, log());
       for (const pid of pids)
         assert.ok(!existsSync(`/proc/${pid}/stat`) || isZombie(pid), `process ${pid} gone`);
     } finally {
@@ -138,27 +125,18 @@ describe('a taken port', () => {
       await new Promise<void>((res) => blocker.listen(0, '127.0.0.1', res));
       const port = (blocker.address() as AddressInfo).port;
       try {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
-          cwd: root,
-          env: {
-            ...process.env,
-            ROLE: 'api',
-            API_PROCESSES: processes,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            REDIS_URL: redis.url,
-            REDIS_PREFIX: uniquePrefix('port'),
-            TEXTCLF_BACKEND: 'cpu',
-            LOG_LEVEL: 'silent',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
+        const { child, log } = startMain({
+          ROLE: 'api',
+          API_PROCESSES: processes,
+          PORT: String(port),
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: uniquePrefix('port'),
+          LOG_LEVEL: 'silent',
         });
-        let err = '';
-        child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
         const [code] = (await once(child, 'exit')) as [number | null];
-        assert.equal(code, 2, err);
+        assert.equal(code, 2, log());
         assert.match(
-          err,
+          log(),
           new RegExp(`^textclf: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`, 'm'),
         );
       } finally {

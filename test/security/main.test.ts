@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { freePort } from '../../src/queue/index.js';
+import { startMain } from '../helpers/main-process.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 /** `src/main.ts` as users start it: security comes from the environment. */
@@ -37,23 +38,14 @@ test('main: a malformed API_KEYS or CORS_ORIGINS stops the process with one line
 
 test('main: with API_KEYS the API answers 401 without a key, 200 with it; probes stay open; the key is never logged', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      ROLE: 'api',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: await testRedisUrl(),
-      REDIS_PREFIX: uniquePrefix('main'),
-      TEXTCLF_BACKEND: 'cpu',
-      LOG_LEVEL: 'info',
-      API_KEYS: `${KEY}:train`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, log } = startMain({
+    ROLE: 'api',
+    PORT: String(port),
+    REDIS_URL: await testRedisUrl(),
+    REDIS_PREFIX: uniquePrefix('main'),
+    LOG_LEVEL: 'info',
+    API_KEYS: `${KEY}:train`,
   });
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const base = `http://127.0.0.1:${port}`;
   try {
     const deadline = Date.now() + 60_000;
@@ -63,7 +55,7 @@ test('main: with API_KEYS the API answers 401 without a key, 200 with it; probes
         () => false,
       ))
     ) {
-      assert.ok(Date.now() < deadline && child.exitCode === null, `main did not start:\n${log}`);
+      assert.ok(Date.now() < deadline && child.exitCode === null, `main did not start:\n${log()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const models = await fetch(`${base}/models`);
@@ -80,9 +72,9 @@ test('main: with API_KEYS the API answers 401 without a key, 200 with it; probes
     });
     assert.equal(classify.status, 403, 'the key has only the train scope');
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
-    assert.match(log, /"apiKeys":"on"/);
-    assert.doesNotMatch(log, /no API keys configured/);
-    assert.ok(!log.includes(KEY), 'key not in the log');
+    assert.match(log(), /"apiKeys":"on"/);
+    assert.doesNotMatch(log(), /no API keys configured/);
+    assert.ok(!log().includes(KEY), 'key not in the log');
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
