@@ -105,6 +105,11 @@ async function shutdown(
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  // The supervisor neither serves nor trains in this thread (training threads pick their own
+  // backend), so it skips the backend; its API processes each initialise one.
+  if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
+    return supervise(config, logger);
+  }
   try {
     // This thread serves (synchronous reads): webgpu is left to the training threads.
     await initBackend(config.TEXTCLF_BACKEND, logger, {
@@ -113,9 +118,6 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     die(err instanceof Error ? err.message : String(err));
-  }
-  if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
-    return supervise(config, logger);
   }
   const { url, child } = await redisUrlFor(config, logger);
   const api = config.ROLE !== 'worker';

@@ -38,6 +38,7 @@ export interface ArtefactMetadata {
  */
 export class TextClassifier {
   readonly model: tf.LayersModel;
+  private readonly weights: NetworkTensors;
 
   constructor(
     readonly vectorizer: Vectorizer,
@@ -47,11 +48,20 @@ export class TextClassifier {
     readonly metadata: ArtefactMetadata,
   ) {
     this.model = buildModel(shape, params);
+    // The layers' variables keep their tensors for the model's life: look them up once, not per request.
+    const [hiddenKernel, hiddenBias] = this.model.getLayer('hidden').getWeights();
+    const [outputKernel, outputBias] = this.model.getLayer('output').getWeights();
+    this.weights = {
+      hiddenKernel: hiddenKernel as tf.Tensor2D,
+      hiddenBias: hiddenBias as tf.Tensor1D,
+      outputKernel: outputKernel as tf.Tensor2D,
+      outputBias: outputBias as tf.Tensor1D,
+    };
   }
 
   /** Class probabilities for a sparse matrix of documents, row-major [rows, classes]. */
   probabilities(x: CsrMatrix): Float32Array {
-    return hostProbabilities(x, this.weights()) ?? this.opsProbabilities(x);
+    return hostProbabilities(x, this.weights) ?? this.opsProbabilities(x);
   }
 
   /** {@link TextClassifier.probabilities} through TensorFlow.js ops on any backend (the reference path). */
@@ -97,13 +107,7 @@ export class TextClassifier {
     // The model's own graph (SparseDense → ReLU → Dense → softmax; dropout is off at inference)
     // applied directly to its weights: LayersModel.predict adds ~200 µs of per-call bookkeeping,
     // more than the arithmetic for one document. A test checks both give the same probabilities.
-    const w = this.weights();
-    const [k1, b1, k2, b2] = [w.hiddenKernel, w.hiddenBias, w.outputKernel, w.outputBias] as [
-      tf.Tensor2D,
-      tf.Tensor1D,
-      tf.Tensor2D,
-      tf.Tensor1D,
-    ];
+    const { hiddenKernel: k1, hiddenBias: b1, outputKernel: k2, outputBias: b2 } = this.weights;
     return tf.tidy(() => {
       const idsT = tf.tensor2d(ids, [rows, width], 'int32');
       const weightsT = tf.tensor2d(weights, [rows, width]);
@@ -118,17 +122,6 @@ export class TextClassifier {
   predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
     if (texts.length === 0) return [];
     return this.rank(this.probabilities(this.vectorizer.transformMany(texts)), texts.length, topK);
-  }
-
-  private weights(): NetworkTensors {
-    const [hiddenKernel, hiddenBias] = this.model.getLayer('hidden').getWeights();
-    const [outputKernel, outputBias] = this.model.getLayer('output').getWeights();
-    return {
-      hiddenKernel: hiddenKernel!,
-      hiddenBias: hiddenBias!,
-      outputKernel: outputKernel!,
-      outputBias: outputBias!,
-    };
   }
 
   /** Predictions from row-major probabilities [n, classes]. */
@@ -147,13 +140,12 @@ export class TextClassifier {
 
   /** The trained parameters, read back from the model. */
   params(): NetworkParams {
-    const [k1, b1] = this.model.getLayer('hidden').getWeights();
-    const [k2, b2] = this.model.getLayer('output').getWeights();
+    const w = this.weights;
     return {
-      hiddenKernel: k1!.dataSync() as Float32Array,
-      hiddenBias: b1!.dataSync() as Float32Array,
-      outputKernel: k2!.dataSync() as Float32Array,
-      outputBias: b2!.dataSync() as Float32Array,
+      hiddenKernel: w.hiddenKernel.dataSync() as Float32Array,
+      hiddenBias: w.hiddenBias.dataSync() as Float32Array,
+      outputKernel: w.outputKernel.dataSync() as Float32Array,
+      outputBias: w.outputBias.dataSync() as Float32Array,
     };
   }
 

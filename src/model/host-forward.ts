@@ -4,10 +4,10 @@ import { valuesOf } from './kernels/arrays.js';
 
 /** The four weight tensors of the network: sparse hidden layer and dense softmax output. */
 export interface NetworkTensors {
-  hiddenKernel: tf.Tensor;
-  hiddenBias: tf.Tensor;
-  outputKernel: tf.Tensor;
-  outputBias: tf.Tensor;
+  hiddenKernel: tf.Tensor2D;
+  hiddenBias: tf.Tensor1D;
+  outputKernel: tf.Tensor2D;
+  outputBias: tf.Tensor1D;
 }
 
 /**
