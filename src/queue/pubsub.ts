@@ -45,7 +45,10 @@ export class PubSubHub {
     set.add(fn);
     let pending = this.subscribed.get(channel);
     if (!pending) {
-      pending = this.sub.subscribe(channel);
+      // Only once the connection is ready: a SUBSCRIBE queued while connecting can reach Redis
+      // between ioredis's own handshake commands, which Redis then refuses in subscriber mode and
+      // the subscription is lost (redis/ioredis#2037; seen when API processes start together).
+      pending = this.whenReady().then(() => this.sub.subscribe(channel));
       this.subscribed.set(channel, pending);
     }
     await pending;
@@ -58,6 +61,22 @@ export class PubSubHub {
         await this.sub.unsubscribe(channel).catch(() => undefined);
       }
     };
+  }
+
+  private whenReady(): Promise<void> {
+    if (this.sub.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        this.sub.off('end', onEnd);
+        resolve();
+      };
+      const onEnd = () => {
+        this.sub.off('ready', onReady);
+        reject(new Error('the Redis subscriber connection was closed'));
+      };
+      this.sub.once('ready', onReady);
+      this.sub.once('end', onEnd);
+    });
   }
 
   /** Calls `fn` after every reconnect; returns a function that stops it. */

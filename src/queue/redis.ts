@@ -16,10 +16,6 @@ export function createRedis(url: string, role: ConnectionRole = 'client', log?: 
     // Reconnect forever with a capped backoff: Redis restarts must not need a process restart.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     connectionName: `textclf-${role}`,
-    // ioredis 5.8.2+ can interleave its connect handshake with a SUBSCRIBE queued before connect, and
-    // Redis then refuses the handshake's commands (redis/ioredis#2037; seen when API processes start
-    // together). Skipping the CLIENT SETINFO part is the workaround reported there.
-    ...(role === 'subscriber' ? { disableClientInfo: true } : {}),
   };
   const redis = new Redis(url, opts);
   // Without a listener ioredis prints unhandled errors; log them once per state change instead.

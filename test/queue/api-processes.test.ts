@@ -93,7 +93,7 @@ describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' 
       assert.equal(first.length, 2, `two API processes: ${first.join(',')}`);
 
       await publish(prefix, 1);
-      await waitFor(() => allServe(base, 2), 20_000, 'both processes serve version 2');
+      await waitFor(() => allServe(base, 2), 20_000, `both processes serve version 2; log:\n${log()}`);
 
       process.kill(first[0]!, 'SIGKILL');
       await waitFor(
