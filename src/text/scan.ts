@@ -108,7 +108,7 @@ function digitsEnd(s: string, i: number): number {
 function isLmnAt(s: string, i: number): boolean {
   if (i >= s.length) return false;
   const u = s.charCodeAt(i);
-  if (u < 0x80) return (u >= 0x61 && u <= 0x7a) || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a);
+  if (u < 0x80) return isAsciiAlnum(u);
   return (flagsOf(cpAt(s, i)) & LMN) !== 0;
 }
 
@@ -118,7 +118,7 @@ function lmnEnd(s: string, i: number): number {
   while (i < n) {
     const u = s.charCodeAt(i);
     if (u < 0x80) {
-      if ((u >= 0x61 && u <= 0x7a) || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a)) {
+      if (isAsciiAlnum(u)) {
         i++;
         continue;
       }
@@ -194,6 +194,11 @@ export function scanPieces(s: string, piece: (kind: PieceKind, start: number, en
     if (f & SC) piece(CURRENCY, i, i + w);
     i += w;
   }
+}
+
+/** `[a-zA-Z0-9]`: the L/M/N code points below 0x80. */
+function isAsciiAlnum(u: number): boolean {
+  return (u >= 0x61 && u <= 0x7a) || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a);
 }
 
 function asciiFlags(u: number): number {

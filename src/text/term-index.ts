@@ -1,3 +1,4 @@
+import { doubled, tableSize } from './arrays.js';
 import { isCharBigram } from './cjk.js';
 
 /** No child / no term / unknown word. */
@@ -158,11 +159,7 @@ export class TermIndex {
     if (id === undefined) {
       id = this.wordIds.size;
       this.wordIds.set(word, id);
-      if (id * 2 >= this.root.length) {
-        const grown = new Int32Array(this.root.length * 2).fill(NONE);
-        grown.set(this.root);
-        this.root = grown;
-      }
+      if (id * 2 >= this.root.length) this.root = doubled(this.root, NONE);
     }
     return id;
   }
@@ -209,13 +206,6 @@ function emptySlots(count: number): Int32Array {
   const slots = new Int32Array(count * 4);
   for (let s = 0; s < slots.length; s += 4) slots[s] = NONE;
   return slots;
-}
-
-/** Power of two with room for `entries` at a load factor of at most 1/2. */
-function tableSize(entries: number): number {
-  let size = 16;
-  while (size < entries * 2) size *= 2;
-  return size;
 }
 
 function hash(parent: number, word: number): number {

@@ -1,3 +1,4 @@
+import { doubled } from './arrays.js';
 import { wordToken } from './latin.js';
 import type { TokenSink } from './sink.js';
 import type { TermIndex } from './term-index.js';
@@ -63,11 +64,7 @@ export class TermReader implements TokenSink {
   }
 
   private push(id: number): void {
-    if (this.count === this.words.length) {
-      const grown = new Int32Array(this.words.length * 2);
-      grown.set(this.words);
-      this.words = grown;
-    }
+    if (this.count === this.words.length) this.words = doubled(this.words);
     this.words[this.count++] = id;
   }
 }

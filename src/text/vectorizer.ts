@@ -4,6 +4,7 @@ import {
   type ResolvedVectorizerOptions,
   type VectorizerOptions,
 } from './options.js';
+import { doubled } from './arrays.js';
 import { TermIndex } from './term-index.js';
 import { TermReader } from './term-reader.js';
 import { countTerms } from './terms.js';
@@ -216,11 +217,7 @@ export class Vectorizer {
   private readonly countTerm = (id: number): void => {
     const counts = (this.scratch ??= new Int32Array(this.termList.length));
     if (counts[id] === 0) {
-      if (this.touchedCount === this.touched.length) {
-        const grown = new Int32Array(this.touched.length * 2);
-        grown.set(this.touched);
-        this.touched = grown;
-      }
+      if (this.touchedCount === this.touched.length) this.touched = doubled(this.touched);
       this.touched[this.touchedCount++] = id;
     }
     counts[id]! += 1;

@@ -1,3 +1,5 @@
+import { doubled, tableSize } from './arrays.js';
+
 /** Returned by {@link WordTable.get} for a word not in the table. */
 export const ABSENT = -3;
 
@@ -19,8 +21,7 @@ export class WordTable {
   private size = 0;
 
   constructor(private readonly limit = 100_000) {
-    let slots = 16;
-    while (slots < limit * 2) slots *= 2;
+    const slots = tableSize(limit);
     this.mask = slots - 1;
     this.slots = new Int32Array(slots * 4);
     this.clear();
@@ -49,11 +50,7 @@ export class WordTable {
     if (this.size >= this.limit) this.clear();
     if (this.poolUsed + length > this.pool.length) {
       if (this.pool.length >= this.limit * MAX_WORD) this.clear();
-      else {
-        const grown = new Uint16Array(this.pool.length * 2);
-        grown.set(this.pool);
-        this.pool = grown;
-      }
+      else this.pool = doubled(this.pool);
     }
     const at = this.poolUsed;
     for (let i = 0; i < length; i++) this.pool[at + i] = text.charCodeAt(start + i);
