@@ -11,7 +11,7 @@ const articles = [
   { text: 'fast car', label: 'vehicle' },
   { text: 'slow bus', label: 'vehicle' },
 ];
-const entry = fileURLToPath(new URL('./fixtures/crash-worker-process.ts', import.meta.url));
+const entry = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
 
 it('a job that keeps crashing its worker process ends failed, promptly, after a bounded number of starts', async () => {
   const s = await testServices({ serving: false });
@@ -24,7 +24,12 @@ it('a job that keeps crashing its worker process ends failed, promptly, after a 
     // Workers come and go as a supervisor would restart them; each one that takes the job dies.
     for (let i = 0; i < 6; i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-        env: { ...process.env, REDIS_URL: await testRedisUrl(), REDIS_PREFIX: s.keys.prefix },
+        env: {
+          ...process.env,
+          REDIS_URL: await testRedisUrl(),
+          REDIS_PREFIX: s.keys.prefix,
+          CRASH_THREAD: '1',
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
