@@ -46,6 +46,8 @@ export const configSchema = z.object({
   SHUTDOWN_GRACE_MS: int(30_000, 0),
   WORKER_MAX_MEMORY_MB: int(0, 0),
   PINNED_CACHE_SIZE: int(4, 1),
+  // Threads of an API process that vectorise and run the network (0: its main thread does).
+  INFERENCE_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   REGISTRY_POLL_MS: int(30_000, 0),
   REDIS_SERVER_BIN: z.string().default('redis-server'),
   KEEP_JOBS: int(10_000, 1),

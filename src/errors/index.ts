@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   FORBIDDEN: 'The API key lacks the required scope',
   RATE_LIMITED: 'Too many requests',
   NOT_FOUND: 'No such route',
-  SERVICE_UNAVAILABLE: 'A dependency (Redis) is unavailable',
+  SERVICE_UNAVAILABLE: 'A dependency (Redis or an inference thread) is unavailable',
   INTERNAL: 'Internal error',
 } as const;
 

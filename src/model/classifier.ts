@@ -90,7 +90,11 @@ export class TextClassifier {
   /** `predict`, read back asynchronously (works on webgpu too). */
   async predictAsync(texts: readonly string[], topK = this.labels.length): Promise<Prediction[]> {
     if (texts.length === 0) return [];
-    return this.rank(await this.probabilitiesAsync(this.vectorizer.transformMany(texts)), texts.length, topK);
+    return rankProbabilities(
+      this.labels,
+      await this.probabilitiesAsync(this.vectorizer.transformMany(texts)),
+      topK,
+    );
   }
 
   private probabilityTensor(x: CsrMatrix): tf.Tensor {
@@ -121,21 +125,7 @@ export class TextClassifier {
    */
   predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
     if (texts.length === 0) return [];
-    return this.rank(this.probabilities(this.vectorizer.transformMany(texts)), texts.length, topK);
-  }
-
-  /** Predictions from row-major probabilities [n, classes]. */
-  private rank(probs: Float32Array, n: number, topK: number): Prediction[] {
-    const c = this.labels.length;
-    const k = Math.max(1, Math.min(topK, c));
-    const out: Prediction[] = [];
-    for (let r = 0; r < n; r++) {
-      const scores: Score[] = [];
-      for (let j = 0; j < c; j++) scores.push({ label: this.labels[j]!, probability: probs[r * c + j]! });
-      scores.sort((a, b) => b.probability - a.probability || (a.label < b.label ? -1 : 1));
-      out.push({ label: scores[0]!.label, scores: scores.slice(0, k) });
-    }
-    return out;
+    return rankProbabilities(this.labels, this.probabilities(this.vectorizer.transformMany(texts)), topK);
   }
 
   /** The trained parameters, read back from the model. */
@@ -152,4 +142,26 @@ export class TextClassifier {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/**
+ * Predictions from row-major probabilities [rows, labels.length]: each lists the `topK` most
+ * probable classes (at least one), ties broken by label.
+ */
+export function rankProbabilities(
+  labels: readonly string[],
+  probs: Float32Array,
+  topK = labels.length,
+): Prediction[] {
+  const c = labels.length;
+  const n = c === 0 ? 0 : probs.length / c;
+  const k = Math.max(1, Math.min(topK, c));
+  const out: Prediction[] = [];
+  for (let r = 0; r < n; r++) {
+    const scores: Score[] = [];
+    for (let j = 0; j < c; j++) scores.push({ label: labels[j]!, probability: probs[r * c + j]! });
+    scores.sort((a, b) => b.probability - a.probability || (a.label < b.label ? -1 : 1));
+    out.push({ label: scores[0]!.label, scores: scores.slice(0, k) });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 export { initBackend, currentBackend } from './backend.js';
 export type { BackendInfo } from './backend.js';
 export { registerKernels, sparseLinear, SPARSE_LINEAR, SPARSE_LINEAR_GRAD } from './kernels/index.js';
-export { TextClassifier } from './classifier.js';
+export { TextClassifier, rankProbabilities } from './classifier.js';
 export type { Prediction, Score, ArtefactMetadata } from './classifier.js';
 export { buildModel, SparseDense } from './network.js';
 export type { NetworkShape, NetworkParams } from './network.js';
@@ -14,3 +14,6 @@ export {
   loadArtefact,
   sha256,
 } from './artefact.js';
+export { spawnThread, siblingEntry } from './spawn-thread.js';
+export { InferencePool, RemoteModel, fromSerial, toSerial } from './inference/index.js';
+export type { InferencePoolOptions, SerialError } from './inference/index.js';

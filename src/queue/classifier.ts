@@ -7,13 +7,15 @@ import type { PubSubHub } from './pubsub.js';
 import type { ModelEvent, ModelRegistry } from './registry.js';
 import type { Classifier, ClassifyResponse } from './types.js';
 
-/** What serving needs from a trained classifier (TextClassifier satisfies it). */
+type Predictions = { label: string; scores: { label: string; probability: number }[] }[];
+
+/**
+ * What serving needs from a trained classifier: `TextClassifier` (in this thread) and `RemoteModel`
+ * (in inference threads) satisfy it. `dispose` must not cut short a prediction already asked for.
+ */
 export interface ServableModel {
   readonly labels: readonly string[];
-  predict(
-    texts: readonly string[],
-    topK?: number,
-  ): { label: string; scores: { label: string; probability: number }[] }[];
+  predict(texts: readonly string[], topK?: number): Predictions | Promise<Predictions>;
   dispose(): void;
 }
 
@@ -44,7 +46,9 @@ export interface ClassifierOptions {
 export class HotClassifier implements Classifier {
   private readonly latest = new Map<string, Loaded>();
   private readonly pinned: Lru<string, Loaded>;
-  private readonly pinnedLoading = new Map<string, Promise<Loaded>>();
+  /** Loads in progress by `model@version`, shared by everyone who needs that version. */
+  private readonly loading = new Map<string, Promise<Loaded>>();
+  private readonly firstLoads = new Map<string, Promise<void>>();
   private readonly refreshing = new Map<string, { run: Promise<void>; again: boolean }>();
   private offs: (() => unknown)[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
@@ -90,8 +94,9 @@ export class HotClassifier implements Classifier {
     } else {
       loaded = this.latest.get(model) ?? (await this.firstLoad(model));
     }
-    // Synchronous from here: a concurrent swap cannot dispose the model mid-prediction.
-    const results = loaded.model.predict(texts, opts.topK).map((p) => ({ label: p.label, scores: p.scores }));
+    // Asked for in this turn, before any swap can dispose the model (which then waits for it).
+    const predictions = await loaded.model.predict(texts, opts.topK);
+    const results = predictions.map((p) => ({ label: p.label, scores: p.scores }));
     return { model, version: loaded.version, results };
   }
 
@@ -148,7 +153,18 @@ export class HotClassifier implements Classifier {
   }
 
   private async firstLoad(model: string): Promise<Loaded> {
-    await this.refreshOnceShared(model);
+    // Requests arriving together before a model is held share one load (and its error).
+    let shared = this.firstLoads.get(model);
+    if (!shared) {
+      shared = (async () => {
+        const cur = this.refreshing.get(model);
+        if (cur) await cur.run;
+        if (!this.latest.has(model)) await this.refreshOnce(model);
+      })();
+      this.firstLoads.set(model, shared);
+      shared.finally(() => this.firstLoads.delete(model)).catch(() => undefined);
+    }
+    await shared;
     const loaded = this.latest.get(model);
     if (!loaded)
       throw new AppError('MODEL_NOT_FOUND', `no trained model "${model}": train one first (POST /train)`, {
@@ -157,18 +173,18 @@ export class HotClassifier implements Classifier {
     return loaded;
   }
 
-  /** Like `refresh` but lets load errors (corrupt artefact...) reach the first request. */
-  private async refreshOnceShared(model: string): Promise<void> {
-    const cur = this.refreshing.get(model);
-    if (cur) await cur.run;
-    if (!this.latest.has(model)) await this.refreshOnce(model);
-  }
-
   private async refreshOnce(model: string): Promise<void> {
     const version = await this.registry.getLatest(model);
+    if (version === undefined || this.latest.get(model)?.version === version) return;
+    const key = pinKey(model, version);
+    const next = this.pinned.take(key) ?? (await this.loadShared(model, version));
+    // Re-read after the wait: a first request's load may have installed this version meanwhile.
     const cur = this.latest.get(model);
-    if (version === undefined || cur?.version === version) return;
-    const next = this.pinned.take(pinKey(model, version)) ?? (await this.loadVersion(model, version));
+    if (cur?.version === version) {
+      if (cur !== next) this.pinned.set(key, next); // one owner each, so each is disposed once
+      return;
+    }
+    this.pinned.take(key); // a pinned request may have cached it while it loaded
     this.latest.set(model, next);
     this.log?.info({ model, version, previous: cur?.version }, 'serving new model version');
     // The old version stays loaded as a pinned entry: cheap rollback and pinned requests.
@@ -179,14 +195,20 @@ export class HotClassifier implements Classifier {
     const key = pinKey(model, version);
     const hit = this.pinned.get(key);
     if (hit) return hit;
-    let pending = this.pinnedLoading.get(key);
+    const loaded = await this.loadShared(model, version);
+    // Cached unless it became latest meanwhile (one owner each, so it is disposed once).
+    if (this.latest.get(model) !== loaded) this.pinned.set(key, loaded);
+    return loaded;
+  }
+
+  /** {@link loadVersion}, with concurrent calls for one version sharing the load. */
+  private loadShared(model: string, version: number): Promise<Loaded> {
+    const key = pinKey(model, version);
+    let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.loadVersion(model, version).then((l) => {
-        this.pinned.set(key, l);
-        return l;
-      });
-      pending.finally(() => this.pinnedLoading.delete(key)).catch(() => undefined);
-      this.pinnedLoading.set(key, pending);
+      pending = this.loadVersion(model, version);
+      this.loading.set(key, pending);
+      pending.finally(() => this.loading.delete(key)).catch(() => undefined);
     }
     return pending;
   }
@@ -199,7 +221,7 @@ export class HotClassifier implements Classifier {
     };
     const m = await (this.pins ? this.pins.hold(model, version, read) : read());
     try {
-      m.predict(['warm up'], 1);
+      await m.predict(['warm up'], 1);
     } catch (err) {
       m.dispose();
       throw err;

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { currentBackend, deserializeArtefact } from '../model/index.js';
+import { currentBackend, deserializeArtefact, InferencePool } from '../model/index.js';
 import { HotClassifier, type ArtefactLoader } from './classifier.js';
 import { RedisDatasetStore } from './dataset-store.js';
 import { RedisHealth } from './health.js';
@@ -33,6 +33,7 @@ export type QueueConfig = Pick<
   | 'JOB_BACKOFF_MS'
   | 'WORKER_MAX_MEMORY_MB'
   | 'PINNED_CACHE_SIZE'
+  | 'INFERENCE_THREADS'
   | 'REGISTRY_POLL_MS'
   | 'KEEP_JOBS'
   | 'DATASET_TTL_S'
@@ -49,7 +50,7 @@ export interface QueueServicesOptions {
   worker: boolean;
   /** Serve classifications (API role): `start` subscribes the classifier and preloads models. Default true. */
   serving?: boolean;
-  /** Artefact loader; `deserializeArtefact` by default. */
+  /** Artefact loader; by default models load into `INFERENCE_THREADS` threads (or this one, with 0). */
   loadArtefact?: ArtefactLoader;
   /** Training-thread overrides (tests inject a fake entry). */
   thread?: ThreadOptions;
@@ -69,6 +70,8 @@ export interface QueueServices {
   /** The BullMQ queue of training jobs (for inspection; submit through `jobs`). */
   queue: Queue<TrainJobData>;
   classifier: HotClassifier;
+  /** The inference threads serving models, when serving with `INFERENCE_THREADS` > 0. */
+  inference?: InferencePool;
   worker?: TrainingWorker;
   /** Subscribes the classifier (and preloads models) and starts the worker. */
   start(): Promise<void>;
@@ -103,11 +106,20 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS },
     logger,
   );
+  const inference =
+    (o.serving ?? true) && !o.loadArtefact && c.INFERENCE_THREADS > 0
+      ? new InferencePool({
+          threads: c.INFERENCE_THREADS,
+          backend: c.TEXTCLF_BACKEND,
+          webgpuAdapter: c.WEBGPU_ADAPTER,
+          logger,
+        })
+      : undefined;
   const classifier = new HotClassifier(
     registry,
     hub,
     keys,
-    o.loadArtefact ?? deserializeArtefact,
+    o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact),
     { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true },
     logger,
     new VersionPins(redis, keys),
@@ -150,8 +162,10 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     jobs,
     queue,
     classifier,
+    ...(inference ? { inference } : {}),
     ...(worker ? { worker } : {}),
     async start() {
+      await inference?.started();
       if (o.serving ?? true) await classifier.start();
       worker?.start();
       await worker?.waitUntilReady();
@@ -159,6 +173,7 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     async close(graceMs = 30_000) {
       await worker?.close(graceMs);
       await classifier.close();
+      await inference?.close();
       await jobs.close();
       await hub.close();
       for (const conn of workerConnections) await conn.quit().catch(() => conn.disconnect());

@@ -3,6 +3,7 @@
  * transferable bytes cross; Redis stays in the main thread.
  */
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
+import type { SerialError } from '../model/index.js';
 import type { VersionMeta } from './registry.js';
 import type { JobProgress, TrainingOptionsInput } from './types.js';
 
@@ -25,17 +26,9 @@ export interface ThreadInput {
 /** Main → thread. */
 export type ToThread = { type: 'cancel'; reason: string };
 
-/** A serialisable error. */
-export interface ThreadError {
-  name: string;
-  message: string;
-  code?: string;
-  details?: Record<string, unknown>;
-}
-
 /** Thread → main. */
 export type FromThread =
   | { type: 'progress'; progress: JobProgress }
   | { type: 'checkpoint'; bytes: Uint8Array; epoch: number }
   | { type: 'result'; artefact: Uint8Array; meta: VersionMeta }
-  | { type: 'error'; error: ThreadError };
+  | { type: 'error'; error: SerialError };

@@ -1,7 +1,8 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { AppError, ERROR_CODES, type ErrorCode } from '../errors/index.js';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { AppError } from '../errors/index.js';
+import { fromSerial, siblingEntry, spawnThread } from '../model/index.js';
 import type { VersionMeta } from './registry.js';
-import type { FromThread, ThreadError, ThreadInput } from './thread-protocol.js';
+import type { FromThread, ThreadInput } from './thread-protocol.js';
 import type { JobProgress } from './types.js';
 
 /** What the parent does with the thread's reports; awaited in order. */
@@ -29,8 +30,7 @@ export interface ThreadOptions {
 
 /** The default thread entry, `.ts` under tsx, `.js` when compiled. */
 export function defaultThreadEntry(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./train-thread${ext}`, import.meta.url);
+  return siblingEntry(import.meta.url, 'train-thread');
 }
 
 /** Threads started by this process that have not exited yet. */
@@ -47,20 +47,11 @@ export function liveTrainingThreads(): number {
 function spawnWorker(entry: URL, input: ThreadInput, resourceLimits?: ResourceLimits): Worker {
   const transferList = [input.dataset.buffer as ArrayBuffer];
   if (input.resumeFrom) transferList.push(input.resumeFrom.buffer as ArrayBuffer);
-  const common = { workerData: input, transferList, ...(resourceLimits ? { resourceLimits } : {}) };
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, common);
-  // A .ts entry needs tsx's loader registered inside the thread before the entry is imported
-  // (`execArgv: ['--import', 'tsx']` registers it too late for the entry module itself).
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { ...common, eval: true });
-}
-
-function toError(e: ThreadError): Error {
-  if (e.code && e.code in ERROR_CODES) return new AppError(e.code as ErrorCode, e.message, e.details ?? {});
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
+  return spawnThread(entry, {
+    workerData: input,
+    transferList,
+    ...(resourceLimits ? { resourceLimits } : {}),
+  });
 }
 
 /**
@@ -89,7 +80,7 @@ export function startTrainingThread(
       if (m.type === 'progress') chain = chain.then(() => handlers.onProgress(m.progress));
       else if (m.type === 'checkpoint') chain = chain.then(() => handlers.onCheckpoint(m.bytes, m.epoch));
       else if (m.type === 'result') chain.then(() => resolve({ artefact: m.artefact, meta: m.meta }), reject);
-      else fail(toError(m.error));
+      else fail(fromSerial(m.error));
     });
     worker.on('error', (err) => fail(err));
     worker.on('exit', (code) => {

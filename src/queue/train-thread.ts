@@ -5,8 +5,7 @@
  */
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isAppError } from '../errors/index.js';
-import { initBackend, serializeArtefact } from '../model/index.js';
+import { initBackend, serializeArtefact, toSerial } from '../model/index.js';
 import { train } from '../training/index.js';
 import { decodeDataset } from './dataset-codec.js';
 import type { FromThread, ThreadInput, ToThread } from './thread-protocol.js';
@@ -92,14 +91,4 @@ async function main(): Promise<void> {
   c.dispose();
 }
 
-main().catch((err: unknown) => {
-  const e = err instanceof Error ? err : new Error(String(err));
-  post({
-    type: 'error',
-    error: {
-      name: e.name,
-      message: e.message,
-      ...(isAppError(e) ? { code: e.code, details: e.details } : {}),
-    },
-  });
-});
+main().catch((err: unknown) => post({ type: 'error', error: toSerial(err) }));

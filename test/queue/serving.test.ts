@@ -24,8 +24,10 @@ const blob = (label: string) => new Uint8Array(Buffer.from(JSON.stringify({ labe
 
 function fakeLoader(delayMs = 0) {
   const disposed: string[] = [];
+  const loads: string[] = [];
   const load: ArtefactLoader = async (bytes) => {
     const { label } = JSON.parse(Buffer.from(bytes).toString('utf8')) as { label: string };
+    loads.push(label);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     return {
       labels: [label],
@@ -33,7 +35,14 @@ function fakeLoader(delayMs = 0) {
       dispose: () => disposed.push(label),
     };
   };
-  return { load, disposed };
+  return { load, disposed, loads };
+}
+
+/** A classifier that is neither subscribed nor eager, so the test decides when it loads and refreshes. */
+async function unsubscribed(s: QueueServices, load: ArtefactLoader, pinnedCacheSize: number) {
+  const hub = new PubSubHub(new Redis(await testRedisUrl()));
+  const c = new HotClassifier(s.registry, hub, s.keys, load, { pinnedCacheSize, pollMs: 0, eager: false });
+  return { c, hub };
 }
 
 const code = (c: string) => (e: unknown) => isAppError(e) && e.code === c;
@@ -89,6 +98,34 @@ describe('hot-reloading classifier', () => {
     }
   });
 
+  it('loads a version once when many requests need it at the same moment', async () => {
+    const s = await testServices({ loadArtefact: fakeLoader().load });
+    const fake = fakeLoader(200);
+    // The requests themselves trigger the loads.
+    const { c, hub } = await unsubscribed(s, fake.load, 4);
+    try {
+      await s.registry.publish('m', blob('one'), meta);
+      await s.registry.publish('m', blob('two'), meta);
+      const answers = await Promise.all([
+        ...Array.from({ length: 8 }, () => c.classify('m', ['x'], {})),
+        ...Array.from({ length: 8 }, () => c.classify('m', ['x'], { version: 1 })),
+        c.refresh('m').then(() => c.classify('m', ['x'], {})),
+      ]);
+      assert.deepEqual(fake.loads.sort(), ['one', 'two']);
+      assert.deepEqual(
+        answers.map((a) => a.results[0]?.label),
+        [...Array(8).fill('two'), ...Array(8).fill('one'), 'two'],
+      );
+      assert.equal(c.servedVersion('m'), 2);
+      await c.close();
+      assert.deepEqual(fake.disposed.sort(), ['one', 'two'], 'each loaded model disposed exactly once');
+    } finally {
+      await c.close();
+      await hub.close();
+      await s.close();
+    }
+  });
+
   it('serves pinned versions from a bounded cache and disposes evicted models', async () => {
     const fake = fakeLoader();
     const s = await testServices({ loadArtefact: fake.load, env: { PINNED_CACHE_SIZE: '1' } });
@@ -113,13 +150,7 @@ describe('hot-reloading classifier', () => {
   it('refuses a corrupted artefact and keeps serving the previous version', async () => {
     const fake = fakeLoader();
     const s = await testServices({ loadArtefact: fake.load });
-    // A classifier that is not subscribed, so the test decides when it refreshes.
-    const hub = new PubSubHub(new Redis(await testRedisUrl()));
-    const c = new HotClassifier(s.registry, hub, s.keys, fake.load, {
-      pinnedCacheSize: 2,
-      pollMs: 0,
-      eager: false,
-    });
+    const { c, hub } = await unsubscribed(s, fake.load, 2);
     try {
       await s.registry.publish('m', blob('one'), meta);
       assert.equal((await c.classify('m', ['x'], {})).version, 1);

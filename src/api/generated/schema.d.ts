@@ -592,7 +592,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Redis is unavailable (`SERVICE_UNAVAILABLE`). */
+        /** @description Redis, or an inference thread being replaced, is unavailable (`SERVICE_UNAVAILABLE`); retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
