@@ -7,7 +7,8 @@
  * the service's), SERVE_BATCH (texts in the batch request, default 1000), BENCH_NODE_ARGS (Node flags for
  * the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), SERVE_API_PROCESSES (the API's
  * `API_PROCESSES`, default 1; CPU and RSS are then summed over all its processes), SERVE_BARE_PROCESSES
- * (bare Express processes, default the same number: like with like).
+ * (bare Express processes, default the same number: like with like). The service's own variables pass
+ * through, e.g. `INFERENCE_THREADS=0` to classify on the API's main thread.
  */
 import { cpus } from 'node:os';
 import { load, type LoadResult } from './lib/load.js';
@@ -97,6 +98,17 @@ async function main(): Promise<number> {
 
     const texts = Array.from({ length: batchN }, (_, i) => test[i % test.length]?.text ?? '');
     const batchMs: number[] = [];
+    // Meanwhile a probe asks GET /healthz every 5 ms: what a long batch does to other requests' latency.
+    const probeMs: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        const t = process.hrtime.bigint();
+        await fetch(`${api.base}/healthz`).then((r) => r.arrayBuffer());
+        probeMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
     for (let i = 0; i < 7; i++) {
       const t = process.hrtime.bigint();
       const out = await classifyBatch(api.base, MODEL, texts);
@@ -104,6 +116,8 @@ async function main(): Promise<number> {
       if (out.results.length !== batchN) throw new Error(`batch answered ${out.results.length} results`);
       if (i >= 2) batchMs.push(ms); // two warm-ups
     }
+    probing = false;
+    await probe;
     // With API_PROCESSES > 1 the supervisor and every API process (pages they share count twice).
     const mems = processTree(api.pid).map(memoryOf);
     const mem = {
@@ -116,7 +130,7 @@ async function main(): Promise<number> {
     console.log(
       `POST /classify, one BBC test article per request (${bodies.length} rotating bodies, mean ${Math.round(meanBytes)} B); ` +
         `load generator: autocannon in the bench process; server: ROLE=api pid ${api.pid}, ` +
-        `API_PROCESSES=${apiProcesses}, LOG_LEVEL=warn; bare Express processes: ${bareProcesses}`,
+        `API_PROCESSES=${apiProcesses}, INFERENCE_THREADS=${process.env.INFERENCE_THREADS ?? '1 (default)'}, LOG_LEVEL=warn; bare Express processes: ${bareProcesses}`,
     );
     console.log(
       '| run | req/s | p50 ms | p99 ms | max ms | requests | non-2xx | errors | server CPU µs/request (busy %) |',
@@ -158,6 +172,12 @@ async function main(): Promise<number> {
         `${f1(bMed)} ms (min ${f1(Math.min(...batchMs))}, max ${f1(Math.max(...batchMs))})`,
         '< 1000 ms',
         bMed < 1000,
+      ],
+      [
+        `(d) GET /healthz during those batches (${probeMs.length} probes)`,
+        `p50 ${f2(percentile(probeMs, 50))} ms, max ${f1(Math.max(...probeMs))} ms`,
+        'report',
+        true,
       ],
       [
         apiProcesses > 1
