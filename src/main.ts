@@ -110,14 +110,19 @@ async function main(): Promise<void> {
   if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
     return supervise(config, logger);
   }
-  try {
-    // This thread serves (synchronous reads): webgpu is left to the training threads.
-    await initBackend(config.TEXTCLF_BACKEND, logger, {
-      webgpuAdapter: config.WEBGPU_ADAPTER,
-      syncReads: true,
-    });
-  } catch (err) {
-    die(err instanceof Error ? err.message : String(err));
+  // Models are served by this thread only with INFERENCE_THREADS=0, and then with synchronous
+  // reads (webgpu is left to training threads). Otherwise the backend is checked here so that an
+  // unavailable one is one line at start; an API with inference threads has them check it instead.
+  const inferenceThreads = config.ROLE !== 'worker' && config.INFERENCE_THREADS > 0;
+  if (!inferenceThreads) {
+    try {
+      await initBackend(config.TEXTCLF_BACKEND, logger, {
+        webgpuAdapter: config.WEBGPU_ADAPTER,
+        syncReads: true,
+      });
+    } catch (err) {
+      die(err instanceof Error ? err.message : String(err));
+    }
   }
   const { url, child } = await redisUrlFor(config, logger);
   const api = config.ROLE !== 'worker';
@@ -127,6 +132,9 @@ async function main(): Promise<void> {
     logger,
     worker: config.ROLE !== 'api',
     serving: api,
+  });
+  await services.inference?.started().catch((err: unknown) => {
+    die(`inference threads: ${err instanceof Error ? err.message : String(err)}`);
   });
 
   const server: Server = api

@@ -146,6 +146,38 @@ describe('a taken port', () => {
   }
 });
 
+describe('an unavailable TensorFlow.js backend', () => {
+  // tfjs-node is optional and cannot install here; where it is installed there is nothing to refuse.
+  const installed = (() => {
+    try {
+      import.meta.resolve('@tensorflow/tfjs-node');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  for (const env of <Record<string, string>[]>[
+    { ROLE: 'api' }, // checked by the inference threads
+    { ROLE: 'api', INFERENCE_THREADS: '0' }, // checked by the main thread, which then classifies
+    { ROLE: 'worker' },
+  ]) {
+    it(`${JSON.stringify(env)}: one line naming the backend, exit 2`, { skip: installed }, async () => {
+      const { child, log } = startMain({
+        ...env,
+        PORT: '0',
+        TEXTCLF_BACKEND: 'tensorflow',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: uniquePrefix('backend'),
+        LOG_LEVEL: 'silent',
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 2, log());
+      assert.match(log(), /^textclf: .*TensorFlow\.js backend "tensorflow" is not available/m);
+      assert.equal(log().trim().split('\n').length, 1, log());
+    });
+  }
+});
+
 function isZombie(pid: number): boolean {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
