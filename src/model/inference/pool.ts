@@ -47,8 +47,10 @@ class Lane {
     this.started = new Promise<BackendInfo>((resolve, reject) => {
       this.worker.on('message', (m: FromInference) => {
         if (m.type === 'ready') resolve(m.backend);
-        else if (m.type === 'startFailed') reject(fromSerial(m.error));
-        else this.onMessage(m);
+        else if (m.type === 'startFailed') {
+          reject(fromSerial(m.error));
+          void this.worker.terminate(); // it cannot serve: its exit lets the pool replace it (backing off)
+        } else this.onMessage(m);
       });
       this.worker.once('exit', (code) =>
         reject(new Error(`inference thread exited (code ${code}) while starting`)),

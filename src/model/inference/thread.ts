@@ -25,8 +25,14 @@ const models = new Map<number, TextClassifier>();
 const post = (m: FromInference) => port.postMessage(m);
 
 // Messages are handled one at a time in arrival order (loads are asynchronous), so a dispose
-// posted after a predict always finds the predict done.
-let chain: Promise<void> = Promise.resolve();
+// posted after a predict always finds the predict done; and none before the backend is up.
+let chain: Promise<void> = initBackend(input.backend, undefined, {
+  ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
+  syncReads: true,
+}).then(
+  (backend) => post({ type: 'ready', backend }),
+  (err: unknown) => post({ type: 'startFailed', error: toSerial(err) }), // the pool ends this thread
+);
 port.on('message', (m: ToInference) => {
   chain = chain.then(() => handle(m));
 });
@@ -77,11 +83,3 @@ function predict(items: PredictItem[]): void {
   }
   post({ type: 'results', results });
 }
-
-initBackend(input.backend, undefined, {
-  ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
-  syncReads: true,
-}).then(
-  (backend) => post({ type: 'ready', backend }),
-  (err: unknown) => post({ type: 'startFailed', error: toSerial(err) }),
-);
