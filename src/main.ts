@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log/index.js';
 import { initBackend } from './model/index.js';
 import {
   createQueueServices,
+  lowerPriority,
   RedisUnavailableError,
   startPrivateRedis,
   type Health,
@@ -125,6 +126,9 @@ async function main(): Promise<void> {
     }
   }
   const { url, child } = await redisUrlFor(config, logger);
+  // A worker-only process runs entirely below serving (after starting any private Redis, which
+  // must not inherit it): its GC and I/O threads too, not only the training threads.
+  if (config.ROLE === 'worker') lowerPriority(config.TRAINING_NICE, 'process');
   const api = config.ROLE !== 'worker';
   const services = createQueueServices({
     config,

@@ -26,3 +26,4 @@ export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { PubSubHub } from './pubsub.js';
 export { VersionPins } from './pins.js';
 export { RedisHealth } from './health.js';
+export { lowerPriority } from './priority.js';

@@ -3,11 +3,11 @@
  * checkpoint to the parent, and posts the serialised artefact. It never touches Redis, so the
  * parent's event loop (BullMQ lock renewal, API requests) stays free while TensorFlow.js works.
  */
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, serializeArtefact, toSerial } from '../model/index.js';
 import { train } from '../training/index.js';
 import { decodeDataset } from './dataset-codec.js';
+import { lowerPriority } from './priority.js';
 import type { FromThread, ThreadInput, ToThread } from './thread-protocol.js';
 
 const port = parentPort;
@@ -26,23 +26,9 @@ const flushProgress = () => {
   pending = undefined;
 };
 
-/**
- * Lowers this thread's scheduling priority. On Linux nice values are per thread and
- * `setpriority(PRIO_PROCESS, 0)` applies to the calling thread only, so a worker process that also
- * serves (ROLE=all), or an API on the same host, keeps its latency while training takes the spare CPU.
- * Elsewhere it would lower the whole process, so it is skipped.
- */
-function lowerPriority(nice: number): void {
-  if (nice <= 0 || process.platform !== 'linux') return;
-  try {
-    setPriority(Math.min(19, getPriority() + nice));
-  } catch {
-    // not permitted here: train at normal priority
-  }
-}
-
 async function main(): Promise<void> {
-  lowerPriority(input.nice ?? 0);
+  // The worker's process may already run niced (ROLE=worker); this thread goes lower still.
+  lowerPriority(input.nice ?? 0, 'thread');
   const backend = await initBackend(input.backend, undefined, {
     ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
   });

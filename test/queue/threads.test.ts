@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { describe, it } from 'node:test';
-import { liveTrainingThreads, type QueueServices } from '../../src/queue/index.js';
+import { freePort, liveTrainingThreads, type QueueServices } from '../../src/queue/index.js';
+import { startMain } from '../helpers/main-process.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { testServices, waitFor } from '../helpers/services.js';
 
 /** No training thread outlives its job: success, cancellation, shutdown, or a thread that hangs. */
@@ -91,6 +93,48 @@ describe('training threads end with their job', () => {
       await s.jobs.cancel(job.jobId);
     } finally {
       await s.close();
+    }
+  });
+
+  it('a worker-only process runs all its threads at TRAINING_NICE; an API process keeps its priority', async (t) => {
+    if (process.platform !== 'linux') return t.skip('per-thread nice values are Linux only');
+    const nicesOf = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).map((tid) =>
+        Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]),
+      );
+    const base = getPriority();
+    const redisUrl = await testRedisUrl();
+    const started = await Promise.all(
+      (['worker', 'api'] as const).map(async (role) => {
+        const port = await freePort();
+        const env = {
+          ROLE: role,
+          PORT: String(port),
+          REDIS_URL: redisUrl,
+          REDIS_PREFIX: uniquePrefix('nice'),
+        };
+        return { role, port, ...startMain({ ...env, TRAINING_NICE: '5', INFERENCE_THREADS: '1' }) };
+      }),
+    );
+    try {
+      for (const { port, log } of started) {
+        await waitFor(
+          () =>
+            fetch(`http://127.0.0.1:${port}/readyz`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          30_000,
+          `ready:\n${log()}`,
+        );
+      }
+      const [worker, api] = started as [(typeof started)[0], (typeof started)[0]];
+      const workerNices = nicesOf(worker.child.pid as number);
+      assert.ok(workerNices.length > 3, 'the worker has its V8 and libuv threads');
+      assert.deepEqual(new Set(workerNices), new Set([Math.min(19, base + 5)]));
+      assert.deepEqual(new Set(nicesOf(api.child.pid as number)), new Set([base]));
+    } finally {
+      for (const { child } of started) child.kill('SIGKILL');
     }
   });
 });
