@@ -58,3 +58,26 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError || (err instanceof Error && err.name === 'AppError' && 'code' in err);
 }
+
+/** An error as plain data, for `postMessage` between threads; AppError codes survive the trip. */
+export interface SerialError {
+  name: string;
+  message: string;
+  code?: string;
+  details?: Record<string, unknown>;
+}
+
+/** `err` as plain data (an AppError keeps its code and details). */
+export function toSerial(err: unknown): SerialError {
+  if (isAppError(err)) return { name: err.name, message: err.message, code: err.code, details: err.details };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message };
+}
+
+/** The error again on this side; an AppError keeps its code and details. */
+export function fromSerial(e: SerialError): Error {
+  if (e.code && e.code in ERROR_CODES) return new AppError(e.code as ErrorCode, e.message, e.details ?? {});
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}

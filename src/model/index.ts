@@ -15,5 +15,5 @@ export {
   sha256,
 } from './artefact.js';
 export { spawnThread, siblingEntry } from './spawn-thread.js';
-export { InferencePool, RemoteModel, fromSerial, toSerial } from './inference/index.js';
-export type { InferencePoolOptions, SerialError } from './inference/index.js';
+export { InferencePool, RemoteModel } from './inference/index.js';
+export type { InferencePoolOptions } from './inference/index.js';

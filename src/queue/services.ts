@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { currentBackend, deserializeArtefact, InferencePool, type BackendInfo } from '../model/index.js';
+import { currentBackend, deserializeArtefact, InferencePool } from '../model/index.js';
 import { HotClassifier, type ArtefactLoader } from './classifier.js';
 import { RedisDatasetStore } from './dataset-store.js';
 import { RedisHealth } from './health.js';
@@ -124,13 +124,8 @@ export function createQueueServices(o: QueueServicesOptions): QueueServices {
     logger,
     new VersionPins(redis, keys),
   );
-  let threadsBackend: BackendInfo | undefined;
-  inference?.started().then(
-    (b) => (threadsBackend = b),
-    () => undefined,
-  );
   // /readyz reports the backend that classifies: the inference threads' when they serve.
-  const health = new RedisHealth(redis, keys, () => (inference ? threadsBackend : currentBackend()));
+  const health = new RedisHealth(redis, keys, () => (inference ? inference.backend : currentBackend()));
   const workerConnections: Redis[] = [];
   let worker: TrainingWorker | undefined;
   if (o.worker) {

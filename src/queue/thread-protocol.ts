@@ -3,7 +3,7 @@
  * transferable bytes cross; Redis stays in the main thread.
  */
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
-import type { SerialError } from '../model/index.js';
+import type { SerialError } from '../errors/index.js';
 import type { VersionMeta } from './registry.js';
 import type { JobProgress, TrainingOptionsInput } from './types.js';
 

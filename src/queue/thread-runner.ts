@@ -1,6 +1,6 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
-import { AppError } from '../errors/index.js';
-import { fromSerial, siblingEntry, spawnThread } from '../model/index.js';
+import { AppError, fromSerial } from '../errors/index.js';
+import { siblingEntry, spawnThread } from '../model/index.js';
 import type { VersionMeta } from './registry.js';
 import type { FromThread, ThreadInput } from './thread-protocol.js';
 import type { JobProgress } from './types.js';

@@ -4,7 +4,8 @@
  * parent's event loop (BullMQ lock renewal, API requests) stays free while TensorFlow.js works.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend, serializeArtefact, toSerial } from '../model/index.js';
+import { toSerial } from '../errors/index.js';
+import { initBackend, serializeArtefact } from '../model/index.js';
 import { train } from '../training/index.js';
 import { decodeDataset } from './dataset-codec.js';
 import { lowerPriority } from './priority.js';

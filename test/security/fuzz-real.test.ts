@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { FUZZ_ENV, fuzzRequests, sendFuzz } from '../../bench/fuzz-requests.js';
 import type { ArtefactLoader, QueueServices, VersionMeta } from '../../src/queue/index.js';
+import { fakeVersionMeta } from '../fixtures/fake-version.js';
 import { testServices } from '../helpers/services.js';
 import { API_KEYS, KEYS, securedApp } from './helpers.js';
 
@@ -22,15 +23,7 @@ const loader: ArtefactLoader = async (bytes) => {
     dispose: () => undefined,
   };
 };
-const meta = (labels: string[]): VersionMeta => ({
-  labels,
-  options: {},
-  vocabularySize: 1,
-  backend: { name: 'fake', package: 'none' },
-  dataset: { hash: 'h', documents: 4 },
-  trainSeconds: 0,
-  evaluation: null,
-});
+const meta = (labels: string[]): VersionMeta => ({ ...fakeVersionMeta, labels });
 const publish = (s: QueueServices, model: string, labels: string[]) =>
   s.registry.publish(model, new Uint8Array(Buffer.from(JSON.stringify({ labels }))), meta(labels));
 

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { BackendInfo } from '../backend.js';
 import { spawnThread } from '../spawn-thread.js';
-import { fromSerial } from './errors.js';
+import { fromSerial } from '../../errors/index.js';
 import type { FromInference, InferenceThreadInput, PredictItem, ToInference } from './protocol.js';
 
 interface Waiter<T> {

@@ -37,6 +37,7 @@ export class InferencePool {
   private readonly input: InferenceThreadInput;
   private readonly log: Logger;
   private readonly ready: Promise<BackendInfo>;
+  private startedBackend: BackendInfo | undefined;
   private nextHandle = 1;
   private nextId = 1;
   private flushScheduled = false;
@@ -53,15 +54,21 @@ export class InferencePool {
     this.log = opts.logger ?? silentLogger;
     const n = Math.max(1, opts.threads);
     this.lanes = Array.from({ length: n }, (_, i) => this.spawn(i));
-    this.ready = Promise.all(this.lanes.map((l) => (l as Lane).started)).then(
-      (infos) => infos[0] as BackendInfo,
-    );
+    this.ready = Promise.all(this.lanes.map((l) => (l as Lane).started)).then((infos) => {
+      this.startedBackend = infos[0] as BackendInfo;
+      return this.startedBackend;
+    });
     this.ready.catch(() => undefined);
   }
 
   /** Resolves with the threads' backend once all have started; rejects with the reason one could not. */
   started(): Promise<BackendInfo> {
     return this.ready;
+  }
+
+  /** The threads' backend once they have started (undefined before). */
+  get backend(): BackendInfo | undefined {
+    return this.startedBackend;
   }
 
   /** Number of threads. */

@@ -4,6 +4,7 @@
  * on the main thread.
  */
 import type { BackendChoice, WebGpuAdapterChoice } from '../../config/index.js';
+import type { SerialError } from '../../errors/index.js';
 import type { BackendInfo } from '../backend.js';
 
 /** `workerData` of an inference thread. */
@@ -25,14 +26,6 @@ export type ToInference =
   | { type: 'predict'; items: PredictItem[] }
   | { type: 'dispose'; handle: number }
   | { type: 'stats'; id: number };
-
-/** A serialisable error; AppError codes survive the trip. */
-export interface SerialError {
-  name: string;
-  message: string;
-  code?: string;
-  details?: Record<string, unknown>;
-}
 
 /** The answer to one {@link PredictItem}. */
 export type PredictResult = { id: number; probs: Float32Array } | { id: number; error: SerialError };

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { deserializeArtefact } from '../artefact.js';
 import { initBackend } from '../backend.js';
 import type { TextClassifier } from '../classifier.js';
-import { toSerial } from './errors.js';
+import { toSerial } from '../../errors/index.js';
 import type {
   FromInference,
   InferenceThreadInput,
