@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { freePort, spawnRedisServer } from '../src/queue/index.js';
+import { freePort, spawnRedisServer } from '../src/redis/index.js';
 import { FUZZ_ENV, fuzzRequests, sendFuzz, type FuzzRequest } from './fuzz-requests.js';
 
 const { values: args } = parseArgs({

@@ -9,16 +9,11 @@ import { createApp } from './api/index.js';
 import { createSecurity } from './api/security/index.js';
 import { parseConfig, type Config } from './config/index.js';
 import { createLogger, type Logger } from './log/index.js';
+import type { Health } from './contract/index.js';
 import { initBackend } from './model/index.js';
-import {
-  createQueueServices,
-  lowerPriority,
-  RedisUnavailableError,
-  startPrivateRedis,
-  type Health,
-  type QueueServices,
-  type RedisServerHandle,
-} from './queue/index.js';
+import { lowerPriority } from './queue/index.js';
+import { RedisUnavailableError, startPrivateRedis, type RedisServerHandle } from './redis/index.js';
+import { createServices, type Services } from './services/index.js';
 import { forkApiProcesses } from './supervisor.js';
 
 /** Prints one line and exits 2: for problems the operator must fix (config, no Redis). */
@@ -55,8 +50,8 @@ async function redisUrlFor(
  * The worker role's only HTTP surface: `/healthz` (alive) and `/readyz` (Redis reachable), so one
  * image with one HEALTHCHECK serves every role.
  */
-function probeServer(health: Health): Server {
-  return createServer((req, res) => {
+function probeListener(health: Health): RequestListener {
+  return (req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
@@ -69,11 +64,11 @@ function probeServer(health: Health): Server {
       return;
     }
     reply(404, { status: 'not found' });
-  });
+  };
 }
 
 /** The API: the app behind API keys, rate limits and CORS from the config. */
-function apiListener(services: QueueServices, config: Config, logger: Logger): RequestListener {
+function apiListener(services: Services, config: Config, logger: Logger): RequestListener {
   try {
     const security = createSecurity({ config, redis: services.redis, logger });
     return security.wrap(createApp(services.deps, { logger, config, guards: security.guards }));
@@ -84,7 +79,7 @@ function apiListener(services: QueueServices, config: Config, logger: Logger): R
 
 /** Stops in order: stop accepting and drain HTTP, stop the worker (grace period), Redis last. */
 async function shutdown(
-  parts: { server: Server; services: QueueServices; child?: RedisServerHandle },
+  parts: { server: Server; services: Services; child?: RedisServerHandle },
   config: Config,
   logger: Logger,
 ): Promise<void> {
@@ -103,54 +98,34 @@ async function shutdown(
   logger.info('stopped');
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL });
-  // The supervisor neither serves nor trains in this thread (training threads pick their own
-  // backend), so it skips the backend; its API processes each initialise one.
-  if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
-    return supervise(config, logger);
-  }
-  // Models are served by this thread only with INFERENCE_THREADS=0, and then with synchronous
-  // reads (webgpu is left to training threads). Otherwise the backend is checked here so that an
-  // unavailable one is one line at start; an API with inference threads has them check it instead.
+/**
+ * Models are served by this thread only with INFERENCE_THREADS=0, and then with synchronous reads
+ * (webgpu is left to training threads). Otherwise the backend is checked here so that an
+ * unavailable one is one line at start; an API with inference threads has them check it instead.
+ */
+async function initMainThreadBackend(config: Config, logger: Logger): Promise<void> {
   const inferenceThreads = config.ROLE !== 'worker' && config.INFERENCE_THREADS > 0;
-  if (!inferenceThreads) {
-    try {
-      await initBackend(config.TEXTCLF_BACKEND, logger, {
-        webgpuAdapter: config.WEBGPU_ADAPTER,
-        syncReads: true,
-      });
-    } catch (err) {
-      die(err instanceof Error ? err.message : String(err));
-    }
+  if (inferenceThreads) return;
+  try {
+    await initBackend(config.TEXTCLF_BACKEND, logger, {
+      webgpuAdapter: config.WEBGPU_ADAPTER,
+      syncReads: true,
+    });
+  } catch (err) {
+    die(err instanceof Error ? err.message : String(err));
   }
-  const { url, child } = await redisUrlFor(config, logger);
-  // A worker-only process runs entirely below serving (after starting any private Redis, which
-  // must not inherit it): its GC and I/O threads too, not only the training threads.
-  if (config.ROLE === 'worker') lowerPriority(config.TRAINING_NICE, 'process');
-  const api = config.ROLE !== 'worker';
-  const services = createQueueServices({
-    config,
-    redisUrl: url,
-    logger,
-    worker: config.ROLE !== 'api',
-    serving: api,
-  });
-  await services.inference?.started().catch((err: unknown) => {
-    die(`inference threads: ${err instanceof Error ? err.message : String(err)}`);
-  });
+}
 
-  const server: Server = api
-    ? createServer(apiListener(services, config, logger)).listen(config.PORT, config.HOST)
-    : probeServer(services.deps.health).listen(config.PORT, config.HOST);
+/** Listens on `PORT`; a taken or forbidden port is one line and exit 2. */
+async function listen(server: Server, config: Config, logger: Logger): Promise<void> {
+  server.listen(config.PORT, config.HOST);
   // Longer than the usual client/load-balancer idle timeouts (60 s), so the server is never the one
   // closing a kept-alive socket just as a client reuses it (seen as ECONNRESET under load).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await once(server, 'listening').catch((err: NodeJS.ErrnoException) => {
-    // A taken or forbidden port is the operator's to fix: one line, exit 2 (and an API_PROCESSES
-    // supervisor stops instead of restarting the process forever).
+    // The operator's to fix (and an API_PROCESSES supervisor stops instead of restarting the
+    // process forever).
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
       die(`cannot listen on ${config.HOST}:${config.PORT} (${err.code}); set PORT or HOST`);
     }
@@ -161,6 +136,10 @@ async function main(): Promise<void> {
     { port: typeof addr === 'object' && addr ? addr.port : config.PORT, role: config.ROLE },
     'listening',
   );
+}
+
+/** SIGTERM/SIGINT shut down in order; a second signal (a second later or more) exits at once. */
+function onStopSignals(stop: () => Promise<void>, logger: Logger): void {
   let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppingSince) {
@@ -171,7 +150,7 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
-    shutdown({ server, services, ...(child ? { child } : {}) }, config, logger).then(
+    stop().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
@@ -181,6 +160,37 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  // The supervisor neither serves nor trains in this thread (training threads pick their own
+  // backend), so it skips the backend; its API processes each initialise one.
+  if (config.API_PROCESSES > 1 && config.ROLE !== 'worker' && cluster.isPrimary) {
+    return supervise(config, logger);
+  }
+  await initMainThreadBackend(config, logger);
+  const { url, child } = await redisUrlFor(config, logger);
+  // A worker-only process runs entirely below serving (after starting any private Redis, which
+  // must not inherit it): its GC and I/O threads too, not only the training threads.
+  if (config.ROLE === 'worker') lowerPriority(config.TRAINING_NICE, 'process');
+  const api = config.ROLE !== 'worker';
+  const services = createServices({
+    config,
+    redisUrl: url,
+    logger,
+    worker: config.ROLE !== 'api',
+    serving: api,
+  });
+  await services.inference?.started().catch((err: unknown) => {
+    die(`inference threads: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const server = createServer(
+    api ? apiListener(services, config, logger) : probeListener(services.deps.health),
+  );
+  await listen(server, config, logger);
+  onStopSignals(() => shutdown({ server, services, ...(child ? { child } : {}) }, config, logger), logger);
   // Listening first: /healthz answers and /readyz reports not-ready while Redis is still away.
   await services.start();
   logger.info({ role: config.ROLE, worker: Boolean(services.worker) }, 'started');
@@ -195,7 +205,7 @@ async function supervise(config: Config, logger: Logger): Promise<void> {
   const { url, child } = await redisUrlFor(config, logger);
   const services =
     config.ROLE === 'all'
-      ? createQueueServices({ config, redisUrl: url, logger, worker: true, serving: false })
+      ? createServices({ config, redisUrl: url, logger, worker: true, serving: false })
       : undefined;
   let stopping: Promise<void> | undefined;
   const stop = (code: number, message?: string): Promise<void> =>

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { backoffMs } from './common/index.js';
 import type { Logger } from './log/index.js';
 
 /** A running group of API processes sharing one port. */
@@ -40,7 +41,7 @@ export function forkApiProcesses(
       }
       // Failures close together back off (to 10 s); a process that ran a while resets the count.
       failures = Date.now() - startedAt > 30_000 ? 1 : failures + 1;
-      const delay = Math.min(10_000, 250 * 2 ** (failures - 1));
+      const delay = backoffMs(failures, 250, 10_000);
       logger.error(
         { pid: worker.process.pid, code, signal, restartInMs: delay },
         'API process died; restarting it',

@@ -8,15 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log/index.js';
-import {
-  createRedis,
-  JobStore,
-  makeKeys,
-  ModelRegistry,
-  RedisDatasetStore,
-  spawnRedisServer,
-  type RedisServerHandle,
-} from '../../src/queue/index.js';
+import { JobStore, RedisDatasetStore } from '../../src/queue/index.js';
+import { createRedis, makeKeys, spawnRedisServer, type RedisServerHandle } from '../../src/redis/index.js';
+import { ModelRegistry } from '../../src/registry/index.js';
 import { startService, type ServiceProcess } from './processes.js';
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';

@@ -4,7 +4,7 @@
  * earlier ones stored was lost.
  */
 import { silentLogger } from '../../src/log/index.js';
-import { createRedis, makeKeys } from '../../src/queue/index.js';
+import { createRedis, makeKeys } from '../../src/redis/index.js';
 import { audit, cpuMeter, service, type AofRedis, type CountingHttp } from './faults-env.js';
 import { load } from './load.js';
 import type { ServiceProcess } from './processes.js';

@@ -1,4 +1,4 @@
-import type { JobView, VersionDetail, VersionSummary } from '../queue/types.js';
+import type { JobView, VersionDetail, VersionSummary } from '../contract/index.js';
 import type { components, operations } from './generated/schema.js';
 
 /** Schema types generated from openapi.yaml. */

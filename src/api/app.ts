@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Config } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { ServiceDeps } from '../queue/types.js';
+import type { ServiceDeps } from '../contract/index.js';
 import { locals, requestContext, type Handler, type OperationId } from './context.js';
 import { docsAssets, docsPage } from './docs.js';
 import { bodyStep, guardStep, requiredScopes, validateStep, type RequestGuard } from './pipeline.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { ServiceDeps } from '../queue/types.js';
+import type { ServiceDeps } from '../contract/index.js';
 import type { operations } from './generated/schema.js';
 
 export type OperationId = keyof operations;

@@ -1,6 +1,6 @@
-import { createHash, webcrypto } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex, sha256HexAsync } from '../common/index.js';
 import { AppError } from '../errors/index.js';
 import { Vectorizer } from '../text/index.js';
 import { TextClassifier, type ArtefactMetadata } from './classifier.js';
@@ -30,17 +30,6 @@ export interface ArtefactHeader {
   sections: { terms: number; idf: number; weights: number };
   /** sha256 of all sections together, hex. */
   sha256: string;
-}
-
-/** sha256 of bytes, hex. */
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** sha256 on the libuv thread pool, so a large artefact does not hold the event loop. */
-async function sha256Async(bytes: Uint8Array): Promise<string> {
-  const digest = await webcrypto.subtle.digest('SHA-256', bytes);
-  return Buffer.from(digest).toString('hex');
 }
 
 const asBytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -74,7 +63,7 @@ export function serializeArtefact(c: TextClassifier): Uint8Array {
       })),
     ),
     sections: { terms: sections[0].length, idf: sections[1].length, weights: sections[2].length },
-    sha256: sha256(Buffer.concat(sections)),
+    sha256: sha256Hex(Buffer.concat(sections)),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
@@ -160,7 +149,7 @@ function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
 /** Parses and verifies an artefact (checksum included) without building a model. */
 export function readArtefact(bytes: Uint8Array): ArtefactParts {
   const { header, body } = splitHeader(bytes);
-  if (sha256(body) !== header.sha256) throw corrupt('checksum mismatch');
+  if (sha256Hex(body) !== header.sha256) throw corrupt('checksum mismatch');
   return decodeParts(header, body);
 }
 
@@ -192,7 +181,7 @@ function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
  */
 export async function deserializeArtefact(bytes: Uint8Array): Promise<TextClassifier> {
   const { header, body } = splitHeader(bytes);
-  if ((await sha256Async(body)) !== header.sha256) throw corrupt('checksum mismatch');
+  if ((await sha256HexAsync(body)) !== header.sha256) throw corrupt('checksum mismatch');
   const pause = timeSlicer(25);
   const steps = decodeSteps(header, body);
   let step = steps.next();

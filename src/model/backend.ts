@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { importOptional } from '../common/index.js';
 import { registerKernels } from './kernels/index.js';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -34,20 +35,11 @@ interface LoaderContext {
 
 type Loader = (ctx: LoaderContext) => Promise<BackendInfo | undefined>;
 
-async function importOptional(specifier: string): Promise<boolean> {
-  try {
-    await import(specifier);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
   async tensorflow() {
     // The GPU build first: it registers the same `tensorflow` backend name.
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-      if ((await importOptional(pkg)) && (await tf.setBackend('tensorflow')))
+      if ((await importOptional(pkg)) !== undefined && (await tf.setBackend('tensorflow')))
         return { name: 'tensorflow', package: pkg };
     }
     return undefined;
@@ -57,7 +49,7 @@ const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
     return initWebGpu({ requireHardware: auto, adapter: options.webgpuAdapter ?? 'auto', log });
   },
   async wasm() {
-    if (!(await importOptional('@tensorflow/tfjs-backend-wasm'))) return undefined;
+    if ((await importOptional('@tensorflow/tfjs-backend-wasm')) === undefined) return undefined;
     if (!(await tf.setBackend('wasm'))) return undefined;
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', detail: simd ? 'simd' : 'no-simd' };

@@ -1,4 +1,4 @@
-/** The network, its kernels, backend selection and the trained-classifier artefact. */
+/** The network, its kernels, backend selection, the trained classifier and its artefact. */
 export { initBackend, currentBackend } from './backend.js';
 export type { BackendInfo } from './backend.js';
 export { registerKernels, sparseLinear, SPARSE_LINEAR, SPARSE_LINEAR_GRAD } from './kernels/index.js';
@@ -12,8 +12,4 @@ export {
   readArtefact,
   saveArtefact,
   loadArtefact,
-  sha256,
 } from './artefact.js';
-export { spawnThread, siblingEntry } from './spawn-thread.js';
-export { InferencePool, RemoteModel } from './inference/index.js';
-export type { InferencePoolOptions } from './inference/index.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { importOptional } from '../common/index.js';
 import type { WebGpuAdapterChoice } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import type { BackendInfo } from './backend.js';
@@ -79,14 +80,6 @@ function vulkanLoaderPresent(): boolean {
     return !/cannot open shared object file/.test((err as Error).message);
   }
   return true;
-}
-
-async function importOptional<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,5 +1,3 @@
-import { createHash, webcrypto } from 'node:crypto';
-
 /** One labelled document, as stored. */
 export interface StoredArticle {
   text: string;
@@ -25,17 +23,4 @@ export function decodeDataset(bytes: Uint8Array): StoredArticle[] {
     out.push({ text: o.text, label: o.label });
   }
   return out;
-}
-
-/** Hex sha256 of `bytes`: the content address of a dataset and the checksum of an artefact. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/**
- * Hex sha256 computed on the libuv thread pool (WebCrypto), so hashing a large artefact does not
- * hold the event loop that serves requests.
- */
-export async function sha256HexAsync(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }

@@ -1,11 +1,12 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
+import { sha256HexAsync } from '../common/index.js';
+import type { DatasetRef, DatasetStore } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
+import type { Keys } from '../redis/index.js';
 import { validateArticles } from '../text/index.js';
-import { encodeDataset, sha256HexAsync } from './dataset-codec.js';
-import type { Keys } from './keys.js';
-import type { DatasetRef, DatasetStore } from './types.js';
+import { encodeDataset } from './dataset-codec.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);

@@ -1,29 +1,14 @@
-/** Queue, training worker, dataset store, model registry and hot-reloading serving, on Redis + BullMQ. */
-export type * from './types.js';
-export { createQueueServices } from './services.js';
-export type { QueueServices, QueueServicesOptions, QueueConfig } from './services.js';
-export { createRedis, pingRedis } from './redis.js';
-export type { ConnectionRole } from './redis.js';
-export { startPrivateRedis, spawnRedisServer, freePort, RedisUnavailableError } from './redis-server.js';
-export type { RedisServerHandle } from './redis-server.js';
-export { makeKeys } from './keys.js';
-export type { Keys } from './keys.js';
+/** BullMQ training jobs: the queue, the worker and its training threads, job records and the dataset store. */
 export { RedisDatasetStore } from './dataset-store.js';
 export type { DatasetLimits } from './dataset-store.js';
-export { encodeDataset, decodeDataset, sha256Hex } from './dataset-codec.js';
+export { encodeDataset, decodeDataset } from './dataset-codec.js';
+export type { StoredArticle } from './dataset-codec.js';
 export { JobStore } from './job-store.js';
 export { BullJobService, createTrainQueue } from './job-service.js';
 export type { TrainJobData, RetryPolicy } from './job-service.js';
-export { ModelRegistry } from './registry.js';
-export type { VersionMeta, ModelEvent, PublishOutcome } from './registry.js';
-export { HotClassifier } from './classifier.js';
-export type { ServableModel, ArtefactLoader, ClassifierOptions } from './classifier.js';
 export { TrainingWorker } from './training-worker.js';
 export type { TrainingWorkerDeps, WorkerTuning } from './training-worker.js';
 export type { ThreadOptions } from './thread-runner.js';
 export { liveTrainingThreads } from './thread-runner.js';
 export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
-export { PubSubHub } from './pubsub.js';
-export { VersionPins } from './pins.js';
-export { RedisHealth } from './health.js';
 export { lowerPriority } from './priority.js';

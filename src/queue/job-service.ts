@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DatasetRef, JobEvent, JobService, JobView, TrainingOptionsInput } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import type { Keys, PubSubHub } from '../redis/index.js';
 import { resolveTrainOptions } from '../training/index.js';
 import { toView, type JobStore } from './job-store.js';
-import type { Keys } from './keys.js';
-import type { PubSubHub } from './pubsub.js';
-import type { DatasetRef, JobEvent, JobService, JobView, TrainingOptionsInput } from './types.js';
 
 /** The BullMQ payload: references only, never the articles. */
 export interface TrainJobData {

@@ -1,52 +1,13 @@
 import type { Redis } from 'ioredis';
+import type { JobEvent, JobProgress, JobStatus, JobView, TrainingOptionsInput } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import type { Keys } from './keys.js';
-import type { JobEvent, JobProgress, JobStatus, JobView, TrainingOptionsInput } from './types.js';
+import { luaScript, redisCommand, type Keys } from '../redis/index.js';
 
 /** Statuses a job never leaves. */
 export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-/**
- * HSET the given fields unless the job is in a terminal status (terminal states are sticky, so a
- * late progress update can never resurrect a cancelled job). Returns {applied, ...HGETALL}.
- * KEYS: 1 job hash; ARGV: field, value, field, value...
- */
-const UPDATE_LUA = `
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return {-1} end
-if st == 'succeeded' or st == 'failed' or st == 'cancelled' then
-  local all = redis.call('HGETALL', KEYS[1])
-  table.insert(all, 1, 0)
-  return all
-end
-redis.call('HSET', KEYS[1], unpack(ARGV))
-local all = redis.call('HGETALL', KEYS[1])
-table.insert(all, 1, 1)
-return all
-`;
-
-/**
- * Drops the oldest finished job records beyond `keep` (records of unfinished jobs stay).
- * KEYS: 1 all-jobs index; ARGV: 1 keep, 2 key prefix, 3 batch size. Returns records removed.
- */
-const TRIM_LUA = `
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
-if excess <= 0 then return 0 end
-local ids = redis.call('ZRANGE', KEYS[1], 0, math.min(excess, tonumber(ARGV[3])) - 1)
-local removed = 0
-for _, id in ipairs(ids) do
-  local key = ARGV[2] .. ':job:' .. id
-  local st = redis.call('HGET', key, 'status')
-  if (not st) or st == 'succeeded' or st == 'failed' or st == 'cancelled' then
-    local model = redis.call('HGET', key, 'model')
-    redis.call('DEL', key, key .. ':checkpoint')
-    redis.call('ZREM', KEYS[1], id)
-    if model then redis.call('ZREM', ARGV[2] .. ':jobs:model:' .. model, id) end
-    removed = removed + 1
-  end
-end
-return removed
-`;
+const UPDATE_JOB = luaScript(import.meta.url, './update-job.lua', 'textclfUpdateJob', 1);
+const TRIM_JOBS = luaScript(import.meta.url, './trim-jobs.lua', 'textclfTrimJobs', 1);
 
 /** Result of a conditional update. */
 export interface UpdateResult {
@@ -60,12 +21,18 @@ export interface UpdateResult {
  * published on the job's channel for SSE listeners.
  */
 export class JobStore {
+  private readonly updateCmd;
+  private readonly trimCmd;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     /** Job records kept (newest first); older finished ones are deleted as new jobs arrive. */
     private readonly keepJobs = 10_000,
-  ) {}
+  ) {
+    this.updateCmd = redisCommand<(string | number)[]>(redis, UPDATE_JOB);
+    this.trimCmd = redisCommand<number>(redis, TRIM_JOBS);
+  }
 
   /** Writes a new `queued` record and indexes it (all jobs, and per model) by creation time. */
   async create(rec: {
@@ -99,14 +66,7 @@ export class JobStore {
 
   /** Deletes the oldest finished records beyond the history limit; returns how many. */
   async trim(batch = 100): Promise<number> {
-    return (await this.redis.eval(
-      TRIM_LUA,
-      1,
-      this.keys.jobsAll,
-      this.keepJobs,
-      this.keys.prefix,
-      batch,
-    )) as number;
+    return this.trimCmd(this.keys.jobsAll, this.keepJobs, this.keys.prefix, batch);
   }
 
   /** The record, or AppError JOB_NOT_FOUND. */
@@ -138,7 +98,7 @@ export class JobStore {
   /** Sets fields unless the job is terminal; publishes the new view when applied. */
   async update(jobId: string, fields: Record<string, string>): Promise<UpdateResult> {
     const args = Object.entries({ ...fields, updatedAt: new Date().toISOString() }).flat();
-    const res = (await this.redis.eval(UPDATE_LUA, 1, this.keys.job(jobId), ...args)) as (string | number)[];
+    const res = await this.updateCmd(this.keys.job(jobId), ...args);
     if (res[0] === -1) throw new AppError('JOB_NOT_FOUND', `no job "${jobId}"`, { jobId });
     const rec: Record<string, string> = {};
     for (let i = 1; i + 1 < res.length; i += 2) rec[String(res[i])] = String(res[i + 1]);

@@ -4,8 +4,8 @@
  */
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import type { SerialError } from '../errors/index.js';
-import type { VersionMeta } from './registry.js';
-import type { JobProgress, TrainingOptionsInput } from './types.js';
+import type { JobProgress, TrainingOptionsInput } from '../contract/index.js';
+import type { VersionMeta } from '../registry/index.js';
 
 /** `workerData` of a training thread. */
 export interface ThreadInput {

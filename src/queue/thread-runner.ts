@@ -1,9 +1,9 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { siblingEntry, spawnThread } from '../common/index.js';
+import type { JobProgress } from '../contract/index.js';
 import { AppError, fromSerial } from '../errors/index.js';
-import { siblingEntry, spawnThread } from '../model/index.js';
-import type { VersionMeta } from './registry.js';
+import type { VersionMeta } from '../registry/index.js';
 import type { FromThread, ThreadInput } from './thread-protocol.js';
-import type { JobProgress } from './types.js';
 
 /** What the parent does with the thread's reports; awaited in order. */
 export interface ThreadHandlers {

@@ -1,16 +1,15 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
+import type { JobEvent } from '../contract/index.js';
 import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import type { Keys, PubSubHub } from '../redis/index.js';
+import type { ModelRegistry } from '../registry/index.js';
 import type { RedisDatasetStore } from './dataset-store.js';
 import type { TrainJobData } from './job-service.js';
 import type { JobStore } from './job-store.js';
-import type { Keys } from './keys.js';
-import type { PubSubHub } from './pubsub.js';
-import type { ModelRegistry } from './registry.js';
 import { startTrainingThread, type ThreadOptions, type TrainingThread } from './thread-runner.js';
-import type { JobEvent } from './types.js';
 
 /** Errors that retrying cannot fix: fail the job at once. */
 const PERMANENT_CODES = new Set([

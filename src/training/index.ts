@@ -2,7 +2,7 @@
 export { train } from './train.js';
 export type { TrainHooks, TrainResult, EpochProgress } from './train.js';
 export { resolveTrainOptions, trainOptionsSchema } from './options.js';
-export type { TrainOptions } from './options.js';
+export type { TrainOptions, TrainOptionsInput } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
 export type { Evaluation, ClassMetrics } from './evaluate.js';
 export { evaluate, evaluateAsync } from './evaluate-classifier.js';

@@ -29,6 +29,9 @@ export const trainOptionsSchema = z
 
 export type TrainOptions = z.infer<typeof trainOptionsSchema>;
 
+/** Options as a caller passes them: every field optional (the schema's defaults fill the rest). */
+export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
+
 /**
  * Fills defaults and checks ranges.
  * @throws AppError INVALID_OPTIONS naming each bad field.

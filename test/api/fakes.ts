@@ -15,7 +15,7 @@ import type {
   ServiceDeps,
   TrainingOptionsInput,
   VersionDetail,
-} from '../../src/queue/types.js';
+} from '../../src/contract/index.js';
 
 export class FakeDatasets {
   readonly stored = new Map<string, { text: string; label: string }[]>();

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { initBackend, serializeArtefact } from '../../src/model/index.js';
-import { makeKeys, ModelRegistry, type VersionMeta } from '../../src/queue/index.js';
+import { makeKeys } from '../../src/redis/index.js';
+import { ModelRegistry, type VersionMeta } from '../../src/registry/index.js';
 import { train } from '../../src/training/index.js';
 import { syntheticArticles } from '../fixtures/synthetic.js';
 

@@ -3,7 +3,7 @@
  * Each test takes its own random key prefix, so tests never see each other's keys.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnRedisServer, type RedisServerHandle } from '../../src/queue/index.js';
+import { spawnRedisServer, type RedisServerHandle } from '../../src/redis/index.js';
 
 let server: Promise<RedisServerHandle> | undefined;
 let pid: number | undefined;

@@ -1,15 +1,15 @@
 /** Builds the Redis-backed services for a test, on its own key prefix. */
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { createQueueServices, type QueueServices, type QueueServicesOptions } from '../../src/queue/index.js';
+import { createServices, type Services, type ServicesOptions } from '../../src/services/index.js';
 import { testRedisUrl, uniquePrefix } from './redis.js';
 
 /** Services on a fresh prefix; `env` overrides config variables. Close them in the test. */
 export async function testServices(
   opts: { env?: Record<string, string>; prefix?: string } & Partial<
-    Omit<QueueServicesOptions, 'config' | 'redisUrl' | 'logger'>
+    Omit<ServicesOptions, 'config' | 'redisUrl' | 'logger'>
   > = {},
-): Promise<QueueServices> {
+): Promise<Services> {
   const { env, prefix, ...rest } = opts;
   const config = parseConfig({
     REDIS_PREFIX: prefix ?? uniquePrefix(),
@@ -18,7 +18,7 @@ export async function testServices(
     REGISTRY_POLL_MS: '0',
     ...env,
   });
-  const services = createQueueServices({
+  const services = createServices({
     config,
     redisUrl: await testRedisUrl(),
     logger: silentLogger,

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { isAppError } from '../../src/errors/index.js';
-import type { JobEvent, JobView, QueueServices } from '../../src/queue/index.js';
+import type { JobEvent, JobView } from '../../src/contract/index.js';
+import type { Services } from '../../src/services/index.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { testServices, waitFor } from '../helpers/services.js';
 
@@ -32,7 +33,7 @@ const OPTIONS = {
   seed: 7,
 };
 
-const final = (s: QueueServices, id: string) => async (): Promise<JobView | undefined> => {
+const final = (s: Services, id: string) => async (): Promise<JobView | undefined> => {
   const j = await s.jobs.get(id);
   return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
 };
@@ -145,7 +146,7 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
 
   it('on shutdown hands a running job back; another worker resumes it from its checkpoint', async () => {
     const first = await testServices({ worker: true, env: { TEXTCLF_BACKEND: 'wasm' } });
-    let second: QueueServices | undefined;
+    let second: Services | undefined;
     try {
       const ds = await first.datasets.put(dataset(60));
       const job = await first.jobs.submit('resume', ds, {
@@ -189,7 +190,7 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
 
   it('a worker killed with SIGKILL mid-training: the job is taken over and resumes from its checkpoint', async () => {
     const s = await testServices({ serving: false, env: { TEXTCLF_BACKEND: 'wasm' } });
-    let takeover: QueueServices | undefined;
+    let takeover: Services | undefined;
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))],
@@ -243,7 +244,7 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
 
   it('an unusable checkpoint fails one attempt; the retry trains from scratch', async () => {
     const s = await testServices({ serving: false, env: { TEXTCLF_BACKEND: 'wasm' } });
-    let w: QueueServices | undefined;
+    let w: Services | undefined;
     try {
       const ds = await s.datasets.put(dataset());
       const job = await s.jobs.submit('ckpt', ds, OPTIONS);

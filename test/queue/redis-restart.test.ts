@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { parseConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { createQueueServices, spawnRedisServer, type RedisServerHandle } from '../../src/queue/index.js';
+import { spawnRedisServer, type RedisServerHandle } from '../../src/redis/index.js';
+import { createServices } from '../../src/services/index.js';
 import { waitFor } from '../helpers/services.js';
 
 const fakeThread = { entry: new URL('./fixtures/fake-train-thread.ts', import.meta.url) };
@@ -21,7 +22,7 @@ it('a Redis restart (AOF) while training loses nothing and the job completes', a
   const args = ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
   let server: RedisServerHandle = await spawnRedisServer('redis-server', args);
   const config = parseConfig({ REDIS_PREFIX: 'restart', TEXTCLF_BACKEND: 'cpu', REGISTRY_POLL_MS: '0' });
-  const s = createQueueServices({
+  const s = createServices({
     config,
     redisUrl: server.url,
     logger: silentLogger,

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { describe, it } from 'node:test';
-import { freePort, liveTrainingThreads, type QueueServices } from '../../src/queue/index.js';
+import { liveTrainingThreads } from '../../src/queue/index.js';
+import { freePort } from '../../src/redis/index.js';
+import type { Services } from '../../src/services/index.js';
 import { startMain } from '../helpers/main-process.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { testServices, waitFor } from '../helpers/services.js';
@@ -16,7 +18,7 @@ const articles = [
   { text: 'fast car', label: 'vehicle' },
   { text: 'slow bus', label: 'vehicle' },
 ];
-const status = (s: QueueServices, id: string, want: string) => async () =>
+const status = (s: Services, id: string, want: string) => async () =>
   (await s.jobStore.get(id)).status === want;
 /** Threads end asynchronously after their job settles; a zombie would stay far longer than this. */
 const noThreads = () => waitFor(() => liveTrainingThreads() === 0, 2000, 'no live training thread');

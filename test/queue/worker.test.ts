@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isAppError } from '../../src/errors/index.js';
-import type { JobEvent, QueueServices } from '../../src/queue/index.js';
+import type { JobEvent } from '../../src/contract/index.js';
+import type { Services } from '../../src/services/index.js';
 import { testServices, waitFor } from '../helpers/services.js';
 
 /** Worker behaviour (queueing, progress, cancel, retries, failure classes) with a stand-in thread. */
@@ -12,7 +13,7 @@ const articles = [
   { text: 'fast car', label: 'vehicle' },
   { text: 'slow bus', label: 'vehicle' },
 ];
-const finished = (s: QueueServices, id: string) => async () => {
+const finished = (s: Services, id: string) => async () => {
   const j = await s.jobs.get(id);
   return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
 };

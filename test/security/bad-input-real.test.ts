@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import type { ArtefactLoader, QueueServices } from '../../src/queue/index.js';
+import type { Services } from '../../src/services/index.js';
+import type { ArtefactLoader } from '../../src/serving/index.js';
 import { assertProblem } from '../api/schema-check.js';
 import { ARTICLES } from '../api/fakes.js';
 import { testServices } from '../helpers/services.js';
@@ -25,7 +26,7 @@ const meta = fakeVersionMeta;
 const artefact = new Uint8Array(Buffer.from(JSON.stringify({ labels: ['a', 'b'] })));
 
 describe('bad input through the real services', () => {
-  let s: QueueServices;
+  let s: Services;
   let api: SecuredApp['app'];
   before(async () => {
     const env = { MAX_LABELS: '3', MIN_PER_LABEL: '2', MAX_TEXT_BYTES: '1000' };

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { FUZZ_ENV, fuzzRequests, sendFuzz } from '../../bench/fuzz-requests.js';
-import type { ArtefactLoader, QueueServices, VersionMeta } from '../../src/queue/index.js';
+import type { VersionMeta } from '../../src/registry/index.js';
+import type { Services } from '../../src/services/index.js';
+import type { ArtefactLoader } from '../../src/serving/index.js';
 import { fakeVersionMeta } from '../fixtures/fake-version.js';
 import { testServices } from '../helpers/services.js';
 import { API_KEYS, KEYS, securedApp } from './helpers.js';
@@ -24,11 +26,11 @@ const loader: ArtefactLoader = async (bytes) => {
   };
 };
 const meta = (labels: string[]): VersionMeta => ({ ...fakeVersionMeta, labels });
-const publish = (s: QueueServices, model: string, labels: string[]) =>
+const publish = (s: Services, model: string, labels: string[]) =>
   s.registry.publish(model, new Uint8Array(Buffer.from(JSON.stringify({ labels }))), meta(labels));
 
 /** Job records and datasets under the test's prefix. */
-async function stored(s: QueueServices): Promise<{ jobs: string[]; datasets: string[] }> {
+async function stored(s: Services): Promise<{ jobs: string[]; datasets: string[] }> {
   const p = s.keys.prefix;
   const jobs = (await s.redis.keys(`${p}:job:*`))
     .filter((k) => !k.endsWith(':checkpoint'))

@@ -6,8 +6,8 @@ import { pino, type Logger } from 'pino';
 import { createApp } from '../../src/api/index.js';
 import { createSecurity } from '../../src/api/security/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { createRedis } from '../../src/queue/index.js';
-import type { ServiceDeps } from '../../src/queue/types.js';
+import { createRedis } from '../../src/redis/index.js';
+import type { ServiceDeps } from '../../src/contract/index.js';
 import { makeFakes, testConfig, type Fakes } from '../api/fakes.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 

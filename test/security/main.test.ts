@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { freePort } from '../../src/queue/index.js';
+import { freePort } from '../../src/redis/index.js';
 import { startMain } from '../helpers/main-process.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 

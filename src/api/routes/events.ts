@@ -1,4 +1,4 @@
-import type { JobEvent, JobView } from '../../queue/types.js';
+import type { JobEvent, JobView } from '../../contract/index.js';
 import type { PathOf } from '../api-types.js';
 import { TERMINAL_STATUSES, toJob } from '../api-types.js';
 import type { Handler } from '../context.js';

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/index.js';
-import type { TrainingOptionsInput } from '../../queue/types.js';
+import type { TrainingOptionsInput } from '../../contract/index.js';
 import type { QueryOf, Schemas } from '../api-types.js';
 import type { Handler, HandlerContext } from '../context.js';
 import { assertTextSizes } from '../json-guard.js';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
+import { luaScript, redisCommand } from '../../redis/index.js';
 import type { OperationId } from '../context.js';
 import type { RequestGuard } from '../pipeline.js';
 import { principalOf } from './auth.js';
@@ -18,15 +19,7 @@ export function bucketOf(operationId: OperationId): Bucket {
   return 'other';
 }
 
-// Fixed window: the first hit creates the counter with the window as its TTL. Atomic in Redis, so
-// every API process sharing the Redis counts against the same number.
-const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-`;
+const RATE_HIT = luaScript(import.meta.url, './rate-hit.lua', 'textclfRateHit', 1);
 
 type HitCommand = (key: string, windowMs: number) => Promise<[number, number]>;
 
@@ -68,10 +61,7 @@ export class RedisRateLimiter {
     this.windowMs = opts.windowMs ?? 60_000;
     this.timeoutMs = opts.timeoutMs ?? 200;
     this.logEveryMs = opts.logEveryMs ?? 60_000;
-    const cmd = (redis as unknown as Record<string, unknown>).textclfRateHit;
-    if (typeof cmd !== 'function') redis.defineCommand('textclfRateHit', { numberOfKeys: 1, lua: HIT });
-    this.hitCmd = (key, windowMs) =>
-      (redis as unknown as { textclfRateHit: HitCommand }).textclfRateHit(key, windowMs);
+    this.hitCmd = redisCommand<[number, number]>(redis, RATE_HIT);
   }
 
   /** Counts one request of `who` in `bucket`; undefined when Redis could not be asked (fail open). */

@@ -1,0 +1,138 @@
+/**
+ * The contract between the API and the services behind it: the interfaces `createApp(deps)` calls
+ * and the shapes they exchange. `src/services` builds Redis/BullMQ implementations of them; tests
+ * build fakes. Types only: importing this module loads nothing.
+ */
+import type { BackendInfo } from '../model/index.js';
+import type { TrainOptionsInput } from '../training/index.js';
+
+export type { BackendInfo };
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Training options as submitted: any subset of the training schema's (defaults fill the rest). */
+export type TrainingOptionsInput = TrainOptionsInput;
+
+export interface JobProgress {
+  epoch: number;
+  epochs: number;
+  /** Training runs `select` (early stopping on the validation split), then `refit` on all documents; epochs restart at 1 per phase. */
+  phase?: 'select' | 'refit';
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface JobView {
+  jobId: string;
+  model: string;
+  status: JobStatus;
+  progress: JobProgress | null;
+  version?: number;
+  error?: string;
+  datasetHash: string;
+  documents: number;
+  attempts: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface DatasetRef {
+  hash: string; // sha256 of the canonical dataset bytes
+  documents: number;
+  labels: string[];
+  bytes: number;
+}
+
+export interface VersionSummary {
+  model: string;
+  version: number;
+  createdAt: string;
+  labels: string[];
+  accuracy?: number;
+  macroF1?: number;
+  isLatest: boolean;
+}
+
+export interface VersionDetail extends VersionSummary {
+  options: Record<string, unknown>;
+  vocabularySize: number;
+  backend: BackendInfo;
+  dataset: { hash: string; documents: number };
+  trainSeconds: number;
+  jobId?: string;
+  checksum: string; // sha256 of the artefact
+  evaluation: unknown; // Evaluation from src/training
+}
+
+export interface ModelSummary {
+  model: string;
+  latest: number | null;
+  versions: number;
+  updatedAt?: string;
+}
+
+export interface ClassifyResult {
+  label: string;
+  scores: { label: string; probability: number }[];
+}
+
+export interface ClassifyResponse {
+  model: string;
+  version: number;
+  results: ClassifyResult[];
+}
+
+export interface JobEvent {
+  type: 'progress' | 'status';
+  job: JobView;
+}
+
+export interface JobService {
+  /** Queues a training job for an already stored dataset. */
+  submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView>;
+  get(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND
+  list(filter: { model?: string; limit?: number }): Promise<JobView[]>;
+  cancel(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND | JOB_NOT_CANCELLABLE
+  /** Calls `listener` on every progress/status change until the returned function is called. */
+  subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void>;
+}
+
+export interface DatasetStore {
+  /** Validates and stores the articles once, content-addressed; AppError INVALID_DATA etc. */
+  put(articles: { text: string; label: string }[]): Promise<DatasetRef>;
+}
+
+export interface ModelRegistryReader {
+  listModels(): Promise<ModelSummary[]>;
+  listVersions(model: string): Promise<VersionSummary[]>; // AppError MODEL_NOT_FOUND
+  getVersion(model: string, version: number): Promise<VersionDetail>; // MODEL_NOT_FOUND | VERSION_NOT_FOUND
+  setLatest(model: string, version: number): Promise<VersionSummary>;
+  deleteVersion(model: string, version: number): Promise<void>; // VERSION_IN_USE when latest or pinned by an in-flight request
+}
+
+export interface Classifier {
+  /** Classifies with `latest` (or the pinned version). AppError MODEL_NOT_FOUND before any training. */
+  classify(
+    model: string,
+    texts: string[],
+    opts: { version?: number; topK?: number },
+  ): Promise<ClassifyResponse>;
+}
+
+export interface Health {
+  redisReady(): Promise<boolean>;
+  registryReady(): Promise<boolean>;
+  backend(): BackendInfo | undefined;
+}
+
+/** Everything the API needs, injected into `createApp(deps)`. */
+export interface ServiceDeps {
+  jobs: JobService;
+  datasets: DatasetStore;
+  registry: ModelRegistryReader;
+  classifier: Classifier;
+  health: Health;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every Redis key and pub/sub channel the service uses, built from one prefix so several
+ * deployments (or tests) can share a Redis. BullMQ keys use the same prefix via its `prefix` option.
+ */
+export interface Keys {
+  prefix: string;
+  /** BullMQ queue name for training jobs (keys `<prefix>:train:*`). */
+  queueName: string;
+  dataset(hash: string): string;
+  datasetMeta(hash: string): string;
+  job(jobId: string): string;
+  jobCheckpoint(jobId: string): string;
+  jobsAll: string;
+  jobsByModel(model: string): string;
+  models: string;
+  model(model: string): string;
+  versions(model: string): string;
+  version(model: string, version: number): string;
+  artefact(model: string, version: number): string;
+  /** Holders pinning a version (in-flight requests), holder → expiry ms. */
+  pins(model: string, version: number): string;
+  staging(jobId: string): string;
+  jobChannel(jobId: string): string;
+  modelChannel: string;
+}
+
+/** Builds the key set for `prefix`. */
+export function makeKeys(prefix: string): Keys {
+  const p = prefix;
+  return {
+    prefix: p,
+    queueName: 'train',
+    dataset: (h) => `${p}:dataset:${h}`,
+    datasetMeta: (h) => `${p}:dataset:${h}:meta`,
+    job: (id) => `${p}:job:${id}`,
+    jobCheckpoint: (id) => `${p}:job:${id}:checkpoint`,
+    jobsAll: `${p}:jobs`,
+    jobsByModel: (m) => `${p}:jobs:model:${m}`,
+    models: `${p}:models`,
+    model: (m) => `${p}:model:${m}`,
+    versions: (m) => `${p}:model:${m}:versions`,
+    version: (m, v) => `${p}:model:${m}:v:${v}`,
+    artefact: (m, v) => `${p}:model:${m}:artefact:${v}`,
+    pins: (m, v) => `${p}:model:${m}:pins:${v}`,
+    staging: (id) => `${p}:staging:${id}`,
+    jobChannel: (id) => `${p}:events:job:${id}`,
+    modelChannel: `${p}:events:models`,
+  };
+}

@@ -1,0 +1,4 @@
+/** The model registry in Redis: immutable versions, artefacts, the `latest` alias, pins and retention, changed atomically by Lua. */
+export { ModelRegistry } from './registry.js';
+export type { VersionMeta, ModelEvent, PublishOutcome } from './registry.js';
+export { VersionPins } from './pins.js';

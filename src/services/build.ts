@@ -1,0 +1,184 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { ServiceDeps } from '../contract/index.js';
+import type { Logger } from '../log/index.js';
+import { currentBackend, deserializeArtefact } from '../model/index.js';
+import {
+  BullJobService,
+  createTrainQueue,
+  JobStore,
+  RedisDatasetStore,
+  TrainingWorker,
+  type DatasetLimits,
+  type ThreadOptions,
+  type TrainJobData,
+  type WorkerTuning,
+} from '../queue/index.js';
+import { createRedis, makeKeys, PubSubHub, RedisHealth, type Keys } from '../redis/index.js';
+import { ModelRegistry, VersionPins } from '../registry/index.js';
+import { InferencePool, ModelServer, type ArtefactLoader } from '../serving/index.js';
+
+/** Settings the services read from the config. */
+export type ServicesConfig = Pick<
+  Config,
+  | 'REDIS_PREFIX'
+  | 'TEXTCLF_BACKEND'
+  | 'WEBGPU_ADAPTER'
+  | 'KEEP_VERSIONS'
+  | 'WORKER_CONCURRENCY'
+  | 'MAX_TEXT_BYTES'
+  | 'MAX_LABELS'
+  | 'MAX_DOCUMENTS'
+  | 'MIN_PER_LABEL'
+  | 'JOB_ATTEMPTS'
+  | 'JOB_BACKOFF_MS'
+  | 'WORKER_MAX_MEMORY_MB'
+  | 'PINNED_CACHE_SIZE'
+  | 'INFERENCE_THREADS'
+  | 'REGISTRY_POLL_MS'
+  | 'KEEP_JOBS'
+  | 'DATASET_TTL_S'
+  | 'CHECKPOINT_EVERY_MS'
+  | 'TRAINING_NICE'
+>;
+
+/** How to build the services of one process. */
+export interface ServicesOptions {
+  config: ServicesConfig;
+  redisUrl: string;
+  logger: Logger;
+  /** Run a training worker in this process (roles `worker` and `all`). */
+  worker: boolean;
+  /** Serve classifications (roles `api` and `all`): `start` subscribes and preloads models. Default true. */
+  serving?: boolean;
+  /** Artefact loader; by default models load into `INFERENCE_THREADS` threads (or this one, with 0). */
+  loadArtefact?: ArtefactLoader;
+  /** Training-thread overrides (tests inject a fake entry). */
+  thread?: ThreadOptions;
+  /** Lock/stall settings of the training worker (tests shorten them). */
+  workerTuning?: WorkerTuning;
+}
+
+/** Everything built, with one `start` and one `close`. */
+export interface Services {
+  deps: ServiceDeps;
+  keys: Keys;
+  redis: Redis;
+  registry: ModelRegistry;
+  datasets: RedisDatasetStore;
+  jobStore: JobStore;
+  jobs: BullJobService;
+  /** The BullMQ queue of training jobs (for inspection; submit through `jobs`). */
+  queue: Queue<TrainJobData>;
+  classifier: ModelServer;
+  /** The inference threads serving models, when serving with `INFERENCE_THREADS` > 0. */
+  inference?: InferencePool;
+  worker?: TrainingWorker;
+  /** Subscribes the model server (and preloads models) and starts the worker. */
+  start(): Promise<void>;
+  /** Worker first (grace period for a running job), then serving, queue and connections. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function datasetLimits(c: ServicesConfig): DatasetLimits {
+  return {
+    minPerLabel: c.MIN_PER_LABEL,
+    maxLabels: c.MAX_LABELS,
+    maxTextBytes: c.MAX_TEXT_BYTES,
+    maxDocuments: c.MAX_DOCUMENTS,
+  };
+}
+
+/** The inference threads, when this process serves and no loader was injected. */
+function inferencePool(o: ServicesOptions): InferencePool | undefined {
+  const c = o.config;
+  if (!(o.serving ?? true) || o.loadArtefact || c.INFERENCE_THREADS <= 0) return undefined;
+  return new InferencePool({
+    threads: c.INFERENCE_THREADS,
+    backend: c.TEXTCLF_BACKEND,
+    webgpuAdapter: c.WEBGPU_ADAPTER,
+    logger: o.logger,
+  });
+}
+
+/**
+ * The training worker on connections of its own: BullMQ blocks on one, and the other carries the
+ * worker's own writes, which wait out a Redis restart instead of failing the training (API requests,
+ * on the client connection, fail fast instead).
+ */
+function trainingWorker(
+  o: ServicesOptions,
+  keys: Keys,
+  hub: PubSubHub,
+): { worker: TrainingWorker; connections: Redis[] } {
+  const c = o.config;
+  const connection = createRedis(o.redisUrl, 'worker', o.logger);
+  const patient = createRedis(o.redisUrl, 'worker', o.logger);
+  const resourceLimits =
+    c.WORKER_MAX_MEMORY_MB > 0 ? { maxOldGenerationSizeMb: c.WORKER_MAX_MEMORY_MB } : undefined;
+  const worker = new TrainingWorker({
+    connection,
+    keys,
+    jobs: new JobStore(patient, keys, c.KEEP_JOBS),
+    datasets: new RedisDatasetStore(patient, keys, datasetLimits(c), c.DATASET_TTL_S),
+    registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
+    hub,
+    backend: c.TEXTCLF_BACKEND,
+    webgpuAdapter: c.WEBGPU_ADAPTER,
+    checkpointEveryMs: c.CHECKPOINT_EVERY_MS,
+    threadNice: c.TRAINING_NICE,
+    concurrency: c.WORKER_CONCURRENCY,
+    logger: o.logger,
+    thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },
+    ...(o.workerTuning ? { tuning: o.workerTuning } : {}),
+  });
+  return { worker, connections: [connection, patient] };
+}
+
+/**
+ * Builds the Redis-backed implementations of `ServiceDeps` for one process (and a training worker
+ * when asked) on their connections: commands, pub/sub, and the worker's own two.
+ */
+export function createServices(o: ServicesOptions): Services {
+  const { config: c, logger } = o;
+  const keys = makeKeys(c.REDIS_PREFIX);
+  const redis = createRedis(o.redisUrl, 'client', logger);
+  const hub = new PubSubHub(createRedis(o.redisUrl, 'subscriber', logger), logger);
+  const registry = new ModelRegistry(redis, keys, c.KEEP_VERSIONS);
+  const datasets = new RedisDatasetStore(redis, keys, datasetLimits(c), c.DATASET_TTL_S);
+  const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
+  const queue = createTrainQueue(redis, keys);
+  const retry = { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS };
+  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger);
+  const inference = inferencePool(o);
+  const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
+  const serverOptions = { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true };
+  const pins = new VersionPins(redis, keys);
+  const classifier = new ModelServer(registry, hub, keys, load, serverOptions, logger, pins);
+  // /readyz reports the backend that classifies: the inference threads' when they serve.
+  const health = new RedisHealth(redis, keys, () => (inference ? inference.backend : currentBackend()));
+  const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
+  const worker = trainer?.worker;
+  return {
+    deps: { jobs, datasets, registry, classifier, health },
+    ...{ keys, redis, registry, datasets, jobStore, jobs, queue, classifier },
+    ...(inference ? { inference } : {}),
+    ...(worker ? { worker } : {}),
+    async start() {
+      await inference?.started();
+      if (o.serving ?? true) await classifier.start();
+      worker?.start();
+      await worker?.waitUntilReady();
+    },
+    async close(graceMs = 30_000) {
+      await worker?.close(graceMs);
+      await classifier.close();
+      await inference?.close();
+      await jobs.close();
+      await hub.close();
+      for (const conn of trainer?.connections ?? []) await conn.quit().catch(() => conn.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

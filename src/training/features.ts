@@ -1,0 +1,57 @@
+import { AppError } from '../errors/index.js';
+import { tokenize, Vectorizer, type Article, type CsrMatrix } from '../text/index.js';
+import { throwIfAborted, yieldToEventLoop } from './loop.js';
+import type { TrainOptions } from './options.js';
+
+/** The training documents as the network sees them. */
+export interface Features {
+  vectorizer: Vectorizer;
+  /** TF-IDF rows, one per document, in input order. */
+  x: CsrMatrix;
+  /** Sorted label names; `y` holds indices into it. */
+  labels: string[];
+  y: Int32Array;
+}
+
+function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array } {
+  const labels = [...new Set(data.map((a) => a.label))].sort();
+  const index = new Map(labels.map((l, i) => [l, i]));
+  return { labels, y: Int32Array.from(data, (a) => index.get(a.label)!) };
+}
+
+/**
+ * Indexes the labels, tokenises the documents, fits the vectoriser on them and builds the sparse
+ * feature matrix. Yields to the event loop between the heavy steps, since a large corpus takes a
+ * while to tokenise and vectorise.
+ * @throws AppError INVALID_DATA (fewer than 2 labels), CANCELLED
+ */
+export async function fitFeatures(
+  data: readonly Article[],
+  options: TrainOptions,
+  signal?: AbortSignal,
+): Promise<Features> {
+  // Labels first: a single-label data set is rejected before any tokenising work.
+  const { labels, y } = labelIndex(data);
+  if (labels.length < 2) throw new AppError('INVALID_DATA', 'training needs at least 2 labels');
+  const tokenizer = {
+    stem: options.stem,
+    stopWords: options.stopWords,
+    cjkCharBigrams: options.cjkCharBigrams,
+  };
+  const tokenLists = data.map((a) => tokenize(a.text, tokenizer));
+  await yieldToEventLoop();
+  const vectorizer = Vectorizer.fit(tokenLists, {
+    ngramMin: options.ngramMin,
+    ngramMax: options.ngramMax,
+    // A tiny corpus cannot meet a large minDf: cap it at half the documents so some terms survive.
+    minDf: Math.min(options.minDf, Math.max(1, Math.floor(data.length / 2))),
+    maxFeatures: options.maxFeatures,
+    tokenizer,
+  });
+  const x = vectorizer.transformManyTokens(tokenLists);
+  // Drop the token lists now rather than when this returns: they can be as large as the corpus.
+  tokenLists.length = 0;
+  await yieldToEventLoop();
+  throwIfAborted(signal);
+  return { vectorizer, x, labels, y };
+}

@@ -1,0 +1,196 @@
+import { AdamSlot, DEFAULT_ADAM } from './adam.js';
+import { encodeCheckpoint, type TrainState } from './checkpoint.js';
+import { evaluateProbabilities, type Evaluation } from './evaluate.js';
+import type { Features } from './features.js';
+import { paramSource, predictRows, runEpoch, type EpochContext, type ParamSource } from './loop.js';
+import type { TrainOptions } from './options.js';
+import { initParams, snapshotParams } from './params.js';
+import { Rng } from './rng.js';
+import type { EpochProgress, TrainHooks } from './train.js';
+
+/** Validation loss must fall by more than this to count as an improvement for early stopping. */
+const MIN_IMPROVEMENT = 1e-4;
+
+/** What the select and refit phases share: the data, its split, and how an epoch is reported. */
+export interface TrainingRun {
+  ctx: EpochContext;
+  options: TrainOptions;
+  shape: { vocabularySize: number; hiddenUnits: number; numClasses: number };
+  labels: string[];
+  /** Every row in the seeded shuffle order: the refit phase trains on all of them. */
+  order: Int32Array;
+  /** The head of `order` (`validationSplit` of it), held out by the select phase. */
+  valRows: Int32Array;
+  /** The rest of `order`: what the select phase trains on. */
+  trainRows: Int32Array;
+  /** Records the epoch in the state's history, then calls the progress and checkpoint hooks. */
+  epochDone(state: TrainState, progress: EpochProgress): Promise<void>;
+}
+
+/** Sets up the shared parts of a run: network shape, seeded split and the epoch context. */
+export function planRun(features: Features, options: TrainOptions, hooks: TrainHooks): TrainingRun {
+  const { x, y, labels } = features;
+  const v = Math.max(1, features.vectorizer.size);
+  const h = options.hiddenUnits;
+  const c = labels.length;
+  const order = new Rng(options.seed).shuffle(Int32Array.from({ length: y.length }, (_, i) => i));
+  const nVal = Math.floor(y.length * options.validationSplit);
+  const ctx: EpochContext = {
+    x,
+    y,
+    dims: { hiddenUnits: h, numClasses: c },
+    slot: new Int32Array(v).fill(-1),
+    adam: { ...DEFAULT_ADAM, learningRate: options.learningRate },
+    batchSize: options.batchSize,
+    dropout: options.dropout,
+    signal: hooks.signal,
+  };
+  const epochDone = async (state: TrainState, progress: EpochProgress) => {
+    state.history.push(progress);
+    await hooks.onEpochEnd?.(progress);
+    if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), state.history.length);
+  };
+  const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c };
+  return {
+    ctx,
+    options,
+    shape,
+    labels,
+    order,
+    valRows: order.slice(0, nVal),
+    trainRows: order.slice(nVal),
+    epochDone,
+  };
+}
+
+/** The state at the start of a phase: seeded parameters, zeroed optimiser, empty history. */
+export function freshState(run: TrainingRun, phase: TrainState['phase']): TrainState {
+  const { options } = run;
+  const { vocabularySize: v, hiddenUnits: h, numClasses: c } = run.shape;
+  return {
+    phase,
+    epoch: 0,
+    step: 0,
+    rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
+    ...initParams(v, h, c, new Rng(options.seed + 1)),
+    slots: [new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
+    best: undefined,
+    bestLoss: Infinity,
+    bestEpoch: 0,
+    wait: 0,
+    history: [],
+    docsSeen: 0,
+    trainMs: 0,
+  };
+}
+
+function tableSource(state: TrainState): ParamSource {
+  return { gather: (unique) => state.hidden.gather(unique), dense: state.dense };
+}
+
+/** Bookkeeping that closes every epoch of either phase, so a checkpoint resumes after it. */
+function closeEpoch(state: TrainState, epoch: number, rng: Rng, startedAt: number): void {
+  state.trainMs += performance.now() - startedAt;
+  state.epoch = epoch;
+  state.rng = rng.snapshot;
+}
+
+/**
+ * Early stopping: keeps a copy of the parameters at a new best validation loss, else counts one
+ * more epoch without improvement.
+ * @returns whether patience has run out
+ */
+function trackBest(state: TrainState, valLoss: number, epoch: number, patience: number): boolean {
+  if (valLoss < state.bestLoss - MIN_IMPROVEMENT) {
+    state.bestLoss = valLoss;
+    state.bestEpoch = epoch;
+    state.best = snapshotParams(state.hidden, state.dense, state.best);
+    state.wait = 0;
+    return false;
+  }
+  return ++state.wait > patience;
+}
+
+/** One select epoch: train on the split, score the held-out rows, report. @returns whether to stop */
+async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch: number): Promise<boolean> {
+  const { ctx, options, trainRows } = run;
+  const t0 = performance.now();
+  const fit = await runEpoch(ctx, trainRows, state.hidden, state.dense, state.slots, rng, () => ++state.step);
+  const val = await predictRows(ctx, run.valRows, tableSource(state));
+  state.docsSeen += trainRows.length;
+  const stop = trackBest(state, val.loss, epoch, options.patience);
+  closeEpoch(state, epoch, rng, t0);
+  // Persisted so that resuming from a checkpoint taken after early stopping trains no further select epochs.
+  state.stopped = stop || epoch === options.epochs;
+  await run.epochDone(state, {
+    epoch,
+    epochs: options.epochs,
+    phase: 'select',
+    ...fit,
+    valLoss: val.loss,
+    valAccuracy: val.accuracy,
+  });
+  return stop;
+}
+
+/** Scores the selected model (the best epoch's snapshot, if any) on the validation rows. */
+async function evaluateSelected(run: TrainingRun, state: TrainState): Promise<Evaluation> {
+  const { ctx, valRows } = run;
+  const params = state.best ? paramSource(state.best, run.shape.hiddenUnits) : tableSource(state);
+  const val = await predictRows(ctx, valRows, params);
+  const truth = Int32Array.from(valRows, (r) => ctx.y[r]!);
+  return evaluateProbabilities(val.probabilities, truth, run.labels);
+}
+
+/** Starts the refit phase from scratch, carrying over what the result reports. */
+function startRefit(run: TrainingRun, state: TrainState, evaluation: Evaluation): TrainState {
+  const carry = {
+    history: state.history,
+    docsSeen: state.docsSeen,
+    trainMs: state.trainMs,
+    refitEpochs: Math.max(1, state.bestEpoch),
+    evaluation,
+  };
+  // Release the select phase's arrays first: the hidden kernel and its moments dominate memory.
+  state.best = undefined;
+  state.slots = [];
+  return { ...freshState(run, 'refit'), ...carry };
+}
+
+/**
+ * The `select` phase: trains on the split with early stopping on the validation loss, from
+ * `state.epoch` on (0 unless resumed), then evaluates the selected model on the validation rows.
+ * @returns a fresh `refit` state when `options.refit`, else `state` itself marked `done` with the
+ *   selected parameters as `best`
+ */
+export async function selectPhase(run: TrainingRun, state: TrainState): Promise<TrainState> {
+  const rng = Rng.restore(state.rng);
+  let stop = state.stopped ?? false;
+  for (let epoch = state.epoch + 1; epoch <= run.options.epochs && !stop; epoch++) {
+    stop = await selectEpoch(run, state, rng, epoch);
+  }
+  const evaluation = await evaluateSelected(run, state);
+  if (run.options.refit) return startRefit(run, state, evaluation);
+  return Object.assign(state, {
+    phase: 'done' as const,
+    best: state.best ?? snapshotParams(state.hidden, state.dense),
+    evaluation,
+  });
+}
+
+/**
+ * The `refit` phase: trains on every document, from `state.epoch` on, for the epoch count the
+ * select phase chose (`options.epochs` when there was no validation split).
+ */
+export async function refitPhase(run: TrainingRun, state: TrainState): Promise<void> {
+  const { ctx, order } = run;
+  const epochs = run.valRows.length > 0 ? (state.refitEpochs ?? run.options.epochs) : run.options.epochs;
+  const rng = Rng.restore(state.rng);
+  for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
+    const t0 = performance.now();
+    const fit = await runEpoch(ctx, order, state.hidden, state.dense, state.slots, rng, () => ++state.step);
+    state.docsSeen += order.length;
+    closeEpoch(state, epoch, rng, t0);
+    await run.epochDone(state, { epoch, epochs, phase: 'refit', ...fit });
+  }
+}
