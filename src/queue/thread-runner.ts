@@ -11,10 +11,16 @@ export interface ThreadHandlers {
   onCheckpoint(bytes: Uint8Array, epoch: number): Promise<void>;
 }
 
+/** What a training thread hands back: the serialised model and what the registry records of it. */
+export interface TrainedModel {
+  artefact: Uint8Array;
+  meta: VersionMeta;
+}
+
 /** A running training thread. */
 export interface TrainingThread {
   /** Settles with the artefact, or rejects with the thread's error (AppError codes survive). */
-  result: Promise<{ artefact: Uint8Array; meta: VersionMeta }>;
+  result: Promise<TrainedModel>;
   /** Asks the thread to stop between batches; terminates it if it has not stopped after `graceMs`. */
   cancel(reason: string, graceMs?: number): void;
   /** Ends the thread now (idempotent). */

@@ -1,7 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
-import type { JobEvent } from '../contract/index.js';
 import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
@@ -9,7 +8,16 @@ import type { ModelRegistry } from '../registry/index.js';
 import type { RedisDatasetStore } from './dataset-store.js';
 import type { TrainJobData } from './job-service.js';
 import type { JobStore } from './job-store.js';
-import { startTrainingThread, type ThreadOptions, type TrainingThread } from './thread-runner.js';
+import { CancelWatch } from './cancel-watch.js';
+import { JobRecord } from './job-record.js';
+import type { ThreadInput } from './thread-protocol.js';
+import {
+  startTrainingThread,
+  type ThreadHandlers,
+  type ThreadOptions,
+  type TrainedModel,
+  type TrainingThread,
+} from './thread-runner.js';
 
 /** Errors that retrying cannot fix: fail the job at once. */
 const PERMANENT_CODES = new Set([
@@ -99,13 +107,8 @@ export class TrainingWorker {
     const jobId = job.id as string;
     const starts = Math.max(job.attemptsStarted, job.attemptsMade);
     try {
-      await this.deps.jobs.update(jobId, {
-        status: 'failed',
-        error: `training crashed or lost its worker ${starts} times; giving up (${err.message})`,
-        finishedAt: new Date().toISOString(),
-        attempts: String(starts),
-      });
-      await this.deps.jobs.deleteCheckpoint(jobId);
+      const error = `training crashed or lost its worker ${starts} times; giving up (${err.message})`;
+      await new JobRecord(this.deps.jobs, jobId).failed(error, starts);
     } catch (e) {
       this.deps.logger.error({ err: e, jobId }, 'could not record a job that crashed too often as failed');
     }
@@ -134,131 +137,135 @@ export class TrainingWorker {
     }
   }
 
+  /** One job: mark it running, train in a thread, publish the version (or handle the failure). */
   private async process(
     job: Job<TrainJobData>,
     token: string | undefined,
   ): Promise<{ version?: number; status: string }> {
-    const { jobs, datasets, registry, hub, keys, logger } = this.deps;
     const jobId = job.id as string;
-    const log = logger.child({ jobId, model: job.data.model });
-    const start = await jobs.update(jobId, {
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      // Starts, including those after a crashed worker (a stall does not count as a failed attempt).
-      attempts: String(Math.max(job.attemptsMade + 1, job.attemptsStarted)),
-      error: '',
-    });
+    const record = new JobRecord(this.deps.jobs, jobId);
+    const log = this.deps.logger.child({ jobId, model: job.data.model });
+    // Starts, including those after a crashed worker (a stall does not count as a failed attempt).
+    const start = await record.running(Math.max(job.attemptsMade + 1, job.attemptsStarted));
     if (!start.applied) return { status: start.view.status }; // cancelled while queued
-    const raw = await jobs.getRaw(jobId);
-
+    const { hub, keys } = this.deps;
+    const watch = await CancelWatch.start(hub, keys, record, this.deps.cancelPollMs ?? 2000);
     let thread: TrainingThread | undefined;
-    const stopIfCancelled = (e: JobEvent) => {
-      if (e.job.status === 'cancelled') thread?.cancel('cancelled by request');
-    };
-    const off = await hub.on(keys.jobChannel(jobId), (msg) => stopIfCancelled(JSON.parse(msg) as JobEvent));
-    const poll = setInterval(() => {
-      jobs.get(jobId).then(
-        (view) => stopIfCancelled({ type: 'status', job: view }),
-        () => undefined,
-      );
-    }, this.deps.cancelPollMs ?? 2000);
     try {
-      const [dataset, resumeFrom] = await Promise.all([
-        datasets.loadRaw(job.data.datasetHash),
-        jobs.loadCheckpoint(jobId),
-      ]);
-      if (resumeFrom) log.info({ epoch: raw.checkpointEpoch }, 'resuming from checkpoint');
-      thread = startTrainingThread(
-        {
-          dataset: new Uint8Array(dataset),
-          datasetHash: job.data.datasetHash,
-          options: job.data.options,
-          backend: this.deps.backend,
-          ...(this.deps.webgpuAdapter ? { webgpuAdapter: this.deps.webgpuAdapter } : {}),
-          checkpointEveryMs: this.deps.checkpointEveryMs ?? 0,
-          nice: this.deps.threadNice ?? 0,
-          ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
-        },
-        {
-          // Reports are best effort: failing to record one must not end the training.
-          onProgress: async (progress) => {
-            try {
-              const r = await jobs.update(jobId, { progress: JSON.stringify(progress) });
-              if (!r.applied) thread?.cancel('cancelled by request');
-              await job.updateProgress({ ...progress });
-            } catch (err) {
-              log.warn({ err }, 'could not record progress');
-            }
-          },
-          onCheckpoint: async (bytes, epoch) => {
-            try {
-              await jobs.saveCheckpoint(jobId, bytes, epoch);
-            } catch (err) {
-              log.warn({ err, epoch }, 'could not store checkpoint; a restart resumes from an older one');
-            }
-          },
-        },
-        this.deps.thread,
-      );
+      thread = await this.startThread(job, record, watch, log);
       this.active.set(jobId, thread);
-      // A cancel that landed before the thread existed was only recorded; act on it now.
-      stopIfCancelled({ type: 'status', job: await jobs.get(jobId) });
-      const { artefact, meta } = await thread.result;
-      const out = await registry.publish(job.data.model, artefact, meta, jobId);
-      await jobs.deleteCheckpoint(jobId);
-      const view = await jobs.get(jobId);
-      await jobs.publish(jobId, { type: 'status', job: view });
-      if (out.status === 'cancelled') {
-        log.info('cancelled before publishing; no version published');
-        return { status: 'cancelled' };
-      }
-      log.info({ version: out.version }, 'model version published');
-      return { status: 'succeeded', version: out.version };
+      await watch.attach(thread);
+      return await this.publish(job, record, await thread.result, log);
     } catch (err) {
-      return await this.handleFailure(job, token, err, log);
+      return await this.handleFailure(job, record, token, err, log);
     } finally {
-      clearInterval(poll);
-      await off();
+      await watch.stop();
       this.active.delete(jobId);
       await thread?.terminate();
     }
   }
 
+  /** Loads the dataset (and a checkpoint to resume from) and starts the training thread. */
+  private async startThread(
+    job: Job<TrainJobData>,
+    record: JobRecord,
+    watch: CancelWatch,
+    log: Logger,
+  ): Promise<TrainingThread> {
+    const d = this.deps;
+    const [dataset, resumeFrom] = await Promise.all([
+      d.datasets.loadRaw(job.data.datasetHash),
+      record.loadCheckpoint(),
+    ]);
+    if (resumeFrom) log.info({ epoch: await record.checkpointEpoch() }, 'resuming from checkpoint');
+    const input: ThreadInput = {
+      dataset: new Uint8Array(dataset),
+      datasetHash: job.data.datasetHash,
+      options: job.data.options,
+      backend: d.backend,
+      ...(d.webgpuAdapter ? { webgpuAdapter: d.webgpuAdapter } : {}),
+      checkpointEveryMs: d.checkpointEveryMs ?? 0,
+      nice: d.threadNice ?? 0,
+      ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
+    };
+    return startTrainingThread(input, this.reports(job, record, watch, log), d.thread);
+  }
+
+  /** Per-epoch reports from the thread. Best effort: failing to record one must not end the training. */
+  private reports(
+    job: Job<TrainJobData>,
+    record: JobRecord,
+    watch: CancelWatch,
+    log: Logger,
+  ): ThreadHandlers {
+    return {
+      onProgress: async (progress) => {
+        try {
+          if (!(await record.progress(progress))) watch.cancel();
+          await job.updateProgress({ ...progress });
+        } catch (err) {
+          log.warn({ err }, 'could not record progress');
+        }
+      },
+      onCheckpoint: async (bytes, epoch) => {
+        try {
+          await record.saveCheckpoint(bytes, epoch);
+        } catch (err) {
+          log.warn({ err, epoch }, 'could not store checkpoint; a restart resumes from an older one');
+        }
+      },
+    };
+  }
+
+  /** Publishes the trained version (the registry's script refuses it if the job was cancelled). */
+  private async publish(
+    job: Job<TrainJobData>,
+    record: JobRecord,
+    trained: TrainedModel,
+    log: Logger,
+  ): Promise<{ version?: number; status: string }> {
+    const out = await this.deps.registry.publish(
+      job.data.model,
+      trained.artefact,
+      trained.meta,
+      record.jobId,
+    );
+    await record.dropCheckpoint();
+    await record.announce();
+    if (out.status === 'cancelled') {
+      log.info('cancelled before publishing; no version published');
+      return { status: 'cancelled' };
+    }
+    log.info({ version: out.version }, 'model version published');
+    return { status: 'succeeded', version: out.version };
+  }
+
   /** Classifies a failure: cancelled, handed back on shutdown, permanent, or retried with backoff. */
   private async handleFailure(
     job: Job<TrainJobData>,
+    record: JobRecord,
     token: string | undefined,
     err: unknown,
     log: Logger,
   ): Promise<{ status: string }> {
-    const { jobs } = this.deps;
-    const jobId = job.id as string;
-    const view = await jobs.get(jobId);
-    if (view.status === 'cancelled') {
-      await jobs.deleteCheckpoint(jobId);
+    if ((await record.view()).status === 'cancelled') {
+      await record.dropCheckpoint();
       log.info('training cancelled');
       return { status: 'cancelled' };
     }
     const message = err instanceof Error ? err.message : String(err);
     if (this.shuttingDown && isAppError(err) && err.code === 'CANCELLED' && token) {
-      await jobs.update(jobId, { status: 'queued', error: '' });
+      await record.requeued();
       await job.moveToWait(token);
       log.info('worker shutting down: job handed back to the queue');
       throw new WaitingError();
     }
     // An unusable checkpoint would fail every retry the same way: the next attempt starts afresh.
-    if (isAppError(err) && err.code === 'ARTEFACT_CORRUPT') await jobs.deleteCheckpoint(jobId);
+    if (isAppError(err) && err.code === 'ARTEFACT_CORRUPT') await record.dropCheckpoint();
     const permanent = isAppError(err) && PERMANENT_CODES.has(err.code);
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (final) {
-      await jobs.update(jobId, { status: 'failed', error: message, finishedAt: new Date().toISOString() });
-      await jobs.deleteCheckpoint(jobId);
-    } else {
-      await jobs.update(jobId, {
-        status: 'queued',
-        error: `attempt ${job.attemptsMade + 1} failed: ${message}; retrying`,
-      });
-    }
+    if (final) await record.failed(message);
+    else await record.requeued(`attempt ${job.attemptsMade + 1} failed: ${message}; retrying`);
     log.warn({ err: message, permanent, final }, 'training failed');
     throw permanent ? new UnrecoverableError(message) : err instanceof Error ? err : new Error(message);
   }
