@@ -49,7 +49,7 @@ function spans(file: string): Span[] {
 const args = process.argv.slice(2);
 const maxAt = args.indexOf('--max');
 const max = maxAt >= 0 ? Number(args[maxAt + 1]) : undefined;
-const top = Number(args.find((a, i) => /^\d+$/.test(a) && i !== maxAt + 1) ?? 10);
+const top = Number(args.find((a, i) => /^\d+$/.test(a) && (maxAt < 0 || i !== maxAt + 1)) ?? 10);
 const all = sourceFiles('src')
   .flatMap(spans)
   .sort((a, b) => b.lines - a.lines);
