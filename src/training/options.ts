@@ -13,7 +13,7 @@ export const trainOptionsSchema = z
     maxFeatures: z.number().int().min(1).max(2_000_000).default(200_000),
     minDf: z.number().int().min(1).max(1000).default(1),
     validationSplit: z.number().min(0).max(0.5).default(0.1),
-    seed: z.number().int().default(42),
+    seed: z.number().int().min(0).max(4_294_967_295).default(42),
     dropout: z.number().min(0).max(0.9).default(0.5),
     patience: z.number().int().min(0).max(100).default(3),
     refit: z.boolean().default(true),
