@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'scratch', 'dist', 'coverage', 'src/api/generated/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'node_modules',
+      'data',
+      'scratch',
+      'dist',
+      'coverage',
+      'src/contract/generated/**',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

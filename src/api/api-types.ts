@@ -1,5 +1,5 @@
 import type { JobView, VersionDetail, VersionSummary } from '../contract/index.js';
-import type { components, operations } from './generated/schema.js';
+import type { components, operations } from '../contract/index.js';
 
 /** Schema types generated from openapi.yaml. */
 export type Schemas = components['schemas'];
@@ -47,7 +47,7 @@ export function toVersionDetail(v: VersionDetail): Schemas['VersionDetail'] {
     dataset: { hash: v.dataset.hash, documents: v.dataset.documents },
     trainSeconds: v.trainSeconds,
     checksum: v.checksum,
-    evaluation: (v.evaluation ?? {}) as Schemas['Evaluation'],
+    evaluation: v.evaluation ?? {},
   };
   if (v.jobId !== undefined) out.jobId = v.jobId;
   return out;

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { ServiceDeps } from '../contract/index.js';
-import type { operations } from './generated/schema.js';
+import type { operations } from '../contract/index.js';
 
 export type OperationId = keyof operations;
 

@@ -25,12 +25,10 @@ export function readNdjson<T>(
   check: (v: unknown) => FieldError[],
 ): Promise<T[]> {
   return new Promise<T[]>((resolve, reject) => {
-    const items: T[] = [];
-    let pending: Buffer[] = []; // bytes of the current, unfinished line
-    let bytes = 0;
-    let line = 0;
+    const reader = new NdjsonReader<T>(limits, check);
     let done = false;
 
+    // Settles once: later events (an `error` after `end`, a `close` after a rejection) are ignored.
     const finish = (err?: unknown) => {
       if (done) return;
       done = true;
@@ -41,78 +39,20 @@ export function readNdjson<T>(
       if (err) {
         stream.pause();
         reject(err);
-      } else resolve(items);
+      } else resolve(reader.items);
     };
 
-    const handleLine = (raw: Buffer) => {
-      line++;
-      let end = raw.length;
-      if (end > 0 && raw[end - 1] === 0x0d) end--;
-      const buf = raw.subarray(0, end);
-      if (buf.every((b) => b === 0x20 || b === 0x09)) return;
-      if (items.length >= limits.maxDocuments) {
-        throw new AppError('PAYLOAD_TOO_LARGE', `More than ${limits.maxDocuments} documents`, {
-          line,
-          limit: limits.maxDocuments,
-        });
-      }
-      let value: unknown;
-      try {
-        checkJsonBytes(buf);
-        value = JSON.parse(buf.toString('utf8'));
-        assertNoForbiddenKeys(value, '');
-      } catch (e) {
-        const reason = e instanceof AppError ? e.message : e instanceof Error ? e.message : 'invalid JSON';
-        const code = e instanceof AppError ? e.code : 'INVALID_JSON';
-        const errors = e instanceof AppError ? e.details.errors : undefined;
-        throw new AppError(code, `Line ${line}: ${reason}`, errors ? { line, errors } : { line });
-      }
-      let errors: FieldError[];
-      try {
-        errors = check(value);
-      } catch (e) {
-        if (e instanceof AppError)
-          throw new AppError(e.code, `Line ${line}: ${e.message}`, { ...e.details, line });
-        throw e;
-      }
-      if (errors.length > 0) {
-        const first = errors[0] as FieldError;
-        throw new AppError('INVALID_REQUEST', `Line ${line}: ${first.path || '/'} ${first.message}`, {
-          line,
-          errors,
-        });
-      }
-      items.push(value as T);
-    };
-
+    // The handlers are synchronous, so a chunk is wholly parsed before the stream emits the next.
     const onData = (chunk: Buffer) => {
       try {
-        bytes += chunk.length;
-        if (bytes > limits.maxBytes) {
-          throw new AppError('PAYLOAD_TOO_LARGE', `The stream is larger than ${limits.maxBytes} bytes`, {
-            limit: limits.maxBytes,
-          });
-        }
-        let start = 0;
-        for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-          pending.push(chunk.subarray(start, nl));
-          handleLine(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending));
-          pending = [];
-          start = nl + 1;
-        }
-        if (start < chunk.length) pending.push(chunk.subarray(start));
+        reader.push(chunk);
       } catch (e) {
         finish(e);
       }
     };
     const onEnd = () => {
       try {
-        if (pending.length > 0) handleLine(Buffer.concat(pending));
-        if (items.length === 0) {
-          throw new AppError('INVALID_REQUEST', 'The NDJSON body has no documents', {
-            errors: [{ path: '/body', message: 'must contain at least one line' }],
-          });
-        }
+        reader.end();
         finish();
       } catch (e) {
         finish(e);
@@ -132,6 +72,118 @@ export function readNdjson<T>(
     stream.on('error', onError);
     stream.on('close', onClose);
   });
+}
+
+/**
+ * The state of one NDJSON read: it cuts chunks into lines, counts bytes and lines against the
+ * limits and keeps the accepted items. Whatever a method throws ends the read with that error.
+ */
+class NdjsonReader<T> {
+  /** The valid lines so far, in order. */
+  readonly items: T[] = [];
+  private readonly limits: NdjsonLimits;
+  private readonly check: (v: unknown) => FieldError[];
+  private pending: Buffer[] = []; // bytes of the current, unfinished line
+  private bytes = 0;
+  private line = 0;
+
+  constructor(limits: NdjsonLimits, check: (v: unknown) => FieldError[]) {
+    this.limits = limits;
+    this.check = check;
+  }
+
+  /** Takes one chunk: counts its bytes first, so an oversized stream stops before it is parsed. */
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The stream is larger than ${this.limits.maxBytes} bytes`, {
+        limit: this.limits.maxBytes,
+      });
+    }
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      this.pending.push(chunk.subarray(start, nl));
+      // A line within one chunk is a view of it; only a line split across chunks is copied.
+      this.handleLine(this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending));
+      this.pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  }
+
+  /** The stream ended: a last line needs no `\n`, but a body without documents is refused. */
+  end(): void {
+    if (this.pending.length > 0) this.handleLine(Buffer.concat(this.pending));
+    if (this.items.length === 0) {
+      throw new AppError('INVALID_REQUEST', 'The NDJSON body has no documents', {
+        errors: [{ path: '/body', message: 'must contain at least one line' }],
+      });
+    }
+  }
+
+  private handleLine(raw: Buffer): void {
+    const line = ++this.line; // blank lines count too, so numbers match the client's file
+    const buf = withoutCr(raw);
+    if (isBlank(buf)) return;
+    if (this.items.length >= this.limits.maxDocuments) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `More than ${this.limits.maxDocuments} documents`, {
+        line,
+        limit: this.limits.maxDocuments,
+      });
+    }
+    const value = parseLine(buf, line);
+    checkLine(value, line, this.check);
+    this.items.push(value as T);
+  }
+}
+
+/** The line without a trailing `\r`, so `\r\n` files read like `\n` ones. */
+function withoutCr(raw: Buffer): Buffer {
+  let end = raw.length;
+  if (end > 0 && raw[end - 1] === 0x0d) end--;
+  return raw.subarray(0, end);
+}
+
+/** Only spaces and tabs (or nothing): skipped rather than refused as bad JSON. */
+function isBlank(buf: Buffer): boolean {
+  return buf.every((b) => b === 0x20 || b === 0x09);
+}
+
+/**
+ * One line's JSON value. Byte checks, JSON.parse and the forbidden-key check all fail the same way
+ * for the client, so each failure becomes one AppError prefixed with the line (its code kept).
+ */
+function parseLine(buf: Buffer, line: number): unknown {
+  try {
+    checkJsonBytes(buf);
+    const value: unknown = JSON.parse(buf.toString('utf8'));
+    assertNoForbiddenKeys(value, '');
+    return value;
+  } catch (e) {
+    const reason = e instanceof AppError ? e.message : e instanceof Error ? e.message : 'invalid JSON';
+    const code = e instanceof AppError ? e.code : 'INVALID_JSON';
+    const errors = e instanceof AppError ? e.details.errors : undefined;
+    throw new AppError(code, `Line ${line}: ${reason}`, errors ? { line, errors } : { line });
+  }
+}
+
+/** Runs the caller's schema check on one value; what it reports (or throws) is given the line. */
+function checkLine(value: unknown, line: number, check: (v: unknown) => FieldError[]): void {
+  let errors: FieldError[];
+  try {
+    errors = check(value);
+  } catch (e) {
+    if (e instanceof AppError)
+      throw new AppError(e.code, `Line ${line}: ${e.message}`, { ...e.details, line });
+    throw e;
+  }
+  if (errors.length > 0) {
+    const first = errors[0] as FieldError;
+    throw new AppError('INVALID_REQUEST', `Line ${line}: ${first.path || '/'} ${first.message}`, {
+      line,
+      errors,
+    });
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { ERROR_CODES, isAppError, type ErrorCode } from '../errors/index.js';
-import type { components } from './generated/schema.js';
+import type { components } from '../contract/index.js';
 
 export type Problem = components['schemas']['Problem'];
 

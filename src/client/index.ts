@@ -67,17 +67,51 @@ function unwrap<T>(r: Answer<T>): T {
  * const { label } = await tc.classify('Shares rose sharply', { model: 'news' });
  */
 export function createTextclfClient(opts: TextclfClientOptions) {
+  const http = connect(opts);
+  const api = {
+    /** The underlying openapi-fetch client, for calls the helpers do not cover. */
+    http,
+    ...trainingCalls(http),
+    ...jobCalls(http),
+
+    /**
+     * Polls a job until it is `succeeded`, `failed` or `cancelled` and returns it.
+     * @throws Error when `timeoutMs` passes first
+     */
+    async waitForJob(jobId: string, o: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Job> {
+      const deadline = Date.now() + (o.timeoutMs ?? 10 * 60_000);
+      for (;;) {
+        // Through `api`, not `jobCalls`, so a wrapped or replaced `getJob` is the one polled.
+        const job = await api.getJob(jobId);
+        if (TERMINAL.has(job.status)) return job;
+        if (Date.now() > deadline)
+          throw new Error(`job ${jobId} still ${job.status} after ${o.timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
+      }
+    },
+
+    ...classifyCalls(http),
+    ...modelCalls(http),
+    ...healthCalls(http),
+  };
+  return api;
+}
+
+/** The openapi-fetch client behind every call: base URL without trailing `/`, the API key sent. */
+function connect(opts: TextclfClientOptions): Client<paths> {
   const headers: Record<string, string> = opts.apiKey ? { Authorization: `Bearer ${opts.apiKey}` } : {};
-  const http: Client<paths> = createClient<paths>({
+  return createClient<paths>({
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     headers,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
+}
 
-  const api = {
-    /** The underlying openapi-fetch client, for calls the helpers do not cover. */
-    http,
+// The groups below are spread into the client in this order, which is its key order.
 
+/** `POST /train`, as JSON or as an NDJSON stream. */
+function trainingCalls(http: Client<paths>) {
+  return {
     /** Stores the articles and queues training; resolves once queued (202). */
     async train(
       articles: Article[],
@@ -107,7 +141,12 @@ export function createTextclfClient(opts: TextclfClientOptions) {
         }),
       );
     },
+  };
+}
 
+/** `/jobs`: read, list and cancel training jobs (waiting is on the client itself). */
+function jobCalls(http: Client<paths>) {
+  return {
     async getJob(jobId: string): Promise<Job> {
       return unwrap(await http.GET('/jobs/{jobId}', { params: { path: { jobId } } }));
     },
@@ -119,22 +158,12 @@ export function createTextclfClient(opts: TextclfClientOptions) {
     async cancelJob(jobId: string): Promise<Job> {
       return unwrap(await http.DELETE('/jobs/{jobId}', { params: { path: { jobId } } }));
     },
+  };
+}
 
-    /**
-     * Polls a job until it is `succeeded`, `failed` or `cancelled` and returns it.
-     * @throws Error when `timeoutMs` passes first
-     */
-    async waitForJob(jobId: string, o: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Job> {
-      const deadline = Date.now() + (o.timeoutMs ?? 10 * 60_000);
-      for (;;) {
-        const job = await api.getJob(jobId);
-        if (TERMINAL.has(job.status)) return job;
-        if (Date.now() > deadline)
-          throw new Error(`job ${jobId} still ${job.status} after ${o.timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
-      }
-    },
-
+/** `POST /classify`, for one text or a batch. */
+function classifyCalls(http: Client<paths>) {
+  return {
     async classify(
       text: string,
       o: { model?: string; version?: number; topK?: number } = {},
@@ -148,7 +177,12 @@ export function createTextclfClient(opts: TextclfClientOptions) {
     ): Promise<ClassifyBatchResponse> {
       return unwrap(await http.POST('/classify', { body: { texts, ...o } })) as ClassifyBatchResponse;
     },
+  };
+}
 
+/** `/models`: models, their versions and the `latest` alias. */
+function modelCalls(http: Client<paths>) {
+  return {
     async listModels(): Promise<ModelSummary[]> {
       return unwrap(await http.GET('/models')).models;
     },
@@ -175,7 +209,12 @@ export function createTextclfClient(opts: TextclfClientOptions) {
         await http.DELETE('/models/{model}/versions/{version}', { params: { path: { model, version } } }),
       );
     },
+  };
+}
 
+/** `/readyz`, whose 503 is an answer rather than an error. */
+function healthCalls(http: Client<paths>) {
+  return {
     /** `/readyz`; resolves with the body for 200 and 503 alike. */
     async ready(): Promise<Readiness> {
       const r = await http.GET('/readyz');
@@ -184,7 +223,6 @@ export function createTextclfClient(opts: TextclfClientOptions) {
       throw new TextclfError(r.response.status, undefined);
     },
   };
-  return api;
 }
 
 export type TextclfClient = ReturnType<typeof createTextclfClient>;

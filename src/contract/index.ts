@@ -5,84 +5,34 @@
  */
 import type { BackendInfo } from '../model/index.js';
 import type { TrainOptionsInput } from '../training/index.js';
+import type { components, operations, paths } from './generated/schema.js';
 
+/** Types generated from openapi.yaml (`npm run generate:types`). */
+export type { components, operations, paths };
 export type { BackendInfo };
+type Schemas = components['schemas'];
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+// The shapes the API answers with are the contract's own (openapi.yaml), generated.
+export type JobStatus = Schemas['JobStatus'];
+export type JobProgress = Schemas['JobProgress'];
+export type JobView = Schemas['Job'];
+export type ModelSummary = Schemas['ModelSummary'];
+export type VersionSummary = Schemas['VersionSummary'];
+/** As stored: `evaluation` is null when the model was trained without a validation split (the API shows `{}`). */
+export type VersionDetail = Omit<Schemas['VersionDetail'], 'evaluation'> & {
+  evaluation: Schemas['Evaluation'] | null;
+};
+export type ClassifyResult = Schemas['Prediction'];
+export type ClassifyResponse = Schemas['ClassifyBatchResponse'];
 
 /** Training options as submitted: any subset of the training schema's (defaults fill the rest). */
 export type TrainingOptionsInput = TrainOptionsInput;
-
-export interface JobProgress {
-  epoch: number;
-  epochs: number;
-  /** Training runs `select` (early stopping on the validation split), then `refit` on all documents; epochs restart at 1 per phase. */
-  phase?: 'select' | 'refit';
-  loss?: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
-
-export interface JobView {
-  jobId: string;
-  model: string;
-  status: JobStatus;
-  progress: JobProgress | null;
-  version?: number;
-  error?: string;
-  datasetHash: string;
-  documents: number;
-  attempts: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
 
 export interface DatasetRef {
   hash: string; // sha256 of the canonical dataset bytes
   documents: number;
   labels: string[];
   bytes: number;
-}
-
-export interface VersionSummary {
-  model: string;
-  version: number;
-  createdAt: string;
-  labels: string[];
-  accuracy?: number;
-  macroF1?: number;
-  isLatest: boolean;
-}
-
-export interface VersionDetail extends VersionSummary {
-  options: Record<string, unknown>;
-  vocabularySize: number;
-  backend: BackendInfo;
-  dataset: { hash: string; documents: number };
-  trainSeconds: number;
-  jobId?: string;
-  checksum: string; // sha256 of the artefact
-  evaluation: unknown; // Evaluation from src/training
-}
-
-export interface ModelSummary {
-  model: string;
-  latest: number | null;
-  versions: number;
-  updatedAt?: string;
-}
-
-export interface ClassifyResult {
-  label: string;
-  scores: { label: string; probability: number }[];
-}
-
-export interface ClassifyResponse {
-  model: string;
-  version: number;
-  results: ClassifyResult[];
 }
 
 export interface JobEvent {

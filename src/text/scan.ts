@@ -81,6 +81,19 @@ function urlPrefix(s: string, i: number): number {
   return 0;
 }
 
+/**
+ * End of the URL at `i`, or -1 when none starts there: a prefix (see {@link urlPrefix}) and at
+ * least one code unit that does not end a URL. Called once per candidate position, not per unit.
+ */
+function urlEnd(s: string, i: number): number {
+  const p = urlPrefix(s, i);
+  if (p === 0) return -1;
+  const n = s.length;
+  let j = i + p;
+  while (j < n && !endsUrl(s.charCodeAt(j))) j++;
+  return j > i + p ? j : -1;
+}
+
 /** `\s < > " ' ( )`: what ends a URL. */
 function endsUrl(unit: number): boolean {
   return unit === 0x3c || unit === 0x3e || unit === 0x22 || unit === 0x27 || unit === 0x28 || unit === 0x29
@@ -139,17 +152,13 @@ export function scanPieces(s: string, piece: (kind: PieceKind, start: number, en
   let i = 0;
   while (i < n) {
     const u = s.charCodeAt(i);
-    // URL
+    // URL: only an `h` or `w` can start one, so other positions skip the prefix test.
     if (u === 0x68 || u === 0x77) {
-      const p = urlPrefix(s, i);
-      if (p > 0) {
-        let j = i + p;
-        while (j < n && !endsUrl(s.charCodeAt(j))) j++;
-        if (j > i + p) {
-          piece(URL, i, j);
-          i = j;
-          continue;
-        }
+      const j = urlEnd(s, i);
+      if (j !== -1) {
+        piece(URL, i, j);
+        i = j;
+        continue;
       }
     }
     const cp = u < 0x80 ? u : cpAt(s, i);
