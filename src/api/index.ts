@@ -3,4 +3,3 @@ export type { RequestGuard } from './pipeline.js';
 export type { OperationId } from './context.js';
 export { PROBLEM_MAP, PROBLEM_TYPE_BASE, toProblem, type Problem } from './problem.js';
 export { SPEC_PATH } from './spec.js';
-export type { paths, components, operations } from '../contract/index.js';

@@ -3,7 +3,7 @@
  * It imports no server code: only types, which vanish at runtime.
  */
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from '../api/index.js';
+import type { components, paths } from '../contract/index.js';
 
 type S = components['schemas'];
 export type Article = S['Article'];

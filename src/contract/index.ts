@@ -3,17 +3,17 @@
  * and the shapes they exchange. `src/services` builds Redis/BullMQ implementations of them; tests
  * build fakes. Types only: importing this module loads nothing.
  */
-import type { BackendInfo } from '../model/index.js';
 import type { TrainOptionsInput } from '../training/index.js';
 import type { components, operations, paths } from './generated/schema.js';
 
 /** Types generated from openapi.yaml (`npm run generate:types`). */
 export type { components, operations, paths };
-export type { BackendInfo };
 type Schemas = components['schemas'];
 
 // The shapes the API answers with are the contract's own (openapi.yaml), generated.
 export type JobStatus = Schemas['JobStatus'];
+/** The TensorFlow.js backend a process or model uses (the model's `BackendInfo` has this shape). */
+export type BackendInfo = Schemas['Backend'];
 export type JobProgress = Schemas['JobProgress'];
 export type JobView = Schemas['Job'];
 export type ModelSummary = Schemas['ModelSummary'];

@@ -1,6 +1,6 @@
 /**
  * Small in-memory `ServiceDeps` for HTTP-layer tests (routing, validation, error mapping). They
- * follow the contract of src/queue/types.ts, including its AppErrors, but store nothing durable.
+ * follow the contract of src/contract, including its AppErrors, but store nothing durable.
  */
 import { createHash } from 'node:crypto';
 import { createApp, type AppOptions } from '../../src/api/index.js';
