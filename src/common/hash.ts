@@ -1,8 +1,13 @@
 import { createHash, webcrypto } from 'node:crypto';
 
+/** The sha256 digest of `data` (a string is hashed as UTF-8). */
+export function sha256(data: Uint8Array | string): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
 /** Hex sha256 of `bytes`: the content address of a dataset and the checksum of an artefact. */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256(bytes).toString('hex');
 }
 
 /**

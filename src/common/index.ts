@@ -1,5 +1,5 @@
 /** Small helpers several rooms share (no TensorFlow, no Redis): hashing, backoff, optional imports, worker threads. */
-export { sha256Hex, sha256HexAsync } from './hash.js';
+export { sha256, sha256Hex, sha256HexAsync } from './hash.js';
 export { backoffMs } from './backoff.js';
 export { importOptional } from './optional-import.js';
 export { spawnThread, siblingEntry } from './spawn-thread.js';

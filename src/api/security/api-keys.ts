@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sha256 } from '../../common/index.js';
 
 /** Scopes an API key can hold: `train` (training, jobs, model management) and `classify`. */
 export const SCOPES = ['train', 'classify'] as const;
@@ -19,8 +20,6 @@ export interface Principal {
   id: string;
   scopes: ReadonlySet<Scope>;
 }
-
-const sha256 = (s: string): Buffer => crypto.createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * Parses `key:scope+scope` entries separated by commas or newlines (`#` starts a comment line).
