@@ -9,8 +9,10 @@ import { createApp } from './api/index.js';
 import { createSecurity } from './api/security/index.js';
 import { parseConfig, type Config } from './config/index.js';
 import { createLogger, type Logger } from './log/index.js';
-import type { Health } from './contract/index.js';
+import type { MetricsExporter } from './contract/index.js';
+import { answerSupervisor, clusterMetricsText, Metrics, serveClusterMetrics } from './metrics/index.js';
 import { initBackend } from './model/index.js';
+import { probeListener } from './probe.js';
 import { lowerPriority } from './queue/index.js';
 import { RedisUnavailableError, startPrivateRedis, type RedisServerHandle } from './redis/index.js';
 import { createServices, type Services } from './services/index.js';
@@ -46,32 +48,34 @@ async function redisUrlFor(
   }
 }
 
+function metricsFor(config: Config): Metrics {
+  return new Metrics({ models: config.METRICS_MAX_MODELS, labelsPerModel: config.METRICS_MAX_LABELS });
+}
+
 /**
- * The worker role's only HTTP surface: `/healthz` (alive) and `/readyz` (Redis reachable), so one
- * image with one HEALTHCHECK serves every role.
+ * What `GET /metrics` serves: this process's series, or, in an API process forked by a supervisor,
+ * every process's, aggregated there.
  */
-function probeListener(health: Health): RequestListener {
-  return (req, res) => {
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
-    if (req.method !== 'GET') return reply(405, { status: 'method not allowed' });
-    if (req.url === '/healthz') return reply(200, { status: 'ok', role: 'worker' });
-    if (req.url === '/readyz') {
-      void health
-        .redisReady()
-        .then((redis) => reply(redis ? 200 : 503, { status: redis ? 'ready' : 'not ready', redis }));
-      return;
-    }
-    reply(404, { status: 'not found' });
+function exporter(metrics: Metrics): MetricsExporter {
+  if (!cluster.isWorker) return metrics;
+  answerSupervisor(metrics.registry);
+  return {
+    httpRequest: (route, method, status, seconds) => metrics.httpRequest(route, method, status, seconds),
+    text: () => clusterMetricsText(),
+    contentType: metrics.contentType,
   };
 }
 
 /** The API: the app behind API keys, rate limits and CORS from the config. */
-function apiListener(services: Services, config: Config, logger: Logger): RequestListener {
+function apiListener(
+  services: Services,
+  config: Config,
+  logger: Logger,
+  metrics: MetricsExporter,
+): RequestListener {
   try {
     const security = createSecurity({ config, redis: services.redis, logger });
-    return security.wrap(createApp(services.deps, { logger, config, guards: security.guards }));
+    return security.wrap(createApp(services.deps, { logger, config, guards: security.guards, metrics }));
   } catch (err) {
     return die(err instanceof Error ? err.message : String(err));
   }
@@ -176,18 +180,22 @@ async function main(): Promise<void> {
   // must not inherit it): its GC and I/O threads too, not only the training threads.
   if (config.ROLE === 'worker') lowerPriority(config.TRAINING_NICE, 'process');
   const api = config.ROLE !== 'worker';
+  const metrics = metricsFor(config);
   const services = createServices({
     config,
     redisUrl: url,
     logger,
     worker: config.ROLE !== 'api',
     serving: api,
+    metrics,
   });
   await services.inference?.started().catch((err: unknown) => {
     die(`inference threads: ${err instanceof Error ? err.message : String(err)}`);
   });
   const server = createServer(
-    api ? apiListener(services, config, logger) : probeListener(services.deps.health),
+    api
+      ? apiListener(services, config, logger, exporter(metrics))
+      : probeListener(services.deps.health, metrics),
   );
   await listen(server, config, logger);
   onStopSignals(() => shutdown({ server, services, ...(child ? { child } : {}) }, config, logger), logger);
@@ -203,9 +211,12 @@ async function main(): Promise<void> {
  */
 async function supervise(config: Config, logger: Logger): Promise<void> {
   const { url, child } = await redisUrlFor(config, logger);
+  // One scrape of any API process sees them all, and this process's worker (ROLE=all).
+  const metrics = metricsFor(config);
+  serveClusterMetrics(metrics.registry);
   const services =
     config.ROLE === 'all'
-      ? createServices({ config, redisUrl: url, logger, worker: true, serving: false })
+      ? createServices({ config, redisUrl: url, logger, worker: true, serving: false, metrics })
       : undefined;
   let stopping: Promise<void> | undefined;
   const stop = (code: number, message?: string): Promise<void> =>

@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Config } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { ServiceDeps } from '../contract/index.js';
+import type { MetricsExporter, ServiceDeps } from '../contract/index.js';
 import { locals, requestContext, type Handler, type OperationId } from './context.js';
 import { docsAssets, docsPage } from './docs.js';
 import { bodyStep, guardStep, requiredScopes, validateStep, type RequestGuard } from './pipeline.js';
@@ -12,7 +12,7 @@ import { jobEventsHandler } from './routes/events.js';
 import { classify } from './routes/classify.js';
 import { cancelJob, getJob, listJobs } from './routes/jobs.js';
 import { deleteVersion, getVersion, listModels, listVersions, setLatest } from './routes/models.js';
-import { healthz, openapiYaml, readyz } from './routes/ops.js';
+import { healthz, metricsHandler, openapiYaml, queueDepth, readyz } from './routes/ops.js';
 import { trainHandler } from './routes/train.js';
 import { listOperations, loadSpec, type OpenApiDocument } from './spec.js';
 import { SpecValidator } from './validate.js';
@@ -28,6 +28,8 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** The contract; default `openapi.yaml` at the repository root. */
   specPath?: string;
+  /** The process's metrics: `GET /metrics` serves them, every request is counted. Off without. */
+  metrics?: MetricsExporter;
 }
 
 /**
@@ -53,6 +55,8 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
     deleteVersion,
     healthz,
     readyz: readyz(opts.readinessTimeoutMs ?? 2_000),
+    metrics: metricsHandler(opts.metrics),
+    queueDepth,
     getOpenApi: openapiYaml(spec.text),
     docs: docsPage,
   };
@@ -62,7 +66,7 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   app.set('query parser', 'simple');
   // Hashing every JSON answer for an ETag costs CPU on the hot path and no client revalidates them.
   app.set('etag', false);
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, opts.metrics));
   // No upgrade-insecure-requests: plain-HTTP deployments (behind a TLS proxy or on a LAN) must still load /docs.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
@@ -75,7 +79,7 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
     const handler = handlers[id];
     if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
     const scopes = requiredScopes(op, spec.doc.security);
-    const steps: RequestHandler[] = [];
+    const steps: RequestHandler[] = [named(id)];
     if (opts.guards?.length && scopes !== null) steps.push(guardStep(opts.guards, id, scopes));
     if (op.requestBody) steps.push(bodyStep(op, config.MAX_BODY_BYTES));
     steps.push(validateStep(validator, pointer, op, parameters));
@@ -89,6 +93,14 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   });
   app.use(errorHandler);
   return app;
+}
+
+/** Marks the request with the operation it matched (for the request metrics). */
+function named(id: OperationId): RequestHandler {
+  return (_req, res, next) => {
+    locals(res).operationId = id;
+    next();
+  };
 }
 
 // Compiling the contract's schemas takes ~100 ms; apps built from the same text share them.

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { ServiceDeps } from '../contract/index.js';
-import type { operations } from '../contract/index.js';
+import type { MetricsExporter, operations, ServiceDeps } from '../contract/index.js';
 
 export type OperationId = keyof operations;
 
@@ -32,6 +31,8 @@ export interface RequestLocals {
   requestId: string;
   log: Logger;
   input?: RequestInput;
+  /** The operation the route matched (for metrics); unset for unmatched paths. */
+  operationId?: OperationId;
 }
 
 export function locals(res: Response): RequestLocals {
@@ -42,9 +43,10 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Takes a well-formed incoming `X-Request-Id` or makes one, echoes it, and gives the request a child
- * logger bound to it. Logs one line per request (method, route, status, time; never bodies).
+ * logger bound to it. Logs one line per request (method, route, status, time; never bodies) and
+ * counts it in the request-duration histogram by operation.
  */
-export function requestContext(logger: Logger) {
+export function requestContext(logger: Logger, metrics?: MetricsExporter) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
@@ -55,6 +57,8 @@ export function requestContext(logger: Logger) {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const route = (res.locals as RequestLocals).operationId ?? 'unmatched';
+      metrics?.httpRequest(route, req.method, res.statusCode, ms / 1000);
       // req.path, not req.url: query strings can carry user data.
       log.info(
         { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },

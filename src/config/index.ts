@@ -54,6 +54,14 @@ export const configSchema = z.object({
   DATASET_TTL_S: int(7 * 24 * 3600, 0),
   CHECKPOINT_EVERY_MS: int(0, 0),
   TRAINING_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  // How fast another worker takes over the job of one that died (BullMQ lock and stall check):
+  // within JOB_LOCK_MS + JOB_STALLED_CHECK_MS; JOB_MAX_STALLS such deaths fail the job.
+  JOB_LOCK_MS: int(5000, 1000),
+  JOB_STALLED_CHECK_MS: int(3000, 500),
+  JOB_MAX_STALLS: int(2, 1),
+  // Label values per metric series are bounded (src/metrics): models, and predicted labels per model.
+  METRICS_MAX_MODELS: int(100, 1),
+  METRICS_MAX_LABELS: int(50, 1),
   // API keys, rate limits and CORS (src/api/security); parsed further there. Empty: off.
   API_KEYS: z.string().default(''),
   API_KEYS_FILE: z.string().optional(),

@@ -24,6 +24,7 @@ export type VersionDetail = Omit<Schemas['VersionDetail'], 'evaluation'> & {
 };
 export type ClassifyResult = Schemas['Prediction'];
 export type ClassifyResponse = Schemas['ClassifyBatchResponse'];
+export type QueueDepth = Schemas['QueueDepth'];
 
 /** Training options as submitted: any subset of the training schema's (defaults fill the rest). */
 export type TrainingOptionsInput = TrainOptionsInput;
@@ -46,6 +47,8 @@ export interface JobService {
   get(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND
   list(filter: { model?: string; limit?: number }): Promise<JobView[]>;
   cancel(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND | JOB_NOT_CANCELLABLE
+  /** Training jobs by state (what an autoscaler needs); a Redis error when Redis is away. */
+  depth(): Promise<QueueDepth>;
   /** Calls `listener` on every progress/status change until the returned function is called. */
   subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void>;
 }
@@ -76,6 +79,15 @@ export interface Health {
   redisReady(): Promise<boolean>;
   registryReady(): Promise<boolean>;
   backend(): BackendInfo | undefined;
+}
+
+/** The process's metrics as the API serves and feeds them (`src/metrics` implements it). */
+export interface MetricsExporter {
+  /** Records one answered request (`route`: the operationId, or `unmatched`). */
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  /** All series in Prometheus text format. */
+  text(): Promise<string>;
+  readonly contentType: string;
 }
 
 /** Everything the API needs, injected into `createApp(deps)`. */

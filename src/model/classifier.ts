@@ -15,6 +15,8 @@ export interface Score {
 export interface Prediction {
   label: string;
   scores: Score[];
+  /** Share of the text's words in no vocabulary term (a drift signal for metrics; not in answers). */
+  unknownShare?: number;
 }
 
 /** What is known about a trained model besides its weights; stored in the artefact. */
@@ -125,7 +127,8 @@ export class TextClassifier {
    */
   predict(texts: readonly string[], topK = this.labels.length): Prediction[] {
     if (texts.length === 0) return [];
-    return rankProbabilities(this.labels, this.probabilities(this.vectorizer.transformMany(texts)), topK);
+    const { matrix, unknownShare } = this.vectorizer.transformManyMeasured(texts);
+    return rankProbabilities(this.labels, this.probabilities(matrix), topK, unknownShare);
   }
 
   /** The trained parameters, read back from the model. */
@@ -152,6 +155,7 @@ export function rankProbabilities(
   labels: readonly string[],
   probs: Float32Array,
   topK = labels.length,
+  unknownShare?: Float32Array,
 ): Prediction[] {
   const c = labels.length;
   const n = c === 0 ? 0 : probs.length / c;
@@ -161,7 +165,9 @@ export function rankProbabilities(
     const scores: Score[] = [];
     for (let j = 0; j < c; j++) scores.push({ label: labels[j]!, probability: probs[r * c + j]! });
     scores.sort((a, b) => b.probability - a.probability || (a.label < b.label ? -1 : 1));
-    out.push({ label: scores[0]!.label, scores: scores.slice(0, k) });
+    const p: Prediction = { label: scores[0]!.label, scores: scores.slice(0, k) };
+    if (unknownShare) p.unknownShare = unknownShare[r]!;
+    out.push(p);
   }
   return out;
 }

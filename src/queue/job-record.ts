@@ -9,6 +9,9 @@ const now = (): string => new Date().toISOString();
  * conditional update, so a terminal status (a cancel, a publish) is never overwritten.
  */
 export class JobRecord {
+  /** When this worker took the job (for the attempt's duration). */
+  readonly takenAt = performance.now();
+
   constructor(
     private readonly store: JobStore,
     readonly jobId: string,
@@ -43,6 +46,11 @@ export class JobRecord {
       ...(attempts === undefined ? {} : { attempts: String(attempts) }),
     });
     await this.dropCheckpoint();
+  }
+
+  /** Seconds since this worker took the job. */
+  get seconds(): number {
+    return (performance.now() - this.takenAt) / 1000;
   }
 
   /** The record as it stands. */

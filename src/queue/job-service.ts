@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DatasetRef, JobEvent, JobService, JobView, TrainingOptionsInput } from '../contract/index.js';
+import type {
+  DatasetRef,
+  JobEvent,
+  JobService,
+  JobView,
+  QueueDepth,
+  TrainingOptionsInput,
+} from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
@@ -106,6 +113,20 @@ export class BullJobService implements JobService {
       .remove(jobId)
       .catch((err: unknown) => this.log?.debug({ err, jobId }, 'job not removable (running)'));
     return view;
+  }
+
+  /** Jobs by state, straight from BullMQ's own keys (prioritized and delayed sit apart from the wait list). */
+  async depth(): Promise<QueueDepth> {
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
+    const n = (state: string) => c[state] ?? 0;
+    return {
+      pending: n('waiting') + n('prioritized') + n('delayed') + n('active'),
+      waiting: n('waiting'),
+      prioritized: n('prioritized'),
+      delayed: n('delayed'),
+      active: n('active'),
+      failed: n('failed'),
+    };
   }
 
   async subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void> {

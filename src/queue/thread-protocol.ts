@@ -6,6 +6,7 @@ import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import type { SerialError } from '../errors/index.js';
 import type { JobProgress, TrainingOptionsInput } from '../contract/index.js';
 import type { VersionMeta } from '../registry/index.js';
+import type { EpochTiming } from '../training/index.js';
 
 /** `workerData` of a training thread. */
 export interface ThreadInput {
@@ -28,7 +29,7 @@ export type ToThread = { type: 'cancel'; reason: string };
 
 /** Thread → main. */
 export type FromThread =
-  | { type: 'progress'; progress: JobProgress }
+  | { type: 'progress'; progress: JobProgress; timing: EpochTiming }
   | { type: 'checkpoint'; bytes: Uint8Array; epoch: number }
   | { type: 'result'; artefact: Uint8Array; meta: VersionMeta }
   | { type: 'error'; error: SerialError };

@@ -3,11 +3,12 @@ import { siblingEntry, spawnThread } from '../common/index.js';
 import type { JobProgress } from '../contract/index.js';
 import { AppError, fromSerial } from '../errors/index.js';
 import type { VersionMeta } from '../registry/index.js';
+import type { EpochTiming } from '../training/index.js';
 import type { FromThread, ThreadInput } from './thread-protocol.js';
 
 /** What the parent does with the thread's reports; awaited in order. */
 export interface ThreadHandlers {
-  onProgress(p: JobProgress): Promise<void>;
+  onProgress(p: JobProgress, timing: EpochTiming): Promise<void>;
   onCheckpoint(bytes: Uint8Array, epoch: number): Promise<void>;
 }
 
@@ -77,13 +78,13 @@ export function startTrainingThread(
   let killTimer: NodeJS.Timeout | undefined;
   let cancelReason: string | undefined;
 
-  const result = new Promise<{ artefact: Uint8Array; meta: VersionMeta }>((resolve, reject) => {
+  const result = new Promise<TrainedModel>((resolve, reject) => {
     const fail = (err: Error) => {
       chain = chain.catch(() => undefined);
       void chain.then(() => reject(err));
     };
     worker.on('message', (m: FromThread) => {
-      if (m.type === 'progress') chain = chain.then(() => handlers.onProgress(m.progress));
+      if (m.type === 'progress') chain = chain.then(() => handlers.onProgress(m.progress, m.timing));
       else if (m.type === 'checkpoint') chain = chain.then(() => handlers.onCheckpoint(m.bytes, m.epoch));
       else if (m.type === 'result') chain.then(() => resolve({ artefact: m.artefact, meta: m.meta }), reject);
       else fail(fromSerial(m.error));

@@ -39,8 +39,8 @@ async function main(): Promise<void> {
     ...(input.resumeFrom ? { resumeFrom: input.resumeFrom } : {}),
     // `train` reports an epoch before its checkpoint; the report is held back until the checkpoint
     // is posted, so the parent stores it first: an epoch shown as done can be resumed after a crash.
-    onEpochEnd: (p) => {
-      pending = { type: 'progress', progress: { ...p } };
+    onEpochEnd: (p, timing) => {
+      pending = { type: 'progress', progress: { ...p }, timing };
     },
     onCheckpoint: (bytes, epoch) => {
       // A checkpoint holds parameters and optimiser state (several times the model): throttle.

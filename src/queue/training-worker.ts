@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelRegistry } from '../registry/index.js';
 import type { RedisDatasetStore } from './dataset-store.js';
@@ -55,6 +56,8 @@ export interface TrainingWorkerDeps {
   thread?: ThreadOptions;
   /** BullMQ lock and stall detection; see {@link WorkerTuning}. */
   tuning?: WorkerTuning;
+  /** Where attempts and epochs are counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -199,7 +202,8 @@ export class TrainingWorker {
     log: Logger,
   ): ThreadHandlers {
     return {
-      onProgress: async (progress) => {
+      onProgress: async (progress, timing) => {
+        this.deps.metrics?.epoch(progress.phase ?? 'select', timing.seconds, timing.documents);
         try {
           if (!(await record.progress(progress))) watch.cancel();
           await job.updateProgress({ ...progress });
@@ -232,12 +236,17 @@ export class TrainingWorker {
     );
     await record.dropCheckpoint();
     await record.announce();
+    this.ended(record, out.status === 'cancelled' ? 'cancelled' : 'succeeded');
     if (out.status === 'cancelled') {
       log.info('cancelled before publishing; no version published');
       return { status: 'cancelled' };
     }
     log.info({ version: out.version }, 'model version published');
     return { status: 'succeeded', version: out.version };
+  }
+
+  private ended(record: JobRecord, outcome: string): void {
+    this.deps.metrics?.jobEnded(outcome, record.seconds);
   }
 
   /** Classifies a failure: cancelled, handed back on shutdown, permanent, or retried with backoff. */
@@ -249,12 +258,14 @@ export class TrainingWorker {
     log: Logger,
   ): Promise<{ status: string }> {
     if ((await record.view()).status === 'cancelled') {
+      this.ended(record, 'cancelled');
       await record.dropCheckpoint();
       log.info('training cancelled');
       return { status: 'cancelled' };
     }
     const message = err instanceof Error ? err.message : String(err);
     if (this.shuttingDown && isAppError(err) && err.code === 'CANCELLED' && token) {
+      this.ended(record, 'handed-back');
       await record.requeued();
       await job.moveToWait(token);
       log.info('worker shutting down: job handed back to the queue');
@@ -264,6 +275,7 @@ export class TrainingWorker {
     if (isAppError(err) && err.code === 'ARTEFACT_CORRUPT') await record.dropCheckpoint();
     const permanent = isAppError(err) && PERMANENT_CODES.has(err.code);
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    this.ended(record, final ? 'failed' : 'retrying');
     if (final) await record.failed(message);
     else await record.requeued(`attempt ${job.attemptsMade + 1} failed: ${message}; retrying`);
     log.warn({ err: message, permanent, final }, 'training failed');

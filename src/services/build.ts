@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { ServiceDeps } from '../contract/index.js';
 import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
 import { currentBackend, deserializeArtefact } from '../model/index.js';
 import {
   BullJobService,
@@ -41,6 +42,9 @@ export type ServicesConfig = Pick<
   | 'DATASET_TTL_S'
   | 'CHECKPOINT_EVERY_MS'
   | 'TRAINING_NICE'
+  | 'JOB_LOCK_MS'
+  | 'JOB_STALLED_CHECK_MS'
+  | 'JOB_MAX_STALLS'
 >;
 
 /** How to build the services of one process. */
@@ -56,8 +60,10 @@ export interface ServicesOptions {
   loadArtefact?: ArtefactLoader;
   /** Training-thread overrides (tests inject a fake entry). */
   thread?: ThreadOptions;
-  /** Lock/stall settings of the training worker (tests shorten them). */
+  /** Lock/stall settings of the training worker, over the config's (tests shorten them). */
   workerTuning?: WorkerTuning;
+  /** Where the services count what they do (`GET /metrics`); none by default. */
+  metrics?: Metrics;
 }
 
 /** Everything built, with one `start` and one `close`. */
@@ -131,9 +137,38 @@ function trainingWorker(
     concurrency: c.WORKER_CONCURRENCY,
     logger: o.logger,
     thread: { ...(resourceLimits ? { resourceLimits } : {}), ...o.thread },
-    ...(o.workerTuning ? { tuning: o.workerTuning } : {}),
+    tuning: {
+      lockDurationMs: c.JOB_LOCK_MS,
+      stalledIntervalMs: c.JOB_STALLED_CHECK_MS,
+      maxStalledCount: c.JOB_MAX_STALLS,
+      ...o.workerTuning,
+    },
+    ...(o.metrics ? { metrics: o.metrics } : {}),
   });
   return { worker, connections: [connection, patient] };
+}
+
+/** Gauges read at scrape time: the training queue by state, and texts in the inference threads. */
+function sampleGauges(metrics: Metrics, jobs: BullJobService, inference: InferencePool | undefined): void {
+  metrics.sampled(
+    'textclf_queue_jobs',
+    'Training jobs in the queue by state (the same in every process: aggregated as the max)',
+    ['state'],
+    async () => {
+      const d = await jobs.depth();
+      const states = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
+      return states.map((state) => ({ labels: { state }, value: d[state] }));
+    },
+    'max',
+  );
+  if (inference) {
+    metrics.sampled(
+      'textclf_inference_queue_texts',
+      'Texts asked of the inference threads and not yet answered',
+      [],
+      async () => [{ labels: {}, value: inference.textsInFlight() }],
+    );
+  }
 }
 
 /**
@@ -153,11 +188,17 @@ export function createServices(o: ServicesOptions): Services {
   const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger);
   const inference = inferencePool(o);
   const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
-  const serverOptions = { pinnedCacheSize: c.PINNED_CACHE_SIZE, pollMs: c.REGISTRY_POLL_MS, eager: true };
+  const serverOptions = {
+    pinnedCacheSize: c.PINNED_CACHE_SIZE,
+    pollMs: c.REGISTRY_POLL_MS,
+    eager: true,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+  };
   const pins = new VersionPins(redis, keys);
   const classifier = new ModelServer(registry, hub, keys, load, serverOptions, logger, pins);
   // /readyz reports the backend that classifies: the inference threads' when they serve.
   const health = new RedisHealth(redis, keys, () => (inference ? inference.backend : currentBackend()));
+  if (o.metrics) sampleGauges(o.metrics, jobs, inference);
   const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
   const worker = trainer?.worker;
   return {

@@ -1,6 +1,7 @@
 import type { Classifier, ClassifyResponse } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelEvent, ModelRegistry, VersionPins } from '../registry/index.js';
 import { Lru } from './lru.js';
@@ -33,6 +34,8 @@ export interface ModelServerOptions {
   pollMs: number;
   /** Load every model's latest at start and on every publish, not only models already served. */
   eager: boolean;
+  /** Where classifications, loads and swaps are counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -94,6 +97,7 @@ export class ModelServer implements Classifier {
     }
     // Asked for in this turn, before any swap can dispose the model (which then waits for it).
     const predictions = await loaded.model.predict(texts, opts.topK);
+    this.opts.metrics?.classified(model, loaded.version, predictions);
     const results = predictions.map((p) => ({ label: p.label, scores: p.scores }));
     return { model, version: loaded.version, results };
   }
@@ -172,6 +176,7 @@ export class ModelServer implements Classifier {
   }
 
   private async refreshOnce(model: string): Promise<void> {
+    const started = performance.now();
     const version = await this.registry.getLatest(model);
     if (version === undefined || this.latest.get(model)?.version === version) return;
     const key = pinKey(model, version);
@@ -184,6 +189,8 @@ export class ModelServer implements Classifier {
     }
     this.pinned.take(key); // a pinned request may have cached it while it loaded
     this.latest.set(model, next);
+    this.opts.metrics?.served(model, version);
+    this.opts.metrics?.modelSwapped(model, (performance.now() - started) / 1000);
     this.log?.info({ model, version, previous: cur?.version }, 'serving new model version');
     // The old version stays loaded as a pinned entry: cheap rollback and pinned requests.
     if (cur) this.pinned.set(pinKey(model, cur.version), cur);
@@ -213,6 +220,18 @@ export class ModelServer implements Classifier {
 
   /** Loads, checksum-verifies and warms one version (the first prediction compiles kernels). */
   private async loadVersion(model: string, version: number): Promise<Loaded> {
+    const started = performance.now();
+    try {
+      const loaded = await this.readAndWarm(model, version);
+      this.opts.metrics?.modelLoaded('ok', (performance.now() - started) / 1000);
+      return loaded;
+    } catch (err) {
+      this.opts.metrics?.modelLoaded('error', (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  private async readAndWarm(model: string, version: number): Promise<Loaded> {
     const read = async () => {
       const { bytes } = await this.registry.loadArtefact(model, version);
       return this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));

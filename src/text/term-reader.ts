@@ -23,6 +23,8 @@ export class TermReader implements TokenSink {
   private readonly rawIds = new WordTable(RAW_WORDS_LIMIT);
   private words = new Int32Array(512);
   private count = 0;
+  /** Words of the last text read that are in no vocabulary term. */
+  private unknown = 0;
   private visit: (id: number) => void = () => undefined;
 
   constructor(
@@ -32,9 +34,18 @@ export class TermReader implements TokenSink {
     private readonly ngramMax: number,
   ) {}
 
+  /**
+   * Share of the last text's words (after stop words) that are in no vocabulary term; 0 for a
+   * text without words. A drift signal: it rises when traffic moves away from the training data.
+   */
+  get unknownShare(): number {
+    return this.count === 0 ? 0 : this.unknown / this.count;
+  }
+
   /** Calls `visit(termId)` once per occurrence of a vocabulary term in `text`. */
   forEachTermId(text: string, visit: (id: number) => void): void {
     this.count = 0;
+    this.unknown = 0;
     this.visit = visit;
     try {
       tokenizeInto(text, this.tokenizer, this);
@@ -64,6 +75,7 @@ export class TermReader implements TokenSink {
   }
 
   private push(id: number): void {
+    if (id < 0) this.unknown++;
     if (this.count === this.words.length) this.words = doubled(this.words);
     this.words[this.count++] = id;
   }

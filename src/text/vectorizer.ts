@@ -250,6 +250,20 @@ export class Vectorizer {
     return this.stack(texts.map((t) => this.transform(t)));
   }
 
+  /**
+   * {@link transformMany}, and for each text the share of its words that are in no vocabulary
+   * term (what serving reports as a drift signal).
+   */
+  transformManyMeasured(texts: readonly string[]): { matrix: CsrMatrix; unknownShare: Float32Array } {
+    const unknownShare = new Float32Array(texts.length);
+    const rows = texts.map((t, i) => {
+      const row = this.transform(t);
+      unknownShare[i] = this.reader!.unknownShare;
+      return row;
+    });
+    return { matrix: this.stack(rows), unknownShare };
+  }
+
   /** CSR matrix of many token lists. */
   transformManyTokens(tokenLists: readonly (readonly string[])[]): CsrMatrix {
     return this.stack(tokenLists.map((t) => this.transformTokens(t)));

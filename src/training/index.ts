@@ -1,6 +1,6 @@
 /** Training and evaluation of the text classifier. */
 export { train } from './train.js';
-export type { TrainHooks, TrainResult, EpochProgress } from './train.js';
+export type { TrainHooks, TrainResult, EpochProgress, EpochTiming } from './train.js';
 export { resolveTrainOptions, trainOptionsSchema } from './options.js';
 export type { TrainOptions, TrainOptionsInput } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';

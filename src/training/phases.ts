@@ -6,7 +6,7 @@ import { paramSource, predictRows, runEpoch, type EpochContext, type ParamSource
 import type { TrainOptions } from './options.js';
 import { initParams, snapshotParams } from './params.js';
 import { Rng } from './rng.js';
-import type { EpochProgress, TrainHooks } from './train.js';
+import type { EpochProgress, EpochTiming, TrainHooks } from './train.js';
 
 /** Validation loss must fall by more than this to count as an improvement for early stopping. */
 const MIN_IMPROVEMENT = 1e-4;
@@ -24,7 +24,7 @@ export interface TrainingRun {
   /** The rest of `order`: what the select phase trains on. */
   trainRows: Int32Array;
   /** Records the epoch in the state's history, then calls the progress and checkpoint hooks. */
-  epochDone(state: TrainState, progress: EpochProgress): Promise<void>;
+  epochDone(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
 }
 
 /** Sets up the shared parts of a run: network shape, seeded split and the epoch context. */
@@ -45,9 +45,9 @@ export function planRun(features: Features, options: TrainOptions, hooks: TrainH
     dropout: options.dropout,
     signal: hooks.signal,
   };
-  const epochDone = async (state: TrainState, progress: EpochProgress) => {
+  const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
     state.history.push(progress);
-    await hooks.onEpochEnd?.(progress);
+    await hooks.onEpochEnd?.(progress, timing);
     if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), state.history.length);
   };
   const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c };
@@ -89,11 +89,16 @@ function tableSource(state: TrainState): ParamSource {
   return { gather: (unique) => state.hidden.gather(unique), dense: state.dense };
 }
 
-/** Bookkeeping that closes every epoch of either phase, so a checkpoint resumes after it. */
-function closeEpoch(state: TrainState, epoch: number, rng: Rng, startedAt: number): void {
-  state.trainMs += performance.now() - startedAt;
+/**
+ * Bookkeeping that closes every epoch of either phase, so a checkpoint resumes after it.
+ * @returns the epoch's training time in ms
+ */
+function closeEpoch(state: TrainState, epoch: number, rng: Rng, startedAt: number): number {
+  const ms = performance.now() - startedAt;
+  state.trainMs += ms;
   state.epoch = epoch;
   state.rng = rng.snapshot;
+  return ms;
 }
 
 /**
@@ -120,17 +125,18 @@ async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch:
   const val = await predictRows(ctx, run.valRows, tableSource(state));
   state.docsSeen += trainRows.length;
   const stop = trackBest(state, val.loss, epoch, options.patience);
-  closeEpoch(state, epoch, rng, t0);
+  const ms = closeEpoch(state, epoch, rng, t0);
   // Persisted so that resuming from a checkpoint taken after early stopping trains no further select epochs.
   state.stopped = stop || epoch === options.epochs;
-  await run.epochDone(state, {
+  const progress: EpochProgress = {
     epoch,
     epochs: options.epochs,
     phase: 'select',
     ...fit,
     valLoss: val.loss,
     valAccuracy: val.accuracy,
-  });
+  };
+  await run.epochDone(state, progress, { seconds: ms / 1000, documents: trainRows.length });
   return stop;
 }
 
@@ -191,7 +197,8 @@ export async function refitPhase(run: TrainingRun, state: TrainState): Promise<v
     const t0 = performance.now();
     const fit = await runEpoch(ctx, order, state.hidden, state.dense, state.slots, rng, () => ++state.step);
     state.docsSeen += order.length;
-    closeEpoch(state, epoch, rng, t0);
-    await run.epochDone(state, { epoch, epochs, phase: 'refit', ...fit });
+    const ms = closeEpoch(state, epoch, rng, t0);
+    const timing = { seconds: ms / 1000, documents: order.length };
+    await run.epochDone(state, { epoch, epochs, phase: 'refit', ...fit }, timing);
   }
 }

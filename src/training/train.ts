@@ -19,9 +19,15 @@ export interface EpochProgress {
   valAccuracy?: number;
 }
 
+/** How long an epoch's training took and on how many documents (validation scoring not included). */
+export interface EpochTiming {
+  seconds: number;
+  documents: number;
+}
+
 export interface TrainHooks {
   /** Awaited after every epoch; throwing aborts training. */
-  onEpochEnd?(p: EpochProgress): void | Promise<void>;
+  onEpochEnd?(p: EpochProgress, timing: EpochTiming): void | Promise<void>;
   /** Checked between batches; an aborted signal ends training with AppError CANCELLED. */
   signal?: AbortSignal;
   /** Bytes from an earlier `onCheckpoint`: training continues after that epoch. */

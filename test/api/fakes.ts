@@ -12,6 +12,7 @@ import type {
   DatasetRef,
   JobEvent,
   JobView,
+  QueueDepth,
   ServiceDeps,
   TrainingOptionsInput,
   VersionDetail,
@@ -74,6 +75,20 @@ export class FakeJobs {
     const job = this.jobs.get(jobId);
     if (!job) throw new AppError('JOB_NOT_FOUND', `No job ${jobId}`, { jobId });
     return { ...job };
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const count = (status: string) => [...this.jobs.values()].filter((j) => j.status === status).length;
+    const waiting = count('queued');
+    const active = count('running');
+    return {
+      pending: waiting + active,
+      waiting,
+      prioritized: 0,
+      delayed: 0,
+      active,
+      failed: count('failed'),
+    };
   }
 
   async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {

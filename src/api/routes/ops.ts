@@ -1,3 +1,5 @@
+import type { MetricsExporter } from '../../contract/index.js';
+import { AppError } from '../../errors/index.js';
 import type { Schemas } from '../api-types.js';
 import type { Handler } from '../context.js';
 
@@ -51,3 +53,20 @@ export function openapiYaml(text: string): Handler {
     c.res.type('application/yaml; charset=utf-8').send(text);
   };
 }
+
+/** `GET /metrics`: the process's Prometheus series; 404 when the app was built without metrics. */
+export function metricsHandler(metrics: MetricsExporter | undefined): Handler {
+  return async (c) => {
+    if (!metrics) throw new AppError('NOT_FOUND', 'Metrics are not enabled in this process');
+    const text = await metrics.text();
+    c.res.setHeader('Cache-Control', 'no-store');
+    c.res.type(metrics.contentType).send(text);
+  };
+}
+
+/** `GET /metrics/queue`: training jobs by state, for autoscalers. */
+export const queueDepth: Handler = async (c) => {
+  const body: Schemas['QueueDepth'] = await c.deps.jobs.depth();
+  c.res.setHeader('Cache-Control', 'no-store');
+  c.res.json(body);
+};

@@ -229,6 +229,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (text format)
+         * @description The series of this process (with `API_PROCESSES` > 1, of every API process and the supervisor's worker, aggregated). Label values are bounded (`METRICS_MAX_MODELS`, `METRICS_MAX_LABELS`); no series carries article text or keys. Open like `/healthz`: keep it inside the cluster (the manifests' Ingress does not route it).
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training jobs waiting or running, as JSON (for autoscalers such as KEDA's metrics-api trigger)
+         * @description Exact counts from the queue: BullMQ keeps prioritized and delayed jobs apart from the wait list, so the length of that list alone undercounts. `pending` is what workers are needed for.
+         */
+        get: operations["queueDepth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.yaml": {
         parameters: {
             query?: never;
@@ -469,6 +509,16 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+        };
+        QueueDepth: {
+            /** @description waiting + prioritized + delayed + active */
+            pending: number;
+            waiting: number;
+            prioritized: number;
+            /** @description Waiting out a retry backoff. */
+            delayed: number;
+            active: number;
+            failed: number;
         };
         Readiness: {
             /** @enum {string} */
@@ -1004,6 +1054,47 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    queueDepth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Job counts by state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueDepth"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getOpenApi: {

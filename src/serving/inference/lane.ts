@@ -4,6 +4,12 @@ import { fromSerial } from '../../errors/index.js';
 import type { BackendInfo } from '../../model/index.js';
 import type { FromInference, InferenceThreadInput, PredictItem, ToInference } from './protocol.js';
 
+/** The answer to one prediction request: probabilities [texts, classes] and each text's unknown-word share. */
+export interface Scored {
+  probs: Float32Array;
+  unknownShare: Float32Array;
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
@@ -20,7 +26,7 @@ export class Lane {
   queue: PredictItem[] = [];
   /** Texts posted or queued and not yet answered: the load measure for picking a lane. */
   outstanding = 0;
-  readonly predictions = new Map<number, Waiter<Float32Array> & { texts: number }>();
+  readonly predictions = new Map<number, Waiter<Scored> & { texts: number }>();
   readonly loads = new Map<number, Waiter<string[]>>();
   readonly stats = new Map<number, Waiter<{ numTensors: number; models: number }>>();
   dead = false;
@@ -71,7 +77,7 @@ export class Lane {
         if (!w) continue;
         this.predictions.delete(r.id);
         this.outstanding -= w.texts;
-        if ('probs' in r) w.resolve(r.probs);
+        if ('probs' in r) w.resolve({ probs: r.probs, unknownShare: r.unknownShare });
         else w.reject(fromSerial(r.error));
       }
     } else if (m.type === 'loaded' || m.type === 'loadFailed') {

@@ -3,7 +3,7 @@ import { AppError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
 import { backoffMs, siblingEntry } from '../../common/index.js';
 import { rankProbabilities, type BackendInfo, type Prediction } from '../../model/index.js';
-import { Lane } from './lane.js';
+import { Lane, type Scored } from './lane.js';
 import type { InferenceThreadInput } from './protocol.js';
 
 /** How to start an {@link InferencePool}. */
@@ -97,8 +97,8 @@ export class InferencePool {
     return new RemoteModel(this, handle, labels);
   }
 
-  /** Row-major probabilities [texts, classes] of one loaded model. */
-  probabilities(handle: number, texts: string[]): Promise<Float32Array> {
+  /** Row-major probabilities [texts, classes] of one loaded model, with each text's unknown-word share. */
+  probabilities(handle: number, texts: string[]): Promise<Scored> {
     let best: Lane | undefined;
     for (const l of this.lanes) {
       if (!l || l.dead || !l.loaded.has(handle)) continue;
@@ -119,6 +119,13 @@ export class InferencePool {
     return new Promise((resolve, reject) =>
       lane.predictions.set(id, { resolve, reject, texts: texts.length }),
     );
+  }
+
+  /** Texts asked of the threads and not yet answered (the inference queue depth). */
+  textsInFlight(): number {
+    let n = 0;
+    for (const l of this.lanes) if (l && !l.dead) n += l.outstanding;
+    return n;
   }
 
   /** Unloads a model from every thread, after whatever was asked of it before. */
@@ -232,7 +239,8 @@ export class RemoteModel {
   async predict(texts: readonly string[], topK = this.labels.length): Promise<Prediction[]> {
     if (this.disposed) throw new Error('predict on a disposed model');
     if (texts.length === 0) return [];
-    return rankProbabilities(this.labels, await this.pool.probabilities(this.handle, [...texts]), topK);
+    const { probs, unknownShare } = await this.pool.probabilities(this.handle, [...texts]);
+    return rankProbabilities(this.labels, probs, topK, unknownShare);
   }
 
   dispose(): void {

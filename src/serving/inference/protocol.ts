@@ -28,7 +28,8 @@ export type ToInference =
   | { type: 'stats'; id: number };
 
 /** The answer to one {@link PredictItem}. */
-export type PredictResult = { id: number; probs: Float32Array } | { id: number; error: SerialError };
+export type PredictResult =
+  { id: number; probs: Float32Array; unknownShare: Float32Array } | { id: number; error: SerialError };
 
 /** Thread → main. */
 export type FromInference =

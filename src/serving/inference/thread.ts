@@ -74,7 +74,8 @@ function predict(items: PredictItem[]): void {
     try {
       if (!clf) throw new Error(`inference thread has no model ${handle}`);
       // Copied by postMessage (a few floats per text): never transfer a buffer a backend may own.
-      results.push({ id, probs: clf.probabilities(clf.vectorizer.transformMany(texts)) });
+      const { matrix, unknownShare } = clf.vectorizer.transformManyMeasured(texts);
+      results.push({ id, probs: clf.probabilities(matrix), unknownShare });
     } catch (err) {
       results.push({ id, error: toSerial(err) });
     }
