@@ -6,6 +6,7 @@ import { SPEC_PATH, type RequestGuard } from '../../src/api/index.js';
 import { AppError } from '../../src/errors/index.js';
 import { assertProblem, assertSchema } from './schema-check.js';
 import { makeApp } from './fakes.js';
+import { Metrics } from '../../src/metrics/index.js';
 
 test('/healthz is always 200', async () => {
   const { app, fakes } = makeApp();
@@ -147,4 +148,40 @@ test('request logs carry the request id and never the article text', async () =>
   assert.match(all, /"reqId":"req-42"/);
   assert.match(all, /"status":202/);
   assert.doesNotMatch(all, new RegExp(secret));
+});
+
+test('/metrics serves the process metrics in Prometheus text format, counting requests by operation and never the text', async () => {
+  const metrics = new Metrics(undefined, { defaults: false });
+  const { app, fakes } = makeApp({ metrics });
+  fakes.registry.publish('default', ['sport', 'business']);
+  const secret = 'the secret words of an article';
+  assert.equal((await request(app).post('/classify').send({ text: secret })).status, 200);
+  assert.equal((await request(app).get('/no/such/route')).status, 404);
+  const res = await request(app).get('/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers['content-type'] ?? '', /^text\/plain/);
+  assert.match(
+    res.text,
+    /textclf_http_request_duration_seconds_count\{route="classify",method="POST",status="200"\} 1/,
+  );
+  assert.match(
+    res.text,
+    /textclf_http_request_duration_seconds_count\{route="unmatched",method="GET",status="404"\} 1/,
+  );
+  assert.ok(!res.text.includes('secret'), 'no article text in metrics');
+});
+
+test('/metrics is a 404 problem in an app built without metrics', async () => {
+  const { app } = makeApp();
+  assertProblem(await request(app).get('/metrics'), 404, 'NOT_FOUND');
+});
+
+test('/metrics/queue gives the training jobs by state, pending = what workers are needed for', async () => {
+  const { app, fakes } = makeApp();
+  await fakes.jobs.submit('m', { hash: 'h', documents: 4, labels: ['a', 'b'], bytes: 10 }, {});
+  const res = await request(app).get('/metrics/queue');
+  assert.equal(res.status, 200);
+  assertSchema(res.body, 'QueueDepth');
+  assert.equal(res.body.pending, 1);
+  assert.equal(res.body.waiting, 1);
 });

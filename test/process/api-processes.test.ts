@@ -27,6 +27,9 @@ after(async () => {
   await redis.stop();
 });
 
+/** Classifications answered with 200 so far (each process counts its own in its metrics). */
+let answered = 0;
+
 /** Classifies on a fresh connection each time, so the primary's round-robin reaches every process. */
 function classify(base: string): Promise<{ status: number; version?: number }> {
   return new Promise((resolve) => {
@@ -39,6 +42,7 @@ function classify(base: string): Promise<{ status: number; version?: number }> {
         res.on('data', (d: string) => (body += d));
         res.on('end', () => {
           const v = (JSON.parse(body) as { version?: number }).version;
+          if (res.statusCode === 200) answered++;
           resolve({ status: res.statusCode ?? 0, ...(v !== undefined ? { version: v } : {}) });
         });
       },
@@ -90,6 +94,14 @@ describe('API_PROCESSES', { skip: process.platform !== 'linux' && 'reads /proc' 
 
       await publish(prefix, 1);
       await waitFor(() => allServe(base, 2), 20_000, `both processes serve version 2; log:\n${log()}`);
+      // One scrape, whichever process takes it, sees the classifications of both.
+      const page = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+      const counted = page
+        .split('\n')
+        .filter((l) => l.startsWith('textclf_classifications_total{model="m"'))
+        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+      assert.equal(counted, answered, page);
+      assert.match(page, /^textclf_served_version\{model="m"\} 2$/m);
 
       process.kill(first[0]!, 'SIGKILL');
       await waitFor(

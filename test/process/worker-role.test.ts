@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { freePort } from '../../src/redis/index.js';
+import { syntheticArticles } from '../fixtures/synthetic.js';
+import { startMain } from '../helpers/main-process.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { testServices, waitFor } from '../helpers/services.js';
+
+/** `ROLE=worker`: the HTTP surface Kubernetes probes and scrapes (`/healthz`, `/readyz`, `/metrics`). */
+describe('the worker role', () => {
+  it('answers its probes and reports the training it did in /metrics', async () => {
+    const api = await testServices({ serving: false });
+    const port = await freePort();
+    const { child, log } = startMain({
+      ROLE: 'worker',
+      PORT: String(port),
+      REDIS_URL: await testRedisUrl(),
+      REDIS_PREFIX: api.keys.prefix,
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const health = await waitFor(
+        () =>
+          fetch(`${base}/healthz`).then(
+            (r) => r.json(),
+            () => undefined,
+          ),
+        60_000,
+        `worker /healthz; log:\n${log()}`,
+      );
+      assert.deepEqual(health, { status: 'ok', role: 'worker' });
+      const ready = await waitFor(
+        () => fetch(`${base}/readyz`).then((r) => (r.status === 200 ? r.json() : undefined)),
+        30_000,
+        'worker ready',
+      );
+      assert.equal((ready as { redis: boolean }).redis, true);
+
+      const ds = await api.datasets.put(syntheticArticles(40, 2));
+      const job = await api.jobs.submit('w', ds, { epochs: 3, hiddenUnits: 8, validationSplit: 0.25 });
+      await waitFor(async () => (await api.jobs.get(job.jobId)).status === 'succeeded', 90_000, 'job done');
+      const res = await fetch(`${base}/metrics`);
+      assert.equal(res.status, 200);
+      const page = await res.text();
+      assert.match(page, /^textclf_training_jobs_total\{outcome="succeeded"\} 1$/m);
+      assert.match(page, /^textclf_training_epoch_seconds_count\{phase="select"\} [1-9]/m);
+      assert.match(page, /^textclf_training_docs_per_second\{phase="refit"\} \d/m);
+      assert.match(page, /^textclf_queue_jobs\{state="waiting"\} 0$/m);
+      assert.match(page, /^process_resident_memory_bytes \d/m);
+      assert.equal((await fetch(`${base}/nope`)).status, 404);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await api.close();
+    }
+  });
+});
