@@ -33,6 +33,8 @@ export interface RequestLocals {
   input?: RequestInput;
   /** The operation the route matched (for metrics); unset for unmatched paths. */
   operationId?: OperationId;
+  /** What the request concerned (model, version, job), added to its log line by the handler. */
+  subject?: { model?: string; version?: number; jobId?: string };
 }
 
 export function locals(res: Response): RequestLocals {
@@ -57,13 +59,16 @@ export function requestContext(logger: Logger, metrics?: MetricsExporter) {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const route = (res.locals as RequestLocals).operationId ?? 'unmatched';
-      metrics?.httpRequest(route, req.method, res.statusCode, ms / 1000);
+      const { operationId, subject } = res.locals as RequestLocals;
+      metrics?.httpRequest(operationId ?? 'unmatched', req.method, res.statusCode, ms / 1000);
       // req.path, not req.url: query strings can carry user data.
-      log.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      const line = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      };
+      log.info({ ...line, ...subject }, 'request');
     });
     next();
   };

@@ -143,11 +143,19 @@ test('request logs carry the request id and never the article text', async () =>
   fakes.registry.publish('default', ['a', 'b']);
   fakes.classifier.failWith = new Error('boom');
   await request(app).post('/classify').send({ text: secret });
+  fakes.classifier.failWith = null;
+  await request(app).post('/classify').set('X-Request-Id', 'req-43').send({ text: secret });
   const all = lines.join('');
   assert.ok(lines.length >= 4);
   assert.match(all, /"reqId":"req-42"/);
   assert.match(all, /"status":202/);
   assert.doesNotMatch(all, new RegExp(secret));
+  // Each request's line names what it concerned: the job of a training, the version that answered.
+  const line = (id: string) =>
+    lines.map((l) => JSON.parse(l)).find((l) => l.reqId === id && l.msg === 'request');
+  assert.equal(line('req-42')?.model, 'default');
+  assert.match(String(line('req-42')?.jobId), /./);
+  assert.deepEqual([line('req-43')?.model, line('req-43')?.version], ['default', 1]);
 });
 
 test('/metrics serves the process metrics in Prometheus text format, counting requests by operation and never the text', async () => {

@@ -1,5 +1,5 @@
 import type { Schemas } from '../api-types.js';
-import type { Handler } from '../context.js';
+import { locals, type Handler } from '../context.js';
 import { assertTextSizes } from '../json-guard.js';
 
 /** `POST /classify`: one text (`{text}`) or a batch (`{texts}`), answered in the matching shape. */
@@ -12,6 +12,7 @@ export const classify: Handler = async (c) => {
   if (body.version !== undefined) opts.version = body.version;
   if (body.topK !== undefined) opts.topK = body.topK;
   const out = await c.deps.classifier.classify(body.model ?? 'default', texts, opts);
+  locals(c.res).subject = { model: out.model, version: out.version };
   if (batch) {
     const reply: Schemas['ClassifyBatchResponse'] = {
       model: out.model,

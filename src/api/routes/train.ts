@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/index.js';
 import type { TrainingOptionsInput } from '../../contract/index.js';
 import type { QueryOf, Schemas } from '../api-types.js';
-import type { Handler, HandlerContext } from '../context.js';
+import { locals, type Handler, type HandlerContext } from '../context.js';
 import { assertTextSizes } from '../json-guard.js';
 import { decodedBody, readNdjson } from '../ndjson.js';
 import type { SpecValidator } from '../validate.js';
@@ -27,6 +27,7 @@ export function trainHandler(validator: SpecValidator): Handler {
     );
     const dataset = await c.deps.datasets.put(articles);
     const job = await c.deps.jobs.submit(model, dataset, options);
+    locals(c.res).subject = { model, jobId: job.jobId };
     c.log.info(
       { jobId: job.jobId, model, documents: dataset.documents, dataset: dataset.hash },
       'training queued',
