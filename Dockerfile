@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1.7
 #
 # One image for every role: `docker run IMAGE api|worker|all` (or ENV ROLE). Build arguments:
-#   VARIANT=cpu (default)  node:20 on Debian bookworm; TensorFlow.js via tfjs-node if it installs, else wasm
+#   VARIANT=cpu (default)  Node 24 (the current LTS) on Debian bookworm; TensorFlow.js via tfjs-node if it installs, else wasm
 #   VARIANT=gpu            CUDA 11.2 + cuDNN 8 runtime (what @tensorflow/tfjs-node-gpu 4.x links against);
 #                          run with `--gpus all` (NVIDIA container toolkit)
 # TypeScript runs through tsx (a runtime dependency), so there is no emitted JavaScript to copy.
 
 ARG VARIANT=cpu
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import { startService, type ServiceProcess } from './processes.js';
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-/** A redis-server with AOF (fsync every second) in a throw-away directory; restartable in place. */
+/** A redis-server with AOF (fsync before every reply, as the service's own) in a throw-away directory; restartable in place. */
 export class AofRedis {
   private handle: RedisServerHandle | undefined;
   private constructor(
@@ -26,7 +26,7 @@ export class AofRedis {
   /** Starts one on a free port. */
   static async start(): Promise<AofRedis> {
     const dir = mkdtempSync(join(tmpdir(), 'textclf-faults-'));
-    const args = ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
+    const args = ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
     const r = new AofRedis(dir, [...args, '--maxmemory-policy', 'noeviction']);
     r.handle = await spawnRedisServer(REDIS_BIN, r.args);
     return r;
