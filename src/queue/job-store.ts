@@ -23,6 +23,7 @@ export interface UpdateResult {
 export class JobStore {
   private readonly updateCmd;
   private readonly trimCmd;
+  private created = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -54,11 +55,14 @@ export class JobStore {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
+    // Creation time orders the indexes; the fraction keeps jobs created in the same millisecond by
+    // this process in creation order (a double holds ms since 1970 plus three decimals exactly).
+    const score = now.getTime() + (this.created++ % 1000) / 1000;
     await this.redis
       .multi()
       .hset(this.keys.job(rec.jobId), fields)
-      .zadd(this.keys.jobsAll, now.getTime(), rec.jobId)
-      .zadd(this.keys.jobsByModel(rec.model), now.getTime(), rec.jobId)
+      .zadd(this.keys.jobsAll, score, rec.jobId)
+      .zadd(this.keys.jobsByModel(rec.model), score, rec.jobId)
       .exec();
     await this.trim();
     return toView(fields);

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
       const now = Date.now();
       if (now - lastCheckpoint >= (input.checkpointEveryMs ?? 0)) {
         lastCheckpoint = now;
-        const copy = bytes.slice();
+        // A copy in an ArrayBuffer of its own: a Buffer's slice() shares its (maybe pooled)
+        // memory, which must not be transferred (Node 22+ refuses).
+        const copy = new Uint8Array(bytes);
         post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
       }
       flushProgress();
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   flushProgress();
   const c = result.classifier;
   const evaluation = result.evaluation as { accuracy?: number; macroF1?: number } | undefined;
-  const artefact = serializeArtefact(c).slice();
+  const artefact = new Uint8Array(serializeArtefact(c)); // an ArrayBuffer of its own, to transfer
   post(
     {
       type: 'result',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors/index.js';
-import { CJK_BIGRAM_PREFIX, Vectorizer, type SparseVector } from '../../src/text/index.js';
+import { CJK_BIGRAM_PREFIX, tokenize, Vectorizer, type SparseVector } from '../../src/text/index.js';
 
 function norm(v: SparseVector): number {
   return Math.sqrt(v.values.reduce((s, x) => s + x * x, 0));
@@ -166,5 +166,18 @@ describe('Vectorizer: serialisation', () => {
       assertAppError('ARTEFACT_CORRUPT'),
     );
     assert.throws(() => Vectorizer.fromJSON(null), assertAppError('ARTEFACT_CORRUPT'));
+  });
+});
+
+describe('Vectorizer: words outside the vocabulary (a drift signal)', () => {
+  it("measures each text's share of words that are in no vocabulary term, the same vectors as transformMany", () => {
+    const vec = Vectorizer.fit(
+      ['football goal match', 'market shares fell'].map((t) => tokenize(t)),
+      { minDf: 1 },
+    );
+    const texts = ['goal zzzqx', 'football match', 'qqqzz wwwyy vvvxx market', '', '...'];
+    const { matrix, unknownShare } = vec.transformManyMeasured(texts);
+    assert.deepEqual(Array.from(unknownShare), [0.5, 0, 0.75, 0, 0]);
+    assert.deepEqual(matrix, vec.transformMany(texts));
   });
 });
