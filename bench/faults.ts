@@ -6,13 +6,15 @@
  *   c.  classifies at 64 connections for 60 s without training (baseline), then again while a job
  *       trains and its version is published and swapped in;
  *   d.  kills Redis with SIGKILL right after versions are published, with appendfsync everysec and
- *       always (its own Redis; FAULTS_DURABILITY_ROUNDS rounds), and counts acknowledged writes lost.
+ *       always (its own Redis; FAULTS_DURABILITY_ROUNDS rounds), and counts acknowledged writes lost;
+ *   f.  a full Redis (its own, at 40 MB): bbc-news posted three times is refused at once (507), serving goes on.
  * After each it reads Redis directly: lost jobs, datasets and versions, and artefacts whose checksum
  * no longer matches. Prints one table; exit code 1 when a target is missed.
  * Env: DATASETS_DIR, FAULTS_LOAD_SECONDS (60), FAULTS_CONNECTIONS (64), FAULTS_REDIS_DOWN_MS (3000),
  * FAULTS_ONLY (e.g. `a,b` to skip c), FAULTS_API_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { redisKillAfterPublish } from './lib/faults-durability.js';
+import { redisFull } from './lib/faults-full.js';
 import { AofRedis, CountingHttp } from './lib/faults-env.js';
 import {
   loadDuringTraining,
@@ -30,7 +32,7 @@ import { bbcFiles, readJsonl, runBench } from './lib/service.js';
 const seconds = Number(process.env.FAULTS_LOAD_SECONDS ?? 60);
 const connections = Number(process.env.FAULTS_CONNECTIONS ?? 64);
 const downMs = Number(process.env.FAULTS_REDIS_DOWN_MS ?? 3000);
-const only = new Set((process.env.FAULTS_ONLY ?? 'a,b,c,d').split(','));
+const only = new Set((process.env.FAULTS_ONLY ?? 'a,b,c,d,f').split(','));
 
 function print(rows: Row[]): void {
   console.log('');
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
     }
     if (only.has('c')) await step('c (load)', () => loadDuringTraining(ctx, seconds, connections));
     if (only.has('d')) await step('d (Redis SIGKILL after publish)', () => redisKillAfterPublish());
+    if (only.has('f')) await step('f (Redis full)', () => redisFull(ctx));
   } finally {
     print(rows);
     console.log(`load average: ${loadStart} at start, ${loadAverage()} at end`);

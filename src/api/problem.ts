@@ -32,6 +32,7 @@ export const PROBLEM_MAP: Readonly<Record<ErrorCode, { status: number; type: str
   RATE_LIMITED: entry('RATE_LIMITED', 429),
   NOT_FOUND: entry('NOT_FOUND', 404),
   SERVICE_UNAVAILABLE: entry('SERVICE_UNAVAILABLE', 503),
+  STORAGE_FULL: entry('STORAGE_FULL', 507),
   INTERNAL: entry('INTERNAL', 500),
 };
 
@@ -50,7 +51,22 @@ const PARSER_ERRORS: Record<string, ErrorCode> = {
 const REDIS_DOWN = /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|MaxRetriesPerRequest/;
 
 /** Detail keys copied from AppError details into the problem: only what helps a client fix its request. */
-const SAFE_DETAIL_KEYS = ['line', 'index', 'label', 'limit', 'field', 'version', 'model', 'jobId'] as const;
+const SAFE_DETAIL_KEYS = [
+  'line',
+  'index',
+  'label',
+  'limit',
+  'field',
+  'version',
+  'model',
+  'jobId',
+  'neededBytes',
+  'freeBytes',
+  'maxBytes',
+] as const;
+
+/** 5xx codes that are conditions for the client to act on, not faults: their message is shown. */
+const ACTIONABLE_5XX: ReadonlySet<ErrorCode> = new Set(['STORAGE_FULL']);
 
 export interface ProblemReply {
   status: number;
@@ -103,7 +119,7 @@ function parserDetail(code: ErrorCode, message: unknown): string | undefined {
 export function toProblem(err: unknown, instance: string, requestId?: string): ProblemReply {
   const { code, detail, details } = classify(err);
   const { status, type } = PROBLEM_MAP[code];
-  const serverFault = status >= 500;
+  const serverFault = status >= 500 && !ACTIONABLE_5XX.has(code);
   const body: Problem = { type, title: ERROR_CODES[code], status, code, instance };
   if (!serverFault && detail) body.detail = detail;
   if (requestId) body.requestId = requestId;

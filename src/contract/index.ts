@@ -79,6 +79,8 @@ export interface Health {
   redisReady(): Promise<boolean>;
   registryReady(): Promise<boolean>;
   backend(): BackendInfo | undefined;
+  /** Redis's memory, or undefined when it cannot be read now. */
+  memory(): Promise<{ usedBytes: number; maxBytes: number | null } | undefined>;
 }
 
 /** The process's metrics as the API serves and feeds them (`src/metrics` implements it). */

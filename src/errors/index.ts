@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'Too many requests',
   NOT_FOUND: 'No such route',
   SERVICE_UNAVAILABLE: 'A dependency (Redis or an inference thread) is unavailable',
+  STORAGE_FULL: 'Redis has no room for what would be stored',
   INTERNAL: 'Internal error',
 } as const;
 

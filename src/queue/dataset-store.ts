@@ -4,12 +4,22 @@ import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
 import type { DatasetRef, DatasetStore } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import type { Keys } from '../redis/index.js';
+import { isOutOfMemory, type Keys, type RedisMemory } from '../redis/index.js';
 import { validateArticles } from '../text/index.js';
 import { encodeDataset } from './dataset-codec.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+/** Redis refused the write at its memory limit (between the headroom check and the write). */
+function full(bytes: number): AppError {
+  return new AppError(
+    'STORAGE_FULL',
+    `Redis is full: the data set (${(bytes / 1048576).toFixed(1)} MB) could not be stored; ` +
+      "delete old model versions or data sets, or raise Redis's maxmemory",
+    { neededBytes: bytes },
+  );
+}
 
 /** Limits applied before anything is stored. */
 export interface DatasetLimits {
@@ -31,6 +41,8 @@ export class RedisDatasetStore implements DatasetStore {
     private readonly limits: DatasetLimits,
     /** Seconds a dataset is kept after its last post or use; 0 keeps it forever. */
     private readonly ttlSeconds = 0,
+    /** Checks Redis has room before a data set is written (STORAGE_FULL otherwise). */
+    private readonly memory?: RedisMemory,
   ) {}
 
   /** Validates and stores `articles`; resolves once they are in Redis. */
@@ -56,6 +68,7 @@ export class RedisDatasetStore implements DatasetStore {
       storedBytes: packed.byteLength,
       createdAt: new Date().toISOString(),
     });
+    await this.memory?.ensureRoom(packed.byteLength + meta.length, 'the data set');
     // Data before meta: meta is what marks a dataset as present.
     const m = this.redis.multi();
     if (this.ttlSeconds > 0) {
@@ -64,7 +77,10 @@ export class RedisDatasetStore implements DatasetStore {
     } else {
       m.set(this.keys.dataset(hash), packed, 'NX').set(metaKey, meta, 'NX');
     }
-    await m.exec();
+    await m.exec().catch((err: unknown) => {
+      throw isOutOfMemory(err) ? full(packed.byteLength) : err;
+    });
+    this.memory?.invalidate();
     return ref;
   }
 

@@ -11,9 +11,10 @@ import type {
 } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { Keys, PubSubHub } from '../redis/index.js';
+import type { Keys, PubSubHub, RedisMemory } from '../redis/index.js';
 import { resolveTrainOptions } from '../training/index.js';
 import { toView, type JobStore } from './job-store.js';
+import { trainingBytesBound } from './storage-estimate.js';
 
 /** The BullMQ payload: references only, never the articles. */
 export interface TrainJobData {
@@ -51,10 +52,13 @@ export class BullJobService implements JobService {
     private readonly keys: Keys,
     private readonly retry: RetryPolicy,
     private readonly log?: Logger,
+    /** Refuses a job whose model could not be stored (STORAGE_FULL) before it is queued. */
+    private readonly memory?: RedisMemory,
   ) {}
 
   async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
-    resolveTrainOptions(options); // AppError INVALID_OPTIONS before anything is queued
+    const resolved = resolveTrainOptions(options); // AppError INVALID_OPTIONS before anything is queued
+    await this.memory?.ensureRoom(trainingBytesBound(resolved, dataset), 'the model these options allow');
     const jobId = randomUUID();
     const view = await this.store.create({
       jobId,

@@ -27,6 +27,7 @@ const PERMANENT_CODES = new Set([
   'INVALID_REQUEST',
   'TOO_MANY_LABELS',
   'PAYLOAD_TOO_LARGE',
+  'STORAGE_FULL',
 ]);
 
 /** True for BullMQ's own verdict on a job that stalled (its worker died) or started too often. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { BackendInfo, Health } from '../contract/index.js';
 import { pingRedis } from './connection.js';
 import type { Keys } from './keys.js';
+import { RedisMemory } from './memory.js';
 
 /**
  * Readiness checks: Redis answers PING within a short deadline, and the registry can be read.
@@ -13,7 +14,18 @@ export class RedisHealth implements Health {
     private readonly keys: Keys,
     private readonly backendInfo: () => BackendInfo | undefined,
     private readonly timeoutMs = 1000,
+    private readonly memoryStatus = new RedisMemory(redis),
   ) {}
+
+  async memory(): Promise<{ usedBytes: number; maxBytes: number | null } | undefined> {
+    if (this.redis.status !== 'ready') return undefined;
+    try {
+      const { usedBytes, maxBytes } = await this.memoryStatus.status();
+      return { usedBytes, maxBytes };
+    } catch {
+      return undefined;
+    }
+  }
 
   redisReady(): Promise<boolean> {
     return pingRedis(this.redis, this.timeoutMs);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
 import type { ModelRegistryReader, ModelSummary, VersionDetail, VersionSummary } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { redisCommand, type Keys } from '../redis/index.js';
+import { isOutOfMemory, redisCommand, type Keys } from '../redis/index.js';
 import { DELETE_VERSION, PUBLISH, SET_LATEST } from './commands.js';
 
 /** What the worker knows about a trained model besides the artefact bytes. */
@@ -24,6 +24,16 @@ export type PublishOutcome =
   { status: 'published' | 'already-published'; version: number } | { status: 'cancelled' };
 
 const STAGING_TTL_S = 24 * 3600;
+
+/** Redis refused a version at its memory limit: a reason a user can act on, not Redis's own. */
+function versionTooLarge(bytes: number): AppError {
+  return new AppError(
+    'STORAGE_FULL',
+    `Redis is full: the trained version (${(bytes / 1048576).toFixed(1)} MB) could not be stored; ` +
+      "delete old model versions or data sets, or raise Redis's maxmemory, then train again",
+    { neededBytes: bytes },
+  );
+}
 
 /**
  * The versioned model registry in Redis. Versions count up per model (never reused), are immutable,
@@ -145,13 +155,17 @@ export class ModelRegistry implements ModelRegistryReader {
     const k = this.keys;
     const checksum = await sha256HexAsync(artefact);
     const staging = k.staging(jobId ?? `anon-${checksum}-${Date.now()}`);
-    await this.redis.set(
-      staging,
-      Buffer.from(artefact.buffer, artefact.byteOffset, artefact.byteLength),
-      'EX',
-      STAGING_TTL_S,
-    );
-    const [code, version] = await this.publishCmd(
+    await this.redis
+      .set(
+        staging,
+        Buffer.from(artefact.buffer, artefact.byteOffset, artefact.byteLength),
+        'EX',
+        STAGING_TTL_S,
+      )
+      .catch((err: unknown) => {
+        throw isOutOfMemory(err) ? versionTooLarge(artefact.byteLength) : err;
+      });
+    const [code, version] = await this.publishStaged(
       k.model(model),
       k.versions(model),
       k.models,
@@ -169,6 +183,19 @@ export class ModelRegistry implements ModelRegistryReader {
     if (code === -1) throw new Error('staged artefact vanished before publish');
     await this.applyRetention(model);
     return { status: code === 2 ? 'published' : 'already-published', version };
+  }
+
+  /** Runs the publish script; when Redis refuses it for memory, drops the staged copy and says why. */
+  private async publishStaged(...args: string[]): Promise<[number, number]> {
+    try {
+      return await this.publishCmd(...args);
+    } catch (err) {
+      if (!isOutOfMemory(err)) throw err;
+      const staged = args[3]!;
+      const bytes = (await this.redis.strlen(staged).catch(() => 0)) as number;
+      await this.redis.del(staged).catch(() => undefined);
+      throw versionTooLarge(bytes);
+    }
   }
 
   /** Deletes the oldest versions beyond `keepVersions`; never `latest`, nor a pinned version. */

@@ -16,7 +16,7 @@ import {
   type TrainJobData,
   type WorkerTuning,
 } from '../queue/index.js';
-import { createRedis, makeKeys, PubSubHub, RedisHealth, type Keys } from '../redis/index.js';
+import { createRedis, makeKeys, PubSubHub, RedisHealth, RedisMemory, type Keys } from '../redis/index.js';
 import { ModelRegistry, VersionPins } from '../registry/index.js';
 import { InferencePool, ModelServer, type ArtefactLoader } from '../serving/index.js';
 
@@ -127,7 +127,13 @@ function trainingWorker(
     connection,
     keys,
     jobs: new JobStore(patient, keys, c.KEEP_JOBS),
-    datasets: new RedisDatasetStore(patient, keys, datasetLimits(c), c.DATASET_TTL_S),
+    datasets: new RedisDatasetStore(
+      patient,
+      keys,
+      datasetLimits(c),
+      c.DATASET_TTL_S,
+      new RedisMemory(patient),
+    ),
     registry: new ModelRegistry(patient, keys, c.KEEP_VERSIONS),
     hub,
     backend: c.TEXTCLF_BACKEND,
@@ -149,7 +155,23 @@ function trainingWorker(
 }
 
 /** Gauges read at scrape time: the training queue by state, and texts in the inference threads. */
-function sampleGauges(metrics: Metrics, jobs: BullJobService, inference: InferencePool | undefined): void {
+function sampleGauges(
+  metrics: Metrics,
+  jobs: BullJobService,
+  inference: InferencePool | undefined,
+  memory: RedisMemory,
+): void {
+  metrics.sampled(
+    'textclf_redis_memory_bytes',
+    "Redis's memory: used, and max (its maxmemory; absent when none is set)",
+    ['kind'],
+    async () => {
+      const m = await memory.status();
+      const used = { labels: { kind: 'used' }, value: m.usedBytes };
+      return m.maxBytes === null ? [used] : [used, { labels: { kind: 'max' }, value: m.maxBytes }];
+    },
+    'max',
+  );
   metrics.sampled(
     'textclf_queue_jobs',
     'Training jobs in the queue by state (the same in every process: aggregated as the max)',
@@ -181,11 +203,12 @@ export function createServices(o: ServicesOptions): Services {
   const redis = createRedis(o.redisUrl, 'client', logger);
   const hub = new PubSubHub(createRedis(o.redisUrl, 'subscriber', logger), logger);
   const registry = new ModelRegistry(redis, keys, c.KEEP_VERSIONS);
-  const datasets = new RedisDatasetStore(redis, keys, datasetLimits(c), c.DATASET_TTL_S);
+  const memory = new RedisMemory(redis);
+  const datasets = new RedisDatasetStore(redis, keys, datasetLimits(c), c.DATASET_TTL_S, memory);
   const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
   const queue = createTrainQueue(redis, keys);
   const retry = { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS };
-  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger);
+  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory);
   const inference = inferencePool(o);
   const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
   const serverOptions = {
@@ -198,7 +221,7 @@ export function createServices(o: ServicesOptions): Services {
   const classifier = new ModelServer(registry, hub, keys, load, serverOptions, logger, pins);
   // /readyz reports the backend that classifies: the inference threads' when they serve.
   const health = new RedisHealth(redis, keys, () => (inference ? inference.backend : currentBackend()));
-  if (o.metrics) sampleGauges(o.metrics, jobs, inference);
+  if (o.metrics) sampleGauges(o.metrics, jobs, inference, memory);
   const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
   const worker = trainer?.worker;
   return {

@@ -244,6 +244,13 @@ export class FakeHealth {
   backend() {
     return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' };
   }
+  memoryStatus: { usedBytes: number; maxBytes: number | null } | undefined = {
+    usedBytes: 1_000_000,
+    maxBytes: null,
+  };
+  async memory() {
+    return this.memoryStatus;
+  }
 }
 
 export interface Fakes {

@@ -26,7 +26,13 @@ test('/readyz is 200 when Redis and registry are fine, else 503 saying which', a
     redis: true,
     registry: true,
     backend: fakes.health.backend(),
+    redisMemory: { usedBytes: 1_000_000, maxBytes: null },
   });
+  // Memory pressure shows, and the process stays ready (classification goes on from memory).
+  fakes.health.memoryStatus = { usedBytes: 39_000_000, maxBytes: 40_000_000 };
+  res = await request(app).get('/readyz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.redisMemory, { usedBytes: 39_000_000, maxBytes: 40_000_000 });
   fakes.health.redis = false;
   res = await request(app).get('/readyz');
   assert.equal(res.status, 503);

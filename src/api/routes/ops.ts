@@ -10,21 +10,26 @@ export const healthz: Handler = (c) => {
   c.res.json(body);
 };
 
-/** A dependency probe that counts a hang or a throw as "not ready". */
-async function probe(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** `read()`, or `fallback` when it throws or takes longer than `timeoutMs` (a hang counts as a failure). */
+async function within<T>(read: () => Promise<T>, timeoutMs: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      check().then((ok) => ok === true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
+      read(),
+      new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(fallback), timeoutMs);
       }),
     ]);
   } catch {
-    return false;
+    return fallback;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A dependency probe that counts a hang or a throw as "not ready". */
+function probe(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  return within(() => check().then((ok) => ok === true), timeoutMs, false);
 }
 
 /** `GET /readyz`: 200 when Redis answers and the registry is readable, else 503 with the same body. */
@@ -42,6 +47,8 @@ export function readyz(timeoutMs: number): Handler {
     }
     const ready = redis && registry;
     const body: Schemas['Readiness'] = { status: ready ? 'ready' : 'not_ready', redis, registry, backend };
+    const memory = redis ? await within(() => c.deps.health.memory(), timeoutMs, undefined) : undefined;
+    if (memory) body.redisMemory = memory;
     c.res.setHeader('Cache-Control', 'no-store');
     c.res.status(ready ? 200 : 503).json(body);
   };

@@ -526,12 +526,18 @@ export interface components {
             redis: boolean;
             registry: boolean;
             backend: components["schemas"]["Backend"] | null;
+            /** @description Redis's memory (absent when Redis does not answer). Near `maxBytes` training is refused with `STORAGE_FULL` while classification goes on, so the process stays ready. */
+            redisMemory?: {
+                usedBytes: number;
+                /** @description null: no maxmemory set */
+                maxBytes: number | null;
+            };
         };
         /**
          * @description Stable error code; see the table in the API description.
          * @enum {string}
          */
-        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "STORAGE_FULL" | "INTERNAL";
         /** @description RFC 9457 problem details with a stable `code`. */
         Problem: {
             /**
@@ -555,6 +561,12 @@ export interface components {
             }[];
             /** @description 1-based line of an NDJSON body the error refers to. */
             line?: number;
+            /** @description `STORAGE_FULL`: about how much the refused write needs. */
+            neededBytes?: number;
+            /** @description `STORAGE_FULL`: what Redis has free below its maxmemory. */
+            freeBytes?: number;
+            /** @description `STORAGE_FULL`: Redis's maxmemory. */
+            maxBytes?: number;
         };
     };
     responses: {
@@ -642,6 +654,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Redis has no room for the data set or for the model the options allow (`STORAGE_FULL`); the problem says how much is needed and how much is free. */
+        StorageFull: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Redis, or an inference thread being replaced, is unavailable (`SERVICE_UNAVAILABLE`); retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
@@ -707,6 +728,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["StorageFull"];
         };
     };
     listJobs: {
