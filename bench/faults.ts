@@ -5,6 +5,7 @@
  *   b1. restarts Redis while idle; b2. restarts Redis while a job trains;
  *   c.  classifies at 64 connections for 60 s without training (baseline), then again while a job
  *       trains and its version is published and swapped in;
+ *   e.  a rolling restart (2 API processes, then every worker, one by one, SIGTERM) under 50 clients;
  *   d.  kills Redis with SIGKILL right after versions are published, with appendfsync everysec and
  *       always (its own Redis; FAULTS_DURABILITY_ROUNDS rounds), and counts acknowledged writes lost;
  *   f.  a full Redis (its own, at 40 MB): bbc-news posted three times is refused at once (507), serving goes on.
@@ -15,6 +16,7 @@
  */
 import { redisKillAfterPublish } from './lib/faults-durability.js';
 import { redisFull } from './lib/faults-full.js';
+import { rollingRestart } from './lib/faults-rolling.js';
 import { AofRedis, CountingHttp } from './lib/faults-env.js';
 import {
   loadDuringTraining,
@@ -32,7 +34,7 @@ import { bbcFiles, readJsonl, runBench } from './lib/service.js';
 const seconds = Number(process.env.FAULTS_LOAD_SECONDS ?? 60);
 const connections = Number(process.env.FAULTS_CONNECTIONS ?? 64);
 const downMs = Number(process.env.FAULTS_REDIS_DOWN_MS ?? 3000);
-const only = new Set((process.env.FAULTS_ONLY ?? 'a,b,c,d,f').split(','));
+const only = new Set((process.env.FAULTS_ONLY ?? 'a,b,c,e,d,f').split(','));
 
 function print(rows: Row[]): void {
   console.log('');
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
       await step('b2 (Redis restart, training)', () => redisRestartTraining(ctx, downMs));
     }
     if (only.has('c')) await step('c (load)', () => loadDuringTraining(ctx, seconds, connections));
+    if (only.has('e')) await step('e (rolling restart)', () => rollingRestart(ctx));
     if (only.has('d')) await step('d (Redis SIGKILL after publish)', () => redisKillAfterPublish());
     if (only.has('f')) await step('f (Redis full)', () => redisFull(ctx));
   } finally {

@@ -38,7 +38,7 @@ export interface Ctx {
   secondsPerEpoch?: number;
 }
 
-const MODEL = 'bbc';
+export const MODEL = 'bbc';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface JobBody {
@@ -54,7 +54,7 @@ interface JobBody {
 }
 
 /** Progress events of one job, from its pub/sub channel (survives Redis restarts: ioredis resubscribes). */
-async function watchJob(ctx: Ctx, jobId: string) {
+export async function watchJob(ctx: Ctx, jobId: string) {
   const sub = createRedis(ctx.redis.url, 'subscriber', silentLogger);
   const events: { epoch: number; at: number }[] = [];
   await sub.subscribe(makeKeys(ctx.prefix).jobChannel(jobId));
@@ -69,7 +69,7 @@ async function watchJob(ctx: Ctx, jobId: string) {
   };
 }
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -77,7 +77,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
-async function submit(ctx: Ctx, query: Record<string, string | number>): Promise<JobBody> {
+export async function submit(ctx: Ctx, query: Record<string, string | number>): Promise<JobBody> {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
   const r = await ctx.http.send(`${ctx.api.base}/train?${qs}`, {
     method: 'POST',
@@ -90,7 +90,7 @@ async function submit(ctx: Ctx, query: Record<string, string | number>): Promise
   return job;
 }
 
-async function waitJob(ctx: Ctx, jobId: string, timeoutMs = 15 * 60_000): Promise<JobBody> {
+export async function waitJob(ctx: Ctx, jobId: string, timeoutMs = 15 * 60_000): Promise<JobBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await ctx.http.send(`${ctx.api.base}/jobs/${jobId}`);
@@ -131,7 +131,7 @@ function classifyOne(ctx: Ctx, text: string) {
   });
 }
 
-async function row(
+export async function row(
   ctx: Ctx,
   scenario: string,
   jobIds: string[],
