@@ -8,6 +8,7 @@ import { currentBackend, deserializeArtefact } from '../model/index.js';
 import {
   BullJobService,
   createTrainQueue,
+  liveTrainingThreads,
   JobStore,
   RedisDatasetStore,
   TrainingWorker,
@@ -182,6 +183,12 @@ function sampleGauges(
       return states.map((state) => ({ labels: { state }, value: d[state] }));
     },
     'max',
+  );
+  metrics.sampled(
+    'textclf_training_threads',
+    'Training threads alive in this process (0 whenever no job runs)',
+    [],
+    async () => [{ labels: {}, value: liveTrainingThreads() }],
   );
   if (inference) {
     metrics.sampled(

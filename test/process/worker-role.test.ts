@@ -47,10 +47,21 @@ describe('the worker role', () => {
       assert.match(page, /^textclf_training_docs_per_second\{phase="refit"\} \d/m);
       assert.match(page, /^textclf_queue_jobs\{state="waiting"\} 0$/m);
       assert.match(page, /^process_resident_memory_bytes \d/m);
+      await waitFor(
+        async () => /^textclf_training_threads 0$/m.test(await (await fetch(`${base}/metrics`)).text()),
+        10_000,
+        'no training thread once the job is done',
+      );
       assert.equal((await fetch(`${base}/nope`)).status, 404);
-    } finally {
+      // Idle, it holds no training thread, and SIGTERM (a scale-down to zero) ends it cleanly.
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      assert.equal(await exited, 0, log());
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      }
       await api.close();
     }
   });
