@@ -75,7 +75,9 @@ function apiListener(
 ): RequestListener {
   try {
     const security = createSecurity({ config, redis: services.redis, logger });
-    return security.wrap(createApp(services.deps, { logger, config, guards: security.guards, metrics }));
+    const queueBoard = { queue: services.queue, guards: security.boardGuards, keysOn: security.keys > 0 };
+    const app = createApp(services.deps, { logger, config, guards: security.guards, metrics, queueBoard });
+    return security.wrap(app);
   } catch (err) {
     return die(err instanceof Error ? err.message : String(err));
   }

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config/index.js';
@@ -5,6 +6,8 @@ import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { MetricsExporter, ServiceDeps } from '../contract/index.js';
 import { locals, requestContext, type Handler, type OperationId } from './context.js';
+import { dashboardAssets, dashboardPage } from './dashboard.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { docsAssets, docsPage } from './docs.js';
 import { bodyStep, guardStep, requiredScopes, validateStep, type RequestGuard } from './pipeline.js';
 import { sendProblem, toProblem } from './problem.js';
@@ -30,6 +33,13 @@ export interface AppOptions {
   specPath?: string;
   /** The process's metrics: `GET /metrics` serves them, every request is counted. Off without. */
   metrics?: MetricsExporter;
+  /** The dashboard's build; default `web/dist` at the repository root. */
+  dashboardDir?: string;
+  /**
+   * The training queue for the queue board at `/queues`: behind `guards` with the `train` scope
+   * when API keys are on (and then writable), open and read-only when they are off.
+   */
+  queueBoard?: { queue: Queue; guards: RequestGuard[]; keysOn: boolean };
 }
 
 /**
@@ -59,6 +69,7 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
     queueDepth,
     getOpenApi: openapiYaml(spec.text),
     docs: docsPage,
+    dashboard: dashboardPage(opts.dashboardDir),
   };
 
   const app = express();
@@ -88,6 +99,11 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   }
 
   app.use(docsAssets());
+  app.use(dashboardAssets(opts.dashboardDir));
+  if (opts.queueBoard) {
+    const { queue, guards, keysOn } = opts.queueBoard;
+    app.use(QUEUE_BOARD_PATH, guardStep(guards, 'queueBoard', ['train']), queueBoard(queue, keysOn));
+  }
   app.use(() => {
     throw new AppError('NOT_FOUND', 'No such route');
   });

@@ -6,9 +6,12 @@ import { locals, type OperationId } from './context.js';
 import { assertValid, type SpecValidator } from './validate.js';
 
 /** Auth and rate-limit hook (issue 4): throws AppError UNAUTHORIZED / FORBIDDEN / RATE_LIMITED. */
+/** What a guard is asked to let through: an operation of openapi.yaml, or the queue board. */
+export type GuardedRoute = OperationId | 'queueBoard';
+
 export type RequestGuard = (
   req: Request,
-  route: { operationId: OperationId; scopes: string[] | null },
+  route: { operationId: GuardedRoute; scopes: string[] | null },
 ) => void | Promise<void>;
 
 /**
@@ -26,7 +29,7 @@ export function requiredScopes(op: OpenApiOperation, global?: Record<string, str
 /** Runs the guards before anything reads the body, so rejected callers cost no parsing. */
 export function guardStep(
   guards: RequestGuard[],
-  operationId: OperationId,
+  operationId: GuardedRoute,
   scopes: string[] | null,
 ): RequestHandler {
   return async (req, _res, next) => {

@@ -199,3 +199,25 @@ test('/metrics/queue gives the training jobs by state, pending = what workers ar
   assert.equal(res.body.pending, 1);
   assert.equal(res.body.waiting, 1);
 });
+
+test('/ serves the dashboard build and its /assets; without a build, a problem saying how to make one', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'dashboard-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>textclf</title>');
+  writeFileSync(join(dir, 'assets', 'app-1234.js'), 'console.log(1)');
+  const { app } = makeApp({ dashboardDir: dir });
+  const page = await request(app).get('/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-type'] ?? '', /text\/html/);
+  assert.match(page.text, /<title>textclf<\/title>/);
+  const asset = await request(app).get('/assets/app-1234.js');
+  assert.equal(asset.status, 200);
+  assert.match(asset.headers['cache-control'] ?? '', /immutable/);
+  const missing = makeApp({ dashboardDir: join(dir, 'nowhere') }).app;
+  const res = await request(missing).get('/');
+  assertProblem(res, 404, 'NOT_FOUND');
+  assert.match(res.body.detail, /npm run build:web/);
+});

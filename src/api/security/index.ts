@@ -17,6 +17,9 @@ export { parseOrigins, withCors } from './cors.js';
 export { RedisRateLimiter, rateLimitGuard, bucketOf } from './rate-limit.js';
 export type { Bucket, Limits, HitResult, RateLimiterOptions } from './rate-limit.js';
 
+/** The cookie the dashboard keeps the API key in for the queue board (SameSite=Strict, path /queues). */
+export const BOARD_KEY_COOKIE = 'textclf_key';
+
 export type SecurityConfig = Pick<
   Config,
   | 'API_KEYS'
@@ -32,6 +35,11 @@ export type SecurityConfig = Pick<
 export interface Security {
   /** For `createApp(deps, { guards })`: auth first, then the rate limit. */
   guards: RequestGuard[];
+  /**
+   * For the queue board (`/queues`): the API key from the header or, since the browser opens the
+   * board itself, from the `textclf_key` cookie the dashboard sets; none when keys are off.
+   */
+  boardGuards: RequestGuard[];
   /** Wraps the app's request listener (CORS); returns it unchanged when CORS is off. */
   wrap(app: RequestListener): RequestListener;
   /** Number of configured keys (0: open). */
@@ -64,10 +72,15 @@ export function createSecurity(o: { config: SecurityConfig; redis: Redis; logger
     other: c.RATE_LIMIT_OTHER_PER_MINUTE,
   };
   const guards: RequestGuard[] = [];
-  if (checker.enabled) guards.push(authGuard(checker));
-  else logger.warn('no API keys configured (API_KEYS): the API is open to anyone who can reach it');
+  const boardGuards: RequestGuard[] = [];
+  if (checker.enabled) {
+    guards.push(authGuard(checker));
+    boardGuards.push(authGuard(checker, { cookie: BOARD_KEY_COOKIE }));
+  } else logger.warn('no API keys configured (API_KEYS): the API is open to anyone who can reach it');
   if (limits.classify > 0 || limits.train > 0 || limits.other > 0) {
-    guards.push(rateLimitGuard(new RedisRateLimiter(o.redis, { prefix: c.REDIS_PREFIX }, logger), limits));
+    const limit = rateLimitGuard(new RedisRateLimiter(o.redis, { prefix: c.REDIS_PREFIX }, logger), limits);
+    guards.push(limit);
+    boardGuards.push(limit);
   }
   logger.info(
     {
@@ -77,5 +90,5 @@ export function createSecurity(o: { config: SecurityConfig; redis: Redis; logger
     },
     'security',
   );
-  return { guards, wrap: (app) => withCors(app, origins), keys: entries.length };
+  return { guards, boardGuards, wrap: (app) => withCors(app, origins), keys: entries.length };
 }

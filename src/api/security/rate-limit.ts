@@ -3,7 +3,7 @@ import { AppError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
 import { luaScript, redisCommand } from '../../redis/index.js';
 import type { OperationId } from '../context.js';
-import type { RequestGuard } from '../pipeline.js';
+import type { GuardedRoute, RequestGuard } from '../pipeline.js';
 import { principalOf } from './auth.js';
 
 /** Which limit an operation counts against. */
@@ -13,7 +13,7 @@ export type Bucket = 'classify' | 'train' | 'other';
 export type Limits = Record<Bucket, number>;
 
 /** The bucket of an operation: classification, training submissions, and everything else guarded. */
-export function bucketOf(operationId: OperationId): Bucket {
+export function bucketOf(operationId: GuardedRoute): Bucket {
   if (operationId === 'classify') return 'classify';
   if (operationId === 'train') return 'train';
   return 'other';
