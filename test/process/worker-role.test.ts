@@ -39,10 +39,15 @@ describe('the worker role', () => {
       const ds = await api.datasets.put(syntheticArticles(40, 2));
       const job = await api.jobs.submit('w', ds, { epochs: 3, hiddenUnits: 8, validationSplit: 0.25 });
       await waitFor(async () => (await api.jobs.get(job.jobId)).status === 'succeeded', 90_000, 'job done');
-      const res = await fetch(`${base}/metrics`);
-      assert.equal(res.status, 200);
-      const page = await res.text();
-      assert.match(page, /^textclf_training_jobs_total\{outcome="succeeded"\} 1$/m);
+      // The record turns `succeeded` in the publish script; the worker counts the attempt just after.
+      const page = await waitFor(
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          return /^textclf_training_jobs_total\{outcome="succeeded"\} 1$/m.test(text) ? text : undefined;
+        },
+        10_000,
+        'the attempt counted in /metrics',
+      );
       assert.match(page, /^textclf_training_epoch_seconds_count\{phase="select"\} [1-9]/m);
       assert.match(page, /^textclf_training_docs_per_second\{phase="refit"\} \d/m);
       assert.match(page, /^textclf_queue_jobs\{state="waiting"\} 0$/m);

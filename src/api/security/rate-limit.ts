@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
 import { luaScript, redisCommand } from '../../redis/index.js';
-import type { OperationId } from '../context.js';
 import type { GuardedRoute, RequestGuard } from '../pipeline.js';
 import { principalOf } from './auth.js';
 
