@@ -51,26 +51,7 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
   const { logger, config } = opts;
   const spec = loadSpec(opts.specPath);
   const validator = validatorFor(spec.text, spec.doc);
-  const handlers: Record<OperationId, Handler> = {
-    train: trainHandler(validator),
-    listJobs,
-    getJob,
-    cancelJob,
-    streamJobEvents: jobEventsHandler(opts.sseHeartbeatMs ?? 15_000),
-    classify,
-    listModels,
-    listVersions,
-    getVersion,
-    setLatest,
-    deleteVersion,
-    healthz,
-    readyz: readyz(opts.readinessTimeoutMs ?? 2_000),
-    metrics: metricsHandler(opts.metrics),
-    queueDepth,
-    getOpenApi: openapiYaml(spec.text),
-    docs: docsPage,
-    dashboard: dashboardPage(opts.dashboardDir),
-  };
+  const handlers = handlersFor(spec, validator, opts);
 
   const app = express();
   app.disable('x-powered-by');
@@ -98,17 +79,50 @@ export function createApp(deps: ServiceDeps, opts: AppOptions): express.Applicat
     app[method](path.replace(/\{(\w+)\}/g, ':$1'), ...steps);
   }
 
+  mountPages(app, opts);
+  app.use(() => {
+    throw new AppError('NOT_FOUND', 'No such route');
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+/** The handler of every operation in openapi.yaml. */
+function handlersFor(
+  spec: { text: string },
+  validator: SpecValidator,
+  opts: AppOptions,
+): Record<OperationId, Handler> {
+  return {
+    train: trainHandler(validator),
+    listJobs,
+    getJob,
+    cancelJob,
+    streamJobEvents: jobEventsHandler(opts.sseHeartbeatMs ?? 15_000),
+    classify,
+    listModels,
+    listVersions,
+    getVersion,
+    setLatest,
+    deleteVersion,
+    healthz,
+    readyz: readyz(opts.readinessTimeoutMs ?? 2_000),
+    metrics: metricsHandler(opts.metrics),
+    queueDepth,
+    getOpenApi: openapiYaml(spec.text),
+    docs: docsPage,
+    dashboard: dashboardPage(opts.dashboardDir),
+  };
+}
+
+/** What is not an API operation: the docs' and the dashboard's assets, and the queue board. */
+function mountPages(app: express.Application, opts: AppOptions): void {
   app.use(docsAssets());
   app.use(dashboardAssets(opts.dashboardDir));
   if (opts.queueBoard) {
     const { queue, guards, keysOn } = opts.queueBoard;
     app.use(QUEUE_BOARD_PATH, guardStep(guards, 'queueBoard', ['train']), queueBoard(queue, keysOn));
   }
-  app.use(() => {
-    throw new AppError('NOT_FOUND', 'No such route');
-  });
-  app.use(errorHandler);
-  return app;
 }
 
 /** Marks the request with the operation it matched (for the request metrics). */
