@@ -35,7 +35,8 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && node --version && npm --version
 
 # ---------------------------------------------------------------------------------------------
-# Verify: full install, generated API types up to date, type check. Nothing from here ships.
+# Verify: full install, generated API types up to date, type check; and the dashboard's build,
+# the only thing from here that ships.
 FROM ${NODE_IMAGE} AS verify
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -43,8 +44,11 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json openapi.yaml ./
 COPY src ./src
+COPY web ./web
 RUN npm run check:types && npx tsc --noEmit -p . \
  && touch /verified
+# The dashboard (Vite, a dev dependency): only its static build ships.
+RUN npm run build:web
 
 # ---------------------------------------------------------------------------------------------
 # Production dependencies, built on the runtime base so native addons match its glibc/CUDA.
@@ -84,6 +88,7 @@ COPY --from=verify /verified /tmp/verified
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json openapi.yaml ./
 COPY src ./src
+COPY --from=verify /app/web/dist ./web/dist
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/textclf-entrypoint
 COPY docker/healthcheck.mjs /usr/local/lib/textclf-healthcheck.mjs
 USER textclf:textclf

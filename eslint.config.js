@@ -8,6 +8,8 @@ export default tseslint.config(
       'data',
       'scratch',
       'dist',
+      'web/dist',
+      'test-artifacts',
       'coverage',
       'src/contract/generated/**',
       '**/*.d.ts',

@@ -25,16 +25,29 @@ const STRING_FLAGS = [
   'test',
   'backend',
   'top-k',
+  'format',
+  'url',
+  'key',
+  'limit',
   ...Object.keys(OPTION_FLAGS),
 ];
 
+const BOOLEAN_FLAGS = ['json', 'progress', 'wait'] as const;
+
 export interface ParsedArgs {
   command: string;
+  /** Words after the command (`remote <what> [ARG...]`, texts to classify). */
+  positionals: string[];
   flags: Record<string, string | undefined>;
   json: boolean;
+  /** `--progress`: draw progress bars on stderr even when it is not a terminal. */
+  progress: boolean;
+  /** `--wait` (remote train): follow the job to its end. */
+  wait: boolean;
   options: Partial<TrainOptions>;
 }
 
+/** A mistake in the command line or its files: one line on stderr, exit code 2. */
 export function usageError(message: string): AppError {
   return new AppError('INVALID_REQUEST', message);
 }
@@ -49,7 +62,7 @@ export function parseCli(argv: string[]): ParsedArgs {
       strict: true,
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-        json: { type: 'boolean' },
+        ...Object.fromEntries(BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -67,21 +80,46 @@ export function parseCli(argv: string[]): ParsedArgs {
       throw usageError(`--${flag} must be a number, got "${raw}"`);
     options[name] = value;
   }
-  return { command, flags, json: Boolean(parsed.values.json), options: options as Partial<TrainOptions> };
+  const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
+  return {
+    command,
+    positionals: parsed.positionals.slice(1),
+    flags,
+    json: on('json'),
+    progress: on('progress'),
+    wait: on('wait'),
+    options: options as Partial<TrainOptions>,
+  };
 }
 
-/** The value of a required flag. */
+/** The value of a required flag; a usage error naming it when absent. */
 export function required(flags: Record<string, string | undefined>, name: string, command: string): string {
   const v = flags[name];
   if (!v) throw usageError(`${command} needs --${name}`);
   return v;
 }
 
+/** `--top-k N`, a positive integer when given. */
+export function topKFlag(args: ParsedArgs): number | undefined {
+  const k = args.flags['top-k'];
+  const topK = k === undefined ? undefined : Number(k);
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1))
+    throw usageError('--top-k must be a positive integer');
+  return topK;
+}
+
+/** What `textclf --help` prints. */
 export const USAGE = `usage: textclf <command> [flags]
-  train    --data train.jsonl --out DIR [options]      train and save a model
-  evaluate --model DIR --data test.jsonl [--json]      accuracy, macro-F1, per-class metrics
+  train    --data FILE --out DIR [options]             train and save a model
+  evaluate --model DIR --data FILE [--json]            accuracy, macro-F1, per-class metrics
   predict  --model DIR [--top-k N]                     one document per stdin line -> JSON line
-  fit-eval --train train.jsonl --test test.jsonl [--json] [options]
+  fit-eval --train FILE --test FILE [--json] [options]
+  remote train --url URL --data FILE [--model NAME] [--wait] [options]   train on a server
+  remote classify --url URL [--model NAME] [--top-k N] [TEXT...]        texts, or stdin lines
+  remote models | versions MODEL | rollback MODEL VERSION | jobs [--model NAME --limit N]
+data files: JSON Lines, or CSV with text,label columns (by the .csv extension or --format csv|jsonl)
+progress bars on stderr when it is a terminal (not with --json); --progress draws them anyway
+remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
   .join(' ')} --backend auto|tensorflow|webgpu|wasm|cpu`;

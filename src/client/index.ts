@@ -4,6 +4,19 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from '../contract/index.js';
+import {
+  jobEventsOf,
+  TERMINAL_STATUSES as TERMINAL,
+  watchJob,
+  type JobEvent,
+  type WatchOptions,
+} from './events.js';
+import { toCsv, upload, type UploadOptions } from './upload.js';
+
+export { readSse, jobEventsOf } from './events.js';
+export type { SseMessage, JobEvent, WatchOptions } from './events.js';
+export { toCsv } from './upload.js';
+export type { UploadOptions } from './upload.js';
 
 type S = components['schemas'];
 export type Article = S['Article'];
@@ -40,8 +53,6 @@ export class TextclfError extends Error {
     this.problem = problem;
   }
 }
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 interface Answer<T> {
   data?: T;
@@ -90,6 +101,17 @@ export function createTextclfClient(opts: TextclfClientOptions) {
       }
     },
 
+    /**
+     * Follows a job through its event stream (`GET /jobs/{jobId}/events`) and returns it once it is
+     * `succeeded`, `failed` or `cancelled`; `onEvent` sees every event on the way. A stream that
+     * drops before the end is opened again (the first event of each carries the current state),
+     * at most `retries` times in a row.
+     * @throws TextclfError from the server (e.g. `JOB_NOT_FOUND`); the signal's reason when aborted
+     */
+    watchJob(jobId: string, o: WatchOptions = {}): Promise<Job> {
+      return watchJob(api, jobId, o);
+    },
+
     ...classifyCalls(http),
     ...modelCalls(http),
     ...healthCalls(http),
@@ -125,21 +147,33 @@ function trainingCalls(http: Client<paths>) {
       return unwrap(await http.POST('/train', { body }));
     },
 
-    /** Like `train`, but sends the articles as an NDJSON stream (large data sets). */
+    /**
+     * Like `train`, but sends the articles as an NDJSON stream (large data sets): articles, or
+     * NDJSON text or bytes as they are (a file's content). `gzip` compresses the upload.
+     */
     async trainNdjson(
-      articles: Iterable<Article>,
-      o: { model?: string } & TrainingOptions = {},
+      articles: Iterable<Article> | string | Uint8Array,
+      o: UploadOptions = {},
     ): Promise<TrainAccepted> {
-      let text = '';
-      for (const a of articles) text += `${JSON.stringify(a)}\n`;
-      return unwrap(
-        await http.POST('/train', {
-          params: { query: o },
-          body: text as never,
-          bodySerializer: (b: unknown) => b as string,
-          headers: { 'Content-Type': 'application/x-ndjson' },
-        }),
-      );
+      let body = articles;
+      if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+        let text = '';
+        for (const a of body) text += `${JSON.stringify(a)}\n`;
+        body = text;
+      }
+      return unwrap(await upload(http, body, 'application/x-ndjson', o));
+    },
+
+    /**
+     * Like `trainNdjson`, as `text/csv`: CSV text or bytes as they are (a header with `text` and
+     * `label` columns, then one article per row), or articles, which are written as CSV.
+     */
+    async trainCsv(
+      csv: Iterable<Article> | string | Uint8Array,
+      o: UploadOptions = {},
+    ): Promise<TrainAccepted> {
+      const body = typeof csv === 'string' || csv instanceof Uint8Array ? csv : toCsv(csv);
+      return unwrap(await upload(http, body, 'text/csv', o));
     },
   };
 }
@@ -157,6 +191,23 @@ function jobCalls(http: Client<paths>) {
 
     async cancelJob(jobId: string): Promise<Job> {
       return unwrap(await http.DELETE('/jobs/{jobId}', { params: { path: { jobId } } }));
+    },
+
+    /**
+     * The job's Server-Sent Events as they arrive: first its current state (`status`), then
+     * `progress` and `status` changes, and `end` once it is terminal (the stream then ends).
+     * Leaving the loop early closes the stream.
+     * @throws TextclfError when the server refuses (e.g. `JOB_NOT_FOUND`)
+     */
+    async *jobEvents(jobId: string, o: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
+      const r = await http.GET('/jobs/{jobId}/events', {
+        params: { path: { jobId } },
+        parseAs: 'stream',
+        headers: { Accept: 'text/event-stream' },
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      const body = unwrap(r) as ReadableStream<Uint8Array> | null;
+      if (body) yield* jobEventsOf(body);
     },
   };
 }

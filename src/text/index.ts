@@ -10,3 +10,5 @@ export type { VectorizerState } from './state.js';
 export type { SparseVector, CsrMatrix } from './types.js';
 export { parseJsonLines, parseJsonLinesWithLines, validateArticles, readArticles } from './dataset.js';
 export type { Article, DataLimits, ArticleSource, DataSummary } from './dataset.js';
+export { readCsvArticles } from './csv.js';
+export type { CsvReadOptions, CsvArticles, CsvFieldError } from './csv.js';

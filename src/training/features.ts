@@ -22,13 +22,14 @@ function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array
 /**
  * Indexes the labels, tokenises the documents, fits the vectoriser on them and builds the sparse
  * feature matrix. Yields to the event loop between the heavy steps, since a large corpus takes a
- * while to tokenise and vectorise.
+ * while to tokenise and vectorise; `onProgress` hears of the tokenising every 256 documents.
  * @throws AppError INVALID_DATA (fewer than 2 labels), CANCELLED
  */
 export async function fitFeatures(
   data: readonly Article[],
   options: TrainOptions,
   signal?: AbortSignal,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<Features> {
   // Labels first: a single-label data set is rejected before any tokenising work.
   const { labels, y } = labelIndex(data);
@@ -38,7 +39,10 @@ export async function fitFeatures(
     stopWords: options.stopWords,
     cjkCharBigrams: options.cjkCharBigrams,
   };
-  const tokenLists = data.map((a) => tokenize(a.text, tokenizer));
+  const tokenLists = data.map((a, i) => {
+    if (onProgress && i % 256 === 0) onProgress(i, data.length);
+    return tokenize(a.text, tokenizer);
+  });
   await yieldToEventLoop();
   const vectorizer = Vectorizer.fit(tokenLists, {
     ngramMin: options.ngramMin,
@@ -51,6 +55,7 @@ export async function fitFeatures(
   const x = vectorizer.transformManyTokens(tokenLists);
   // Drop the token lists now rather than when this returns: they can be as large as the corpus.
   tokenLists.length = 0;
+  onProgress?.(data.length, data.length);
   await yieldToEventLoop();
   throwIfAborted(signal);
   return { vectorizer, x, labels, y };

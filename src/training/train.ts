@@ -34,6 +34,8 @@ export interface TrainHooks {
   resumeFrom?: Uint8Array;
   /** Called after every epoch with the full training state (parameters, optimiser, RNG). */
   onCheckpoint?(bytes: Uint8Array, epoch: number): void | Promise<void>;
+  /** Progress of text -> features: documents tokenised so far of `total`; `(total, total)` once built. */
+  onFeatures?(done: number, total: number): void;
 }
 
 export interface TrainResult {
@@ -108,7 +110,7 @@ export async function train(
 ): Promise<TrainResult> {
   const options = resolveTrainOptions(opts);
   const started = performance.now();
-  const features = await fitFeatures(data, options, hooks.signal);
+  const features = await fitFeatures(data, options, hooks.signal, hooks.onFeatures);
   const run = planRun(features, options, hooks);
   // A checkpoint names its phase, so a resumed run skips whatever phases it had finished.
   let state = hooks.resumeFrom

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/index.js';
 import type { TrainingOptionsInput } from '../../contract/index.js';
+import { readCsvArticles } from '../../text/index.js';
 import type { QueryOf, Schemas } from '../api-types.js';
 import { locals, type Handler, type HandlerContext } from '../context.js';
 import { assertTextSizes } from '../json-guard.js';
@@ -7,6 +8,7 @@ import { decodedBody, readNdjson } from '../ndjson.js';
 import type { SpecValidator } from '../validate.js';
 
 type Article = Schemas['Article'];
+type FieldErrors = (v: unknown) => { path: string; message: string }[];
 
 /** `POST /train`: stores the dataset (validated by the store), then queues the job. */
 export function trainHandler(validator: SpecValidator): Handler {
@@ -14,7 +16,9 @@ export function trainHandler(validator: SpecValidator): Handler {
   return async (c) => {
     const { model, articles, options } = c.req.is('application/x-ndjson')
       ? await fromNdjson(c, articleErrors)
-      : fromJson(c);
+      : c.req.is('text/csv')
+        ? await fromCsv(c, articleErrors)
+        : fromJson(c);
     if (articles.length > c.config.MAX_DOCUMENTS) {
       throw new AppError('PAYLOAD_TOO_LARGE', `More than ${c.config.MAX_DOCUMENTS} articles`, {
         limit: c.config.MAX_DOCUMENTS,
@@ -56,31 +60,56 @@ function fromJson(c: HandlerContext): TrainInput {
   return { model: body.model ?? 'default', articles: body.articles, options: body.options ?? {} };
 }
 
-async function fromNdjson(
-  c: HandlerContext,
-  articleErrors: (v: unknown) => { path: string; message: string }[],
-) {
-  const { model, ...options } = c.input.query as QueryOf<'train'>;
+/**
+ * One streamed article's checks: the `Article` schema (paths relative to the article), then its
+ * text's size (thrown as PAYLOAD_TOO_LARGE). Shared by NDJSON and CSV so both refuse the same rows.
+ */
+function articleCheck(c: HandlerContext, articleErrors: FieldErrors): FieldErrors {
   const maxText = c.config.MAX_TEXT_BYTES;
+  return (value) => {
+    const errors = articleErrors(value).map((e) => ({
+      ...e,
+      path: e.path.replace(/^\/body/, '') || '/',
+    }));
+    if (errors.length === 0) assertTextSizes([(value as Article).text], maxText, () => '/text');
+    return errors;
+  };
+}
+
+/**
+ * Reads a streamed body (model and options from the query). On an error the rest of the upload is
+ * not read: the answer goes out now and the connection is closed rather than drained.
+ */
+async function streamed(c: HandlerContext, read: () => Promise<Article[]>): Promise<TrainInput> {
+  const { model, ...options } = c.input.query as QueryOf<'train'>;
   try {
-    const articles = await readNdjson<Article>(
-      decodedBody(c.req),
-      { maxBytes: c.config.MAX_BODY_BYTES, maxDocuments: c.config.MAX_DOCUMENTS },
-      (value) => {
-        const errors = articleErrors(value).map((e) => ({
-          ...e,
-          path: e.path.replace(/^\/body/, '') || '/',
-        }));
-        if (errors.length === 0) assertTextSizes([(value as Article).text], maxText, () => '/text');
-        return errors;
-      },
-    );
-    return { model: model ?? 'default', articles, options } satisfies TrainInput;
+    return { model: model ?? 'default', articles: await read(), options };
   } catch (e) {
-    // The rest of the upload is not read: answer now and close the connection rather than drain it.
     c.res.setHeader('Connection', 'close');
     c.req.unpipe();
     c.req.resume();
     throw e;
   }
+}
+
+function fromNdjson(c: HandlerContext, articleErrors: FieldErrors): Promise<TrainInput> {
+  const limits = { maxBytes: c.config.MAX_BODY_BYTES, maxDocuments: c.config.MAX_DOCUMENTS };
+  return streamed(c, () => readNdjson<Article>(decodedBody(c.req), limits, articleCheck(c, articleErrors)));
+}
+
+/** `text/csv`: a header with `text` and `label` columns, one article per row (src/text/csv.ts). */
+function fromCsv(c: HandlerContext, articleErrors: FieldErrors): Promise<TrainInput> {
+  return streamed(c, async () => {
+    const { articles } = await readCsvArticles(decodedBody(c.req), {
+      maxBytes: c.config.MAX_BODY_BYTES,
+      maxDocuments: c.config.MAX_DOCUMENTS,
+      check: articleCheck(c, articleErrors),
+    });
+    if (articles.length === 0) {
+      throw new AppError('INVALID_REQUEST', 'The CSV body has no documents', {
+        errors: [{ path: '/body', message: 'must contain at least one row after the header' }],
+      });
+    }
+    return articles;
+  });
 }

@@ -16,11 +16,12 @@ export interface paths {
         /**
          * Store a labelled dataset and queue a training job
          * @description The dataset is validated (at least 2 labels, at least 2 examples per label, no empty text) and
-         *     stored once, content-addressed, before the job is queued. Send either a JSON body or a stream
-         *     of `application/x-ndjson` lines (one `Article` per line); with NDJSON the model name and the
-         *     training options come from the query string (they are ignored for JSON bodies). NDJSON may be
-         *     sent with `Content-Encoding: gzip`, `deflate` or `br`; the byte limit applies to the decoded
-         *     stream.
+         *     stored once, content-addressed, before the job is queued. Send either a JSON body, a stream
+         *     of `application/x-ndjson` lines (one `Article` per line) or `text/csv` (a header naming a
+         *     `text` and a `label` column, one `Article` per row); with NDJSON and CSV the model name and
+         *     the training options come from the query string (they are ignored for JSON bodies). NDJSON
+         *     and CSV may be sent with `Content-Encoding: gzip`, `deflate` or `br`; the byte limit applies
+         *     to the decoded stream. A bad line or row is `400` with the 1-based `line` in the problem.
          */
         post: operations["train"];
         delete?: never;
@@ -579,7 +580,7 @@ export interface components {
                 path: string;
                 message: string;
             }[];
-            /** @description 1-based line of an NDJSON body the error refers to. */
+            /** @description 1-based line of an NDJSON or CSV body the error refers to. */
             line?: number;
             /** @description `STORAGE_FULL`: about how much the refused write needs. */
             neededBytes?: number;
@@ -726,6 +727,7 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["TrainRequest"];
                 "application/x-ndjson": string;
+                "text/csv": string;
             };
         };
         responses: {

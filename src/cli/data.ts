@@ -1,0 +1,57 @@
+/** Data files for the CLI: JSON Lines or CSV, read with a progress bar and validated with file lines. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { readArticles, readCsvArticles, validateArticles, type Article } from '../text/index.js';
+import { usageError } from './args.js';
+import type { Progress } from './progress.js';
+
+/** How a data file is read: `jsonl` (one `{"text", "label"}` object a line) or `csv`. */
+export type DataFormat = 'jsonl' | 'csv';
+
+/** The format `--format` names, else the file's: `.csv` is CSV, anything else JSON Lines. */
+export function dataFormat(file: string, flag: string | undefined): DataFormat {
+  if (flag === undefined) return extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl';
+  const f = flag.toLowerCase();
+  if (f === 'csv') return 'csv';
+  if (f === 'jsonl' || f === 'ndjson') return 'jsonl';
+  throw usageError(`--format must be csv or jsonl, got "${flag}"`);
+}
+
+/** The file's size, or a one-line usage error when it cannot be read. */
+async function sizeOf(file: string): Promise<number> {
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw usageError(`${file}: not a file`);
+    return s.size;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'AppError') throw err;
+    throw usageError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/**
+ * Reads and validates a training or test file. Errors name the file and line
+ * (`file:line: problem`, AppError INVALID_FILE / INVALID_DATA), as for JSON Lines.
+ */
+export async function readData(file: string, format: DataFormat, progress: Progress): Promise<Article[]> {
+  const size = await sizeOf(file);
+  progress.start('reading', size, 'bytes');
+  const onBytes = (bytes: number) => progress.update(bytes);
+  try {
+    if (format === 'csv') {
+      const { articles, lines } = await readCsvArticles(createReadStream(file), { file, onBytes });
+      validateArticles(articles, {}, { file, lines });
+      return articles;
+    }
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of createReadStream(file)) {
+      chunks.push(chunk as Buffer);
+      onBytes((bytes += (chunk as Buffer).length));
+    }
+    return readArticles(Buffer.concat(chunks).toString('utf8'), file).articles;
+  } finally {
+    progress.end();
+  }
+}

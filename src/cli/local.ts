@@ -1,0 +1,117 @@
+/** The local commands: `train`, `evaluate`, `predict` and `fit-eval`, on this machine's backend. */
+import { createInterface } from 'node:readline';
+import { BACKENDS, parseConfig, type BackendChoice } from '../config/index.js';
+import {
+  initBackend,
+  loadArtefact,
+  saveArtefact,
+  type BackendInfo,
+  type TextClassifier,
+} from '../model/index.js';
+import type { Article } from '../text/index.js';
+import { evaluateAsync, resolveTrainOptions, train, type TrainResult } from '../training/index.js';
+import { required, topKFlag, usageError, type ParsedArgs } from './args.js';
+import { dataFormat, readData } from './data.js';
+import { formatEvaluation } from './output.js';
+import { Progress } from './progress.js';
+
+/** Reads the file a flag names, in the format its extension or `--format` says. */
+function dataFile(args: ParsedArgs, flag: string, command: string, progress: Progress): Promise<Article[]> {
+  const file = required(args.flags, flag, command);
+  return readData(file, dataFormat(file, args.flags.format), progress);
+}
+
+/** Trains with the bars of `progress` (features, then the select and refit epochs). */
+async function trainWithProgress(
+  args: ParsedArgs,
+  data: Article[],
+  progress: Progress,
+): Promise<TrainResult> {
+  const r = await train(data, args.options, progress.trainHooks(resolveTrainOptions(args.options)));
+  progress.end();
+  return r;
+}
+
+async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<void> {
+  const progress = Progress.forFlags(args);
+  const data = await dataFile(args, 'data', 'train', progress);
+  const out = required(args.flags, 'out', 'train');
+  const r = await trainWithProgress(args, data, progress);
+  const file = await saveArtefact(r.classifier, out);
+  console.log(
+    JSON.stringify({
+      model: file,
+      labels: r.classifier.labels,
+      epochs: r.epochs,
+      trainSeconds: r.trainSeconds,
+      backend: backend.name,
+      validation: r.evaluation ? { accuracy: r.evaluation.accuracy, macroF1: r.evaluation.macroF1 } : null,
+    }),
+  );
+}
+
+async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
+  const progress = Progress.forFlags(args);
+  const trainData = await dataFile(args, 'train', 'fit-eval', progress);
+  const testData = await dataFile(args, 'test', 'fit-eval', progress);
+  const r = await trainWithProgress(args, trainData, progress);
+  const ev = await evaluateAsync(r.classifier, testData);
+  const result = {
+    accuracy: ev.accuracy,
+    macroF1: ev.macroF1,
+    trainSeconds: r.trainSeconds,
+    docsPerSecond: r.docsPerSecond,
+    backend: backend.name,
+    backendDetail: backend.detail,
+    vocabularySize: r.classifier.metadata.vocabularySize,
+    epochs: r.epochs,
+    trainDocuments: trainData.length,
+    testDocuments: testData.length,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    perClass: ev.perClass,
+  };
+  console.log(
+    args.json
+      ? JSON.stringify(result)
+      : `${formatEvaluation(ev)}\n${JSON.stringify({ ...result, perClass: undefined })}`,
+  );
+  r.classifier.dispose();
+}
+
+async function predict(model: TextClassifier, topK: number | undefined): Promise<void> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const [p] = await model.predictAsync([line], topK);
+    console.log(JSON.stringify(p));
+  }
+}
+
+/** Runs a local command on the backend `--backend` or `TEXTCLF_BACKEND` chooses. */
+export async function runLocal(args: ParsedArgs): Promise<void> {
+  const config = parseConfig(process.env);
+  const choice = (args.flags.backend ?? config.TEXTCLF_BACKEND) as BackendChoice;
+  if (!BACKENDS.includes(choice)) throw usageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+  const backend = await initBackend(choice, undefined, { webgpuAdapter: config.WEBGPU_ADAPTER });
+  switch (args.command) {
+    case 'train':
+      return trainCommand(args, backend);
+    case 'evaluate': {
+      const model = await loadArtefact(required(args.flags, 'model', 'evaluate'));
+      const ev = await evaluateAsync(
+        model,
+        await dataFile(args, 'data', 'evaluate', Progress.forFlags(args)),
+      );
+      console.log(args.json ? JSON.stringify(ev) : formatEvaluation(ev));
+      return;
+    }
+    case 'predict': {
+      const model = await loadArtefact(required(args.flags, 'model', 'predict'));
+      return predict(model, topKFlag(args));
+    }
+    case 'fit-eval':
+      return fitEval(args, backend);
+    default:
+      throw usageError(`unknown command "${args.command}" (see textclf --help)`);
+  }
+}

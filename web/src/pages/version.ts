@@ -1,0 +1,113 @@
+import { getJson, setLatest, versionPath, type VersionDetail } from '../api';
+import { h, num, pct, replace, table } from '../dom';
+import { confusionHeatmap, perClassTable, versionFacts } from '../evaluation';
+import { problemView } from '../problem';
+import { href } from '../router';
+
+/** `#/models/{m}/v/{v}`: one version's facts, per-class table and confusion matrix. */
+export async function versionPage(root: HTMLElement, [model = '', v = '']: string[], signal: AbortSignal) {
+  const draw = async () => {
+    const d = await getJson<VersionDetail>(versionPath(model, Number(v)), signal);
+    if (signal.aborted) return;
+    const messages = h('div');
+    const makeLatest = async () => {
+      try {
+        await setLatest(model, d.version);
+        await draw();
+      } catch (e) {
+        replace(messages, problemView(e));
+      }
+    };
+    replace(
+      root,
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', {}, h('a', { href: href('models', model) }, model), ` version ${d.version} `, latestBadge(d)),
+        d.isLatest
+          ? null
+          : h('button', { type: 'button', class: 'make-latest', onclick: makeLatest }, 'Make latest'),
+        h('a', { class: 'button', href: href('try', model, d.version) }, 'Try this version'),
+      ),
+      messages,
+      versionColumn(d),
+    );
+  };
+  await draw();
+}
+
+function latestBadge(d: VersionDetail): HTMLElement | null {
+  return d.isLatest ? h('span', { class: 'badge status-succeeded latest-badge' }, 'latest') : null;
+}
+
+function versionColumn(d: VersionDetail): HTMLElement {
+  return h(
+    'section',
+    { class: 'version', 'data-version': d.version },
+    versionFacts(d),
+    h('h2', {}, 'Per class'),
+    perClassTable(d.evaluation),
+    h('h2', {}, 'Confusion matrix'),
+    confusionHeatmap(d.evaluation),
+  );
+}
+
+/** `#/models/{m}/compare/{a}/{b}`: two versions side by side, with the differences first. */
+export async function comparePage(
+  root: HTMLElement,
+  [model = '', a = '', b = '']: string[],
+  signal: AbortSignal,
+) {
+  const [da, db] = await Promise.all(
+    [a, b].map((v) => getJson<VersionDetail>(versionPath(model, Number(v)), signal)),
+  );
+  if (!da || !db) return;
+  root.append(
+    h('h1', {}, h('a', { href: href('models', model) }, model), `: version ${da.version} vs ${db.version}`),
+    deltaTable(da, db),
+    h(
+      'div',
+      { class: 'side-by-side' },
+      ...[da, db].map((d) =>
+        h(
+          'div',
+          {},
+          h(
+            'h2',
+            {},
+            h('a', { href: href('models', model, 'v', d.version) }, `Version ${d.version}`),
+            d.isLatest ? ' (latest)' : '',
+          ),
+          versionColumn(d),
+        ),
+      ),
+    ),
+  );
+}
+
+function deltaTable(a: VersionDetail, b: VersionDetail): HTMLElement {
+  const rows: [string, number | undefined, number | undefined, (x: number | undefined) => string][] = [
+    ['Accuracy', a.evaluation.accuracy, b.evaluation.accuracy, (x) => pct(x)],
+    ['Macro-F1', a.evaluation.macroF1, b.evaluation.macroF1, (x) => num(x)],
+    ['Training time (s)', a.trainSeconds, b.trainSeconds, (x) => num(x, 2)],
+    ['Training set (docs)', a.dataset.documents, b.dataset.documents, (x) => num(x, 0)],
+    ['Vocabulary', a.vocabularySize, b.vocabularySize, (x) => num(x, 0)],
+  ];
+  return table(
+    ['', `v${a.version}`, `v${b.version}`, 'change'],
+    rows.map(([name, x, y, f]) => [
+      name,
+      f(x),
+      f(y),
+      x === undefined || y === undefined ? '–' : signed(y - x, f),
+    ]),
+    'delta',
+  );
+}
+
+/** A difference in the row's own format; one that rounds to zero there is "=". */
+function signed(d: number, f: (x: number) => string): string {
+  const size = f(Math.abs(d));
+  if (Number.parseFloat(size) === 0) return '=';
+  return d > 0 ? `+${size}` : `−${size}`;
+}
