@@ -44,7 +44,9 @@ export const configSchema = z.object({
   JOB_ATTEMPTS: int(3, 1),
   JOB_BACKOFF_MS: int(2000, 0),
   SHUTDOWN_GRACE_MS: int(30_000, 0),
-  WORKER_MAX_MEMORY_MB: int(0, 0),
+  // 0: Node's default. Below 16 MB a thread cannot even start, and Node 24 then aborts the whole
+  // process ("GC during deserialization") instead of failing the thread.
+  WORKER_MAX_MEMORY_MB: int(0, 0).refine((mb) => mb === 0 || mb >= 16, 'must be 0 (off) or at least 16'),
   PINNED_CACHE_SIZE: int(4, 1),
   // Threads of an API process that vectorise and run the network (0: its main thread does).
   INFERENCE_THREADS: z.coerce.number().int().min(0).max(64).default(1),

@@ -45,6 +45,8 @@ export interface JobService {
   /** Queues a training job for an already stored dataset. */
   submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView>;
   get(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND
+  /** Every epoch's progress so far, oldest first (AppError JOB_NOT_FOUND). */
+  history(jobId: string): Promise<JobProgress[]>;
   list(filter: { model?: string; limit?: number }): Promise<JobView[]>;
   cancel(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND | JOB_NOT_CANCELLABLE
   /** Training jobs by state (what an autoscaler needs); a Redis error when Redis is away. */

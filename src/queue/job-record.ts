@@ -29,7 +29,9 @@ export class JobRecord {
 
   /** Records an epoch's figures; false when the job has ended meanwhile (cancelled). */
   async progress(progress: JobProgress): Promise<boolean> {
-    return (await this.store.update(this.jobId, { progress: JSON.stringify(progress) })).applied;
+    const { applied } = await this.store.update(this.jobId, { progress: JSON.stringify(progress) });
+    if (applied) await this.store.appendHistory(this.jobId, progress);
+    return applied;
   }
 
   /** Back to `queued`: handed back on shutdown (no error) or waiting for a retry (with its reason). */

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type {
   DatasetRef,
   JobEvent,
+  JobProgress,
   JobService,
   JobView,
   QueueDepth,
@@ -93,6 +94,10 @@ export class BullJobService implements JobService {
   async get(jobId: string): Promise<JobView> {
     const raw = await this.store.getRaw(jobId);
     return this.reconcile(toView(raw), raw.updatedAt);
+  }
+
+  history(jobId: string): Promise<JobProgress[]> {
+    return this.store.history(jobId);
   }
 
   async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {

@@ -6,6 +6,9 @@ import { luaScript, redisCommand, type Keys } from '../redis/index.js';
 /** Statuses a job never leaves. */
 export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** Epochs of progress kept per job (a 500-epoch select phase plus its refit fits). */
+const HISTORY_MAX = 1000;
+
 const UPDATE_JOB = luaScript(import.meta.url, './update-job.lua', 'textclfUpdateJob', 1);
 const TRIM_JOBS = luaScript(import.meta.url, './trim-jobs.lua', 'textclfTrimJobs', 1);
 
@@ -110,6 +113,22 @@ export class JobStore {
     const applied = res[0] === 1;
     if (applied) await this.publish(jobId, { type: 'progress' in fields ? 'progress' : 'status', job: view });
     return { applied, view };
+  }
+
+  /** Appends one epoch's progress to the job's history (the last HISTORY_MAX epochs are kept). */
+  async appendHistory(jobId: string, progress: JobProgress): Promise<void> {
+    const key = this.keys.jobHistory(jobId);
+    await this.redis.multi().rpush(key, JSON.stringify(progress)).ltrim(key, -HISTORY_MAX, -1).exec();
+  }
+
+  /** Every epoch's progress so far, oldest first. AppError JOB_NOT_FOUND. */
+  async history(jobId: string): Promise<JobProgress[]> {
+    const [exists, items] = await Promise.all([
+      this.redis.exists(this.keys.job(jobId)),
+      this.redis.lrange(this.keys.jobHistory(jobId), 0, -1),
+    ]);
+    if (!exists) throw new AppError('JOB_NOT_FOUND', `no job "${jobId}"`, { jobId });
+    return items.map((i) => JSON.parse(i) as JobProgress);
   }
 
   /** Publishes an event on the job's channel. */

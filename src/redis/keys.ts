@@ -10,6 +10,8 @@ export interface Keys {
   datasetMeta(hash: string): string;
   job(jobId: string): string;
   jobCheckpoint(jobId: string): string;
+  /** A job's per-epoch progress, oldest first (a list), for curves drawn after the fact. */
+  jobHistory(jobId: string): string;
   jobsAll: string;
   jobsByModel(model: string): string;
   models: string;
@@ -34,6 +36,7 @@ export function makeKeys(prefix: string): Keys {
     datasetMeta: (h) => `${p}:dataset:${h}:meta`,
     job: (id) => `${p}:job:${id}`,
     jobCheckpoint: (id) => `${p}:job:${id}:checkpoint`,
+    jobHistory: (id) => `${p}:job:${id}:history`,
     jobsAll: `${p}:jobs`,
     jobsByModel: (m) => `${p}:jobs:model:${m}`,
     models: `${p}:models`,

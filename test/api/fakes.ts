@@ -77,6 +77,14 @@ export class FakeJobs {
     return { ...job };
   }
 
+  /** Progress of every epoch reported through `update(..., 'progress')`, per job. */
+  readonly histories = new Map<string, NonNullable<JobView['progress']>[]>();
+
+  async history(jobId: string): Promise<NonNullable<JobView['progress']>[]> {
+    await this.get(jobId);
+    return [...(this.histories.get(jobId) ?? [])];
+  }
+
   async depth(): Promise<QueueDepth> {
     const count = (status: string) => [...this.jobs.values()].filter((j) => j.status === status).length;
     const waiting = count('queued');
@@ -122,6 +130,9 @@ export class FakeJobs {
   update(jobId: string, patch: Partial<JobView>, type: JobEvent['type'] = 'status'): JobView {
     const job = { ...(this.jobs.get(jobId) as JobView), ...patch };
     this.jobs.set(jobId, job);
+    if (type === 'progress' && job.progress) {
+      this.histories.set(jobId, [...(this.histories.get(jobId) ?? []), job.progress]);
+    }
     for (const l of this.listeners.get(jobId) ?? []) l({ type, job: { ...job } });
     return job;
   }

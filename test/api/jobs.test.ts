@@ -43,6 +43,13 @@ test('GET /jobs/{id} shows progress and the published version; unknown job is 40
   fakes.jobs.update(id, { status: 'succeeded', version: 1, finishedAt: new Date().toISOString() });
   res = await request(app).get(`/jobs/${id}`);
   assert.equal(res.body.version, 1);
+  assert.deepEqual(res.body.history, []);
+  // Every epoch reported so far comes back, oldest first, so curves can be drawn after the fact.
+  const epochs = [1, 2, 3].map((epoch) => ({ epoch, epochs: 3, loss: 1 / epoch, accuracy: 0.5 }));
+  for (const progress of epochs) fakes.jobs.update(id, { progress }, 'progress');
+  res = await request(app).get(`/jobs/${id}`);
+  assertSchema(res.body, 'Job');
+  assert.deepEqual(res.body.history, epochs);
   assertProblem(await request(app).get('/jobs/job-999'), 404, 'JOB_NOT_FOUND');
   assertProblem(await request(app).get('/jobs/bad%20id'), 400, 'INVALID_REQUEST');
 });

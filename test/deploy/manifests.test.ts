@@ -283,6 +283,10 @@ test('the Ingress routes every API path of openapi.yaml but the ops ones, and ta
     const ops = /^\/(healthz|readyz|metrics)(\/|$)/.test(p);
     assert.equal(routed(p), !ops, `${p} ${ops ? 'stays inside the cluster' : 'is routed'}`);
   }
+  // Outside the contract: the dashboard's assets and the queue board.
+  for (const p of ['/assets/index-1234.js', '/queues', '/queues/api/queues'])
+    assert.ok(routed(p), `${p} is routed`);
+  assert.ok(!routed('/metrics/queue') && !routed('/nothing'), 'only what is listed is routed');
   const size = /^(\d+)m$/.exec(
     ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] ?? '',
   );

@@ -43,6 +43,11 @@ describe('training worker (stand-in thread)', () => {
         events.filter((e) => e.type === 'progress').map((e) => e.job.progress?.epoch),
         [1, 2, 3],
       );
+      assert.deepEqual(
+        (await s.jobs.history(job.jobId)).map((p) => [p.epoch, p.loss]),
+        [1, 2, 3].map((e) => [e, 1 / e]),
+        'every epoch kept in the history, oldest first',
+      );
       const v = await s.registry.getVersion('m', 1);
       assert.equal(v.jobId, job.jobId);
       assert.equal(v.dataset.hash, ds.hash);

@@ -150,8 +150,8 @@ async function keyedFlow(): Promise<void> {
 }
 
 async function failedJobFlow(): Promise<void> {
-  // A training thread with a 1 MB heap dies at once; one attempt, so the job fails for good.
-  const { s, b } = await open({ WORKER_MAX_MEMORY_MB: '1', JOB_ATTEMPTS: '1' });
+  // A training thread with a 16 MB heap cannot load TensorFlow.js; one attempt, so the job fails for good.
+  const { s, b } = await open({ WORKER_MAX_MEMORY_MB: '16', JOB_ATTEMPTS: '1' });
   const { page } = b;
   await page.goto(`${s.base}/#/train`);
   await page.setInputFiles('#train-file', CSV);

@@ -13,7 +13,9 @@ export const listJobs: Handler = async (c) => {
 /** `GET /jobs/{jobId}` */
 export const getJob: Handler = async (c) => {
   const { jobId } = c.input.path as PathOf<'getJob'>;
-  c.res.json(toJob(await c.deps.jobs.get(jobId)));
+  const [job, history] = await Promise.all([c.deps.jobs.get(jobId), c.deps.jobs.history(jobId)]);
+  const body: Schemas['Job'] = { ...toJob(job), history };
+  c.res.json(body);
 };
 
 /** `DELETE /jobs/{jobId}` */

@@ -414,6 +414,8 @@ export interface components {
             startedAt?: string;
             /** Format: date-time */
             finishedAt?: string;
+            /** @description Every epoch's progress so far, oldest first (the last 1,000), so loss and accuracy curves can be drawn for a job opened mid-run or after it ended. Only in `GET /jobs/{jobId}`. */
+            history?: components["schemas"]["JobProgress"][];
         };
         JobList: {
             jobs: components["schemas"]["Job"][];

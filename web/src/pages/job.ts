@@ -37,6 +37,8 @@ export async function jobPage(root: HTMLElement, [jobId = '']: string[], signal:
       replace(messages, problemView(e));
     }
   };
+  // The epochs before the page opened (or the whole run of a finished job), then the live ones.
+  for (const p of job.history ?? []) history.add(p);
   show(job);
   if (!isTerminal(job.status)) {
     void watchJob(jobId, show, (e) => replace(messages, problemView(e)), signal);
