@@ -248,6 +248,12 @@ start_service() {
   done
   record "start (all /readyz 200)" "$(seconds_since "$t0") s"
   for name in "$C_API" "${C_WORKERS[@]}"; do check_health "$name"; done
+  # The image ships the dashboard's build: / is its page, and the asset it names is served.
+  local page asset
+  page=$(curl -fsS "$API/") || die "GET / (the dashboard) failed"
+  asset=$(grep -o '/assets/[^"]*\.js' <<<"$page" | head -1)
+  [[ -n $asset ]] && curl -fsS -o /dev/null "$API$asset" || die "the dashboard's page or its script $asset is missing"
+  record "dashboard" "GET / and $asset: 200"
 }
 
 # --- the run ------------------------------------------------------------------------------------
