@@ -30,6 +30,7 @@ const STRING_FLAGS = [
   'key',
   'limit',
   ...Object.keys(OPTION_FLAGS),
+  'class-weight',
 ];
 
 const BOOLEAN_FLAGS = ['json', 'progress', 'wait'] as const;
@@ -71,7 +72,7 @@ export function parseCli(argv: string[]): ParsedArgs {
   }
   const [command = parsed.values.help ? 'help' : ''] = parsed.positionals;
   const flags = parsed.values as Record<string, string | undefined>;
-  const options: Record<string, number> = {};
+  const options: Record<string, number | string> = {};
   for (const [flag, name] of Object.entries(OPTION_FLAGS)) {
     const raw = flags[flag];
     if (raw === undefined) continue;
@@ -80,6 +81,8 @@ export function parseCli(argv: string[]): ParsedArgs {
       throw usageError(`--${flag} must be a number, got "${raw}"`);
     options[name] = value;
   }
+  // The one word-valued option; the training schema checks its value (INVALID_OPTIONS, exit 2).
+  if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
   const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
   return {
     command,
@@ -122,4 +125,4 @@ progress bars on stderr when it is a terminal (not with --json); --progress draw
 remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
-  .join(' ')} --backend auto|tensorflow|webgpu|wasm|cpu`;
+  .join(' ')} --class-weight none|balanced --backend auto|tensorflow|webgpu|wasm|cpu`;

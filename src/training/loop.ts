@@ -27,6 +27,8 @@ export interface EpochContext {
   adam: AdamConfig;
   batchSize: number;
   dropout: number;
+  /** Loss weight of each class in training steps (`classWeight: balanced`); none: all 1. */
+  classWeights?: Float32Array;
   signal?: AbortSignal;
 }
 
@@ -57,7 +59,11 @@ export async function runEpoch(
     const batch = buildBatch(ctx.x, ctx.y, order, start, end, ctx.slot);
     const gathered = hidden.gather(batch.unique);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
-    const r = await runStep(batch, gathered, p, ctx.dims, { train: true, dropoutMask: mask });
+    const r = await runStep(batch, gathered, p, ctx.dims, {
+      train: true,
+      dropoutMask: mask,
+      ...(ctx.classWeights ? { classWeights: ctx.classWeights } : {}),
+    });
     const g = r.grads!;
     const t = nextStep();
     hidden.update(ctx.adam, t, batch.unique, g.hiddenRows);

@@ -20,6 +20,7 @@ export const trainOptionsSchema = z
     stem: z.boolean().default(true),
     stopWords: z.boolean().default(true),
     cjkCharBigrams: z.boolean().default(true),
+    classWeight: z.enum(['none', 'balanced']).default('none'),
   })
   .strict()
   .refine((o) => o.ngramMin <= o.ngramMax, {

@@ -27,6 +27,16 @@ export interface TrainingRun {
   epochDone(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
 }
 
+/**
+ * `balanced` class weights, as scikit-learn defines them: n / (classes × n_c), so every class
+ * carries the same total weight in the loss however rare it is.
+ */
+function balancedWeights(y: Int32Array, classes: number): Float32Array {
+  const counts = new Float64Array(classes);
+  for (const l of y) counts[l]! += 1;
+  return Float32Array.from(counts, (n) => (n > 0 ? y.length / (classes * n) : 0));
+}
+
 /** Sets up the shared parts of a run: network shape, seeded split and the epoch context. */
 export function planRun(features: Features, options: TrainOptions, hooks: TrainHooks): TrainingRun {
   const { x, y, labels } = features;
@@ -44,6 +54,7 @@ export function planRun(features: Features, options: TrainOptions, hooks: TrainH
     batchSize: options.batchSize,
     dropout: options.dropout,
     signal: hooks.signal,
+    ...(options.classWeight === 'balanced' ? { classWeights: balancedWeights(y, c) } : {}),
   };
   const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
     state.history.push(progress);

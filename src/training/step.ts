@@ -33,7 +33,7 @@ export async function runStep(
   hiddenRows: Float32Array,
   params: DenseParams,
   dims: Dims,
-  mode: { train: boolean; dropoutMask?: Float32Array },
+  mode: { train: boolean; dropoutMask?: Float32Array; classWeights?: Float32Array },
 ): Promise<StepResult> {
   const { hiddenUnits: h, numClasses: c } = dims;
   let kept: tf.Tensor[] | undefined;
@@ -42,6 +42,9 @@ export async function runStep(
     const weights = tf.tensor2d(batch.weights, [batch.size, batch.width]);
     const labels = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), c);
     const mask = mode.dropoutMask ? tf.tensor2d(mode.dropoutMask, [batch.size, h]) : undefined;
+    const cw = mode.classWeights;
+    // Each document's loss weighted by its class's weight (a weighted mean over the batch).
+    const sampleWeights = cw ? tf.tensor1d(Float32Array.from(batch.labels, (l) => cw[l]!)) : undefined;
     const inputs = [
       tf.tensor2d(hiddenRows, [batch.unique.length, h]),
       tf.tensor1d(params.hiddenBias),
@@ -54,7 +57,7 @@ export async function runStep(
       if (mask) hidden = tf.mul(hidden, mask);
       const logits = tf.add(tf.matMul(hidden as tf.Tensor2D, w2 as tf.Tensor2D), b2);
       logitsKept = tf.keep(logits);
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+      return tf.losses.softmaxCrossEntropy(labels, logits, sampleWeights) as tf.Scalar;
     };
     let loss: tf.Scalar;
     let grads: tf.Tensor[] | undefined;

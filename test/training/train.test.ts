@@ -169,3 +169,35 @@ test('artefact round trip predicts identically; a flipped byte is detected', asy
   r.classifier.dispose();
   copy.dispose();
 });
+
+test('classWeight balanced: the same model on balanced data, more weight on the rare class on imbalanced data', async () => {
+  const opts = { ...fast, epochs: 5, validationSplit: 0 };
+  const even = syntheticArticles(20, 3);
+  const a = await train(even, { ...opts, classWeight: 'none' });
+  const b = await train(even, { ...opts, classWeight: 'balanced' });
+  const texts = even.map((x) => x.text);
+  assert.deepEqual(
+    b.classifier.predict(texts),
+    a.classifier.predict(texts),
+    'all weights 1: nothing changes',
+  );
+  a.classifier.dispose();
+  b.classifier.dispose();
+
+  const [common, rare] = [...new Set(even.map((x) => x.label))];
+  const skewed = [
+    ...even.filter((x) => x.label === common),
+    ...even.filter((x) => x.label === rare).slice(0, 3),
+  ];
+  const probe = syntheticArticles(10, 99).map((x) => x.text);
+  const meanRare = async (classWeight: 'none' | 'balanced') => {
+    const r = await train(skewed, { ...opts, classWeight });
+    const preds = r.classifier.predict(probe);
+    r.classifier.dispose();
+    return (
+      preds.reduce((s, p) => s + (p.scores.find((x) => x.label === rare)?.probability ?? 0), 0) / preds.length
+    );
+  };
+  const [plain, weighted] = [await meanRare('none'), await meanRare('balanced')];
+  assert.ok(weighted > plain, `mean P(${rare}) ${weighted.toFixed(3)} balanced vs ${plain.toFixed(3)} none`);
+});

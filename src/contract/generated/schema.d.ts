@@ -366,6 +366,11 @@ export interface components {
             validationSplit?: number;
             /** @description Makes a run repeatable. Default 42. */
             seed?: number;
+            /**
+             * @description Loss weight per class: `balanced` weighs each class inversely to its frequency (n / (classes × n_c)), for imbalanced data. Default "none".
+             * @enum {string}
+             */
+            classWeight?: "none" | "balanced";
         };
         TrainRequest: {
             /** @default default */
@@ -720,6 +725,7 @@ export interface operations {
                 minDf?: components["schemas"]["TrainingOptions"]["minDf"];
                 validationSplit?: components["schemas"]["TrainingOptions"]["validationSplit"];
                 seed?: components["schemas"]["TrainingOptions"]["seed"];
+                classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
             };
             header?: never;
             path?: never;
