@@ -6,7 +6,9 @@
  * nothing queued or left `running`, `/readyz` ready and showing the pressure, and classification going
  * on throughout.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnRedisServer } from '../../src/redis/index.js';
 import type { CountingHttp } from './faults-env.js';
 import type { Row } from './faults-scenarios.js';
@@ -47,8 +49,10 @@ async function accuracy(http: CountingHttp, base: string, test: Article[]): Prom
 }
 
 export async function redisFull(ctx: Ctx): Promise<Row> {
+  // Its AOF in a directory of its own (without --dir it would land in the working directory).
+  const dir = mkdtempSync(join(tmpdir(), 'textclf-full-'));
   const redis = await spawnRedisServer('redis-server', [
-    ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+    ...['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
     ...['--maxmemory', MAX_MEMORY, '--maxmemory-policy', 'noeviction'],
   ]);
   const prefix = `full${Date.now()}`;
@@ -103,6 +107,7 @@ export async function redisFull(ctx: Ctx): Promise<Row> {
     await worker.stop();
     await api.stop();
     await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
