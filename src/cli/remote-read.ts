@@ -7,7 +7,7 @@ import { metric, table } from './output.js';
 /** Texts per request when classifying piped stdin: large enough to be quick, far below the limit. */
 const BATCH = 256;
 
-type Scored = { label: string; scores: { label: string; probability: number }[] };
+type Scored = { label: string | null; scores: { label: string; probability: number }[] };
 
 /**
  * `remote classify [--model M] [--top-k N] [TEXT...]`: the texts given, else one per stdin line
@@ -20,11 +20,11 @@ export async function classifyCommand(tc: TextclfClient, args: ParsedArgs, texts
   const send = async (batch: string[]) => {
     const r = await tc.classifyBatch(batch, o);
     for (const p of r.results as Scored[]) {
-      const top = p.scores.find((s) => s.label === p.label)?.probability;
+      const top = p.scores[0]?.probability;
       console.log(
         args.json
           ? JSON.stringify({ model: r.model, version: r.version, label: p.label, scores: p.scores })
-          : `${p.label}\t${metric(top)}`,
+          : `${p.label ?? '(abstained)'}\t${metric(top)}`,
       );
     }
   };

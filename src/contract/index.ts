@@ -73,7 +73,7 @@ export interface Classifier {
   classify(
     model: string,
     texts: string[],
-    opts: { version?: number; topK?: number },
+    opts: { version?: number; topK?: number; minProbability?: number },
   ): Promise<ClassifyResponse>;
 }
 

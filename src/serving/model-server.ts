@@ -24,6 +24,8 @@ export type ArtefactLoader = (bytes: Uint8Array) => ServableModel | Promise<Serv
 interface Loaded {
   version: number;
   model: ServableModel;
+  /** The version's own cut-off (training option `minProbability`): below it an answer abstains. */
+  minProbability: number;
 }
 
 /** Tuning for the serving cache. */
@@ -86,7 +88,7 @@ export class ModelServer implements Classifier {
   async classify(
     model: string,
     texts: string[],
-    opts: { version?: number; topK?: number },
+    opts: { version?: number; topK?: number; minProbability?: number },
   ): Promise<ClassifyResponse> {
     let loaded: Loaded | undefined;
     if (opts.version !== undefined) {
@@ -98,7 +100,13 @@ export class ModelServer implements Classifier {
     // Asked for in this turn, before any swap can dispose the model (which then waits for it).
     const predictions = await loaded.model.predict(texts, opts.topK);
     this.opts.metrics?.classified(model, loaded.version, predictions);
-    const results = predictions.map((p) => ({ label: p.label, scores: p.scores }));
+    const cutOff = opts.minProbability ?? loaded.minProbability;
+    // Below the cut-off the answer abstains: no label, the scores still given.
+    const results = predictions.map((p) =>
+      (p.scores[0]?.probability ?? 0) < cutOff
+        ? { label: null, abstained: true, scores: p.scores }
+        : { label: p.label, scores: p.scores },
+    );
     return { model, version: loaded.version, results };
   }
 
@@ -232,8 +240,10 @@ export class ModelServer implements Classifier {
   }
 
   private async readAndWarm(model: string, version: number): Promise<Loaded> {
+    let minProbability = 0;
     const read = async () => {
-      const { bytes } = await this.registry.loadArtefact(model, version);
+      const { bytes, detail } = await this.registry.loadArtefact(model, version);
+      minProbability = Number(detail.options.minProbability ?? 0);
       return this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     };
     const m = await (this.pins ? this.pins.hold(model, version, read) : read());
@@ -243,7 +253,7 @@ export class ModelServer implements Classifier {
       m.dispose();
       throw err;
     }
-    return { version, model: m };
+    return { version, model: m, minProbability };
   }
 }
 

@@ -15,6 +15,35 @@ export interface Evaluation {
   /** confusion[actual][predicted], in `labels` order. */
   confusion: number[][];
   labels: string[];
+  /**
+   * What a `minProbability` cut-off would do (from probabilities only): at each cut-off, the share
+   * of documents answered (coverage) and the accuracy on those, so a user can pick one.
+   */
+  riskCoverage?: RiskCoverage[];
+}
+
+/** One row of the risk–coverage table. */
+export interface RiskCoverage {
+  minProbability: number;
+  coverage: number;
+  accuracy: number;
+}
+
+/** The cut-offs the risk–coverage table reports. */
+export const RISK_COVERAGE_CUTOFFS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99] as const;
+
+function riskCoverage(top: Float32Array, right: Uint8Array): RiskCoverage[] {
+  return RISK_COVERAGE_CUTOFFS.map((minProbability) => {
+    let answered = 0;
+    let correct = 0;
+    for (let i = 0; i < top.length; i++) {
+      if (top[i]! < minProbability) continue;
+      answered++;
+      correct += right[i]!;
+    }
+    const coverage = top.length ? answered / top.length : 0;
+    return { minProbability, coverage, accuracy: answered ? correct / answered : 0 };
+  });
 }
 
 /** Metrics from predicted and actual class indices. */
@@ -60,10 +89,14 @@ export function evaluateProbabilities(
 ): Evaluation {
   const c = labels.length;
   const predicted = new Int32Array(actual.length);
+  const top = new Float32Array(actual.length);
+  const right = new Uint8Array(actual.length);
   for (let r = 0; r < actual.length; r++) {
     let best = 0;
     for (let j = 1; j < c; j++) if (probs[r * c + j]! > probs[r * c + best]!) best = j;
     predicted[r] = best;
+    top[r] = probs[r * c + best]!;
+    right[r] = best === actual[r] ? 1 : 0;
   }
-  return evaluatePredictions(predicted, actual, labels);
+  return { ...evaluatePredictions(predicted, actual, labels), riskCoverage: riskCoverage(top, right) };
 }

@@ -4,5 +4,6 @@ export type { TrainHooks, TrainResult, EpochProgress, EpochTiming } from './trai
 export { resolveTrainOptions, trainOptionsSchema } from './options.js';
 export type { TrainOptions, TrainOptionsInput } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
-export type { Evaluation, ClassMetrics } from './evaluate.js';
+export type { Evaluation, ClassMetrics, RiskCoverage } from './evaluate.js';
+export { RISK_COVERAGE_CUTOFFS } from './evaluate.js';
 export { evaluate, evaluateAsync } from './evaluate-classifier.js';

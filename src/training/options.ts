@@ -21,6 +21,8 @@ export const trainOptionsSchema = z
     stopWords: z.boolean().default(true),
     cjkCharBigrams: z.boolean().default(true),
     classWeight: z.enum(['none', 'balanced']).default('none'),
+    // Stored with the version as its default classify cut-off; training does not use it.
+    minProbability: z.number().min(0).max(1).default(0),
   })
   .strict()
   .refine((o) => o.ngramMin <= o.ngramMax, {

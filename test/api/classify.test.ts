@@ -124,3 +124,30 @@ test('a text over MAX_TEXT_BYTES is 413 naming it', async () => {
   );
   assert.equal(fakes.classifier.calls.length, 1);
 });
+
+test('minProbability: passed through in [0, 1]; outside it a 400 naming the field', async () => {
+  const { app, fakes } = withModel();
+  const ok = await request(app).post('/classify').send({ text: 'tech stuff', minProbability: 0.8 });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(fakes.classifier.calls[0]?.opts, { minProbability: 0.8 });
+  for (const bad of [1.5, -0.1, 'high']) {
+    const res = await request(app)
+      .post('/classify')
+      .send({ texts: ['x'], minProbability: bad });
+    assertProblem(res, 400, 'INVALID_REQUEST');
+    assert.ok(
+      res.body.errors.some((e: { path: string }) => e.path === '/body/minProbability'),
+      JSON.stringify(res.body),
+    );
+  }
+  // An abstained answer: no label, `abstained: true`, scores still given (the contract's shape).
+  fakes.classifier.failWith = null;
+  const abstained = {
+    model: 'default',
+    version: 1,
+    label: null,
+    abstained: true,
+    scores: [{ label: 'tech', probability: 0.4 }],
+  };
+  assertSchema(abstained, 'ClassifyResponse');
+});

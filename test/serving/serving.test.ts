@@ -75,6 +75,43 @@ describe('hot-reloading classifier', () => {
     }
   });
 
+  it("abstains below the cut-off: the version's own (training option), or the request's", async () => {
+    // Models whose top label has probability 0.6.
+    const load: ArtefactLoader = async (bytes) => {
+      const { label } = JSON.parse(Buffer.from(bytes).toString('utf8')) as { label: string };
+      const scores = [
+        { label, probability: 0.6 },
+        { label: 'other', probability: 0.4 },
+      ];
+      return {
+        labels: [label, 'other'],
+        predict: (texts) => texts.map(() => ({ label, scores })),
+        dispose: () => {},
+      };
+    };
+    const s = await testServices({ loadArtefact: load });
+    try {
+      await s.registry.publish('m', blob('one'), { ...meta, options: { minProbability: 0.7 } });
+      await waitFor(() => s.classifier.servedVersion('m') === 1, 3000, 'v1 loaded');
+      const [abstained] = (await s.classifier.classify('m', ['x'], {})).results;
+      assert.deepEqual(abstained, {
+        label: null,
+        abstained: true,
+        scores: [
+          { label: 'one', probability: 0.6 },
+          { label: 'other', probability: 0.4 },
+        ],
+      });
+      const [answered] = (await s.classifier.classify('m', ['x'], { minProbability: 0.5 })).results;
+      assert.equal(answered?.label, 'one');
+      assert.equal(answered?.abstained, undefined);
+      const [strict] = (await s.classifier.classify('m', ['x'], { minProbability: 0.65 })).results;
+      assert.equal(strict?.label, null);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps serving the old version while the new one loads', { timeout: 20_000 }, async () => {
     const fake = fakeLoader();
     // v2's load is held open until the test lets it finish: a request that waited on the reload

@@ -30,3 +30,19 @@ test('a class never predicted has precision 0, not NaN', () => {
   assert.equal(ev.perClass[1]!.f1, 0);
   assert.ok(Number.isFinite(ev.macroF1));
 });
+
+test('the risk–coverage table: at each cut-off, the share answered and the accuracy on those', async () => {
+  const { evaluateProbabilities, RISK_COVERAGE_CUTOFFS } = await import('../../src/training/index.js');
+  // Four documents, two labels: top probabilities 0.55 (right), 0.65 (wrong), 0.85 (right), 0.97 (right).
+  const probs = new Float32Array([0.55, 0.45, 0.35, 0.65, 0.85, 0.15, 0.03, 0.97]);
+  const e = evaluateProbabilities(probs, [0, 0, 0, 1], ['a', 'b']);
+  const at = (c: number) => e.riskCoverage?.find((r) => r.minProbability === c);
+  assert.deepEqual(
+    e.riskCoverage?.map((r) => r.minProbability),
+    [...RISK_COVERAGE_CUTOFFS],
+  );
+  assert.deepEqual(at(0.5), { minProbability: 0.5, coverage: 1, accuracy: 0.75 });
+  assert.deepEqual(at(0.6), { minProbability: 0.6, coverage: 0.75, accuracy: 2 / 3 });
+  assert.deepEqual(at(0.7), { minProbability: 0.7, coverage: 0.5, accuracy: 1 });
+  assert.deepEqual(at(0.99), { minProbability: 0.99, coverage: 0, accuracy: 0 });
+});

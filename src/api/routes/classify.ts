@@ -8,9 +8,10 @@ export const classify: Handler = async (c) => {
   const batch = 'texts' in body;
   const texts = batch ? body.texts : [body.text];
   assertTextSizes(texts, c.config.MAX_TEXT_BYTES, (i) => (batch ? `/body/texts/${i}` : '/body/text'));
-  const opts: { version?: number; topK?: number } = {};
+  const opts: { version?: number; topK?: number; minProbability?: number } = {};
   if (body.version !== undefined) opts.version = body.version;
   if (body.topK !== undefined) opts.topK = body.topK;
+  if (body.minProbability !== undefined) opts.minProbability = body.minProbability;
   const out = await c.deps.classifier.classify(body.model ?? 'default', texts, opts);
   locals(c.res).subject = { model: out.model, version: out.version };
   if (batch) {
@@ -28,6 +29,7 @@ export const classify: Handler = async (c) => {
     model: out.model,
     version: out.version,
     label: first.label,
+    ...(first.abstained ? { abstained: true } : {}),
     scores: first.scores,
   };
   c.res.json(reply);

@@ -366,6 +366,8 @@ export interface components {
             validationSplit?: number;
             /** @description Makes a run repeatable. Default 42. */
             seed?: number;
+            /** @description The version's default cut-off for `POST /classify` (see the risk–coverage table of its evaluation); training ignores it. Default 0. */
+            minProbability?: number;
             /**
              * @description Loss weight per class: `balanced` weighs each class inversely to its frequency (n / (classes × n_c)), for imbalanced data. Default "none".
              * @enum {string}
@@ -432,6 +434,8 @@ export interface components {
             model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
             topK?: number;
+            /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
+            minProbability?: number;
         };
         ClassifyBatchRequest: {
             texts: components["schemas"]["Text"][];
@@ -439,20 +443,28 @@ export interface components {
             model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
             topK?: number;
+            /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
+            minProbability?: number;
         };
         Score: {
             label: string;
             probability: number;
         };
         Prediction: {
-            label: string;
+            /** @description The most probable label; null when the answer abstained. */
+            label: string | null;
+            /** @description Present (true) when the top probability was below `minProbability`. */
+            abstained?: boolean;
             /** @description Sorted by probability, highest first. */
             scores: components["schemas"]["Score"][];
         };
         ClassifyResponse: {
             model: components["schemas"]["ModelName"];
             version: components["schemas"]["Version"];
-            label: string;
+            /** @description The most probable label; null when the answer abstained. */
+            label: string | null;
+            /** @description Present (true) when the top probability was below `minProbability`. */
+            abstained?: boolean;
             scores: components["schemas"]["Score"][];
         };
         ClassifyBatchResponse: {
@@ -514,6 +526,12 @@ export interface components {
             }[];
             /** @description `confusion[actual][predicted]`, both in `labels` order. */
             confusion?: number[][];
+            /** @description What a `minProbability` cut-off would do on the validation split: at each cut-off, the share of documents answered (`coverage`) and the accuracy on those. Pick one for `POST /classify`. */
+            riskCoverage?: {
+                minProbability: number;
+                coverage: number;
+                accuracy: number;
+            }[];
         };
         VersionDetail: components["schemas"]["VersionSummary"] & {
             options: {
@@ -725,6 +743,7 @@ export interface operations {
                 minDf?: components["schemas"]["TrainingOptions"]["minDf"];
                 validationSplit?: components["schemas"]["TrainingOptions"]["validationSplit"];
                 seed?: components["schemas"]["TrainingOptions"]["seed"];
+                minProbability?: components["schemas"]["TrainingOptions"]["minProbability"];
                 classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
             };
             header?: never;

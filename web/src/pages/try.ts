@@ -98,7 +98,7 @@ function resultView(r: Classified): HTMLElement {
       'p',
       {},
       'Label ',
-      h('strong', { class: 'predicted-label' }, r.label),
+      h('strong', { class: 'predicted-label' }, r.label ?? 'none (abstained: below the cut-off)'),
       ` (${r.model} version ${r.version})`,
     ),
     h(
