@@ -4,22 +4,12 @@ import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
 import type { DatasetRef, DatasetStore } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { isOutOfMemory, type Keys, type RedisMemory } from '../redis/index.js';
+import { isOutOfMemory, refusedForMemory, type Keys, type RedisMemory } from '../redis/index.js';
 import { validateArticles } from '../text/index.js';
 import { encodeDataset } from './dataset-codec.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
-
-/** Redis refused the write at its memory limit (between the headroom check and the write). */
-function full(bytes: number): AppError {
-  return new AppError(
-    'STORAGE_FULL',
-    `Redis is full: the data set (${(bytes / 1048576).toFixed(1)} MB) could not be stored; ` +
-      "delete old model versions or data sets, or raise Redis's maxmemory",
-    { neededBytes: bytes },
-  );
-}
 
 /** Limits applied before anything is stored. */
 export interface DatasetLimits {
@@ -78,7 +68,7 @@ export class RedisDatasetStore implements DatasetStore {
       m.set(this.keys.dataset(hash), packed, 'NX').set(metaKey, meta, 'NX');
     }
     await m.exec().catch((err: unknown) => {
-      throw isOutOfMemory(err) ? full(packed.byteLength) : err;
+      throw isOutOfMemory(err) ? refusedForMemory('the data set', packed.byteLength) : err;
     });
     this.memory?.invalidate();
     return ref;

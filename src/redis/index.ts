@@ -9,5 +9,5 @@ export { PubSubHub } from './pubsub.js';
 export { RedisHealth } from './health.js';
 export { luaScript, redisCommand } from './commands.js';
 export type { ScriptSpec } from './commands.js';
-export { RedisMemory, isOutOfMemory } from './memory.js';
+export { RedisMemory, isOutOfMemory, refusedForMemory } from './memory.js';
 export type { MemoryStatus } from './memory.js';

@@ -12,6 +12,23 @@ export interface MemoryStatus {
 const MB = 1024 * 1024;
 const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
+/** What a user can do about a full Redis. */
+const ADVICE = "delete old model versions or data sets, or raise Redis's maxmemory";
+
+/**
+ * STORAGE_FULL for a write Redis refused at `maxmemory` (after the headroom check, or without
+ * one): `what` names it ("the data set", "the trained version").
+ */
+export function refusedForMemory(what: string, bytes: number): AppError {
+  return new AppError(
+    'STORAGE_FULL',
+    `Redis is full: ${what} (${mb(bytes)}) could not be stored; ${ADVICE}`,
+    {
+      neededBytes: bytes,
+    },
+  );
+}
+
 /** True for Redis's refusal of a write at `maxmemory` (policy `noeviction`). */
 export function isOutOfMemory(err: unknown): boolean {
   return err instanceof Error && /\bOOM command not allowed\b/.test(err.message);
@@ -54,7 +71,7 @@ export class RedisMemory {
     throw new AppError(
       'STORAGE_FULL',
       `Redis is too full for ${what}: it needs about ${mb(neededBytes)} and ${mb(Math.max(0, s.freeBytes))} ` +
-        `of ${mb(s.maxBytes)} is free; delete old model versions or data sets, or raise Redis's maxmemory`,
+        `of ${mb(s.maxBytes)} is free; ${ADVICE}`,
       { neededBytes: Math.ceil(neededBytes), freeBytes: Math.max(0, s.freeBytes), maxBytes: s.maxBytes },
     );
   }

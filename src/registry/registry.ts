@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
 import type { ModelRegistryReader, ModelSummary, VersionDetail, VersionSummary } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { isOutOfMemory, redisCommand, type Keys } from '../redis/index.js';
+import { isOutOfMemory, redisCommand, refusedForMemory, type Keys } from '../redis/index.js';
 import { DELETE_VERSION, PUBLISH, SET_LATEST } from './commands.js';
 
 /** What the worker knows about a trained model besides the artefact bytes. */
@@ -24,16 +24,6 @@ export type PublishOutcome =
   { status: 'published' | 'already-published'; version: number } | { status: 'cancelled' };
 
 const STAGING_TTL_S = 24 * 3600;
-
-/** Redis refused a version at its memory limit: a reason a user can act on, not Redis's own. */
-function versionTooLarge(bytes: number): AppError {
-  return new AppError(
-    'STORAGE_FULL',
-    `Redis is full: the trained version (${(bytes / 1048576).toFixed(1)} MB) could not be stored; ` +
-      "delete old model versions or data sets, or raise Redis's maxmemory, then train again",
-    { neededBytes: bytes },
-  );
-}
 
 /**
  * The versioned model registry in Redis. Versions count up per model (never reused), are immutable,
@@ -163,7 +153,7 @@ export class ModelRegistry implements ModelRegistryReader {
         STAGING_TTL_S,
       )
       .catch((err: unknown) => {
-        throw isOutOfMemory(err) ? versionTooLarge(artefact.byteLength) : err;
+        throw isOutOfMemory(err) ? refusedForMemory('the trained version', artefact.byteLength) : err;
       });
     const [code, version] = await this.publishStaged(
       k.model(model),
@@ -194,7 +184,7 @@ export class ModelRegistry implements ModelRegistryReader {
       const staged = args[3]!;
       const bytes = (await this.redis.strlen(staged).catch(() => 0)) as number;
       await this.redis.del(staged).catch(() => undefined);
-      throw versionTooLarge(bytes);
+      throw refusedForMemory('the trained version', bytes);
     }
   }
 

@@ -227,7 +227,8 @@ export function createServices(o: ServicesOptions): Services {
   const pins = new VersionPins(redis, keys);
   const classifier = new ModelServer(registry, hub, keys, load, serverOptions, logger, pins);
   // /readyz reports the backend that classifies: the inference threads' when they serve.
-  const health = new RedisHealth(redis, keys, () => (inference ? inference.backend : currentBackend()));
+  const backend = () => (inference ? inference.backend : currentBackend());
+  const health = new RedisHealth(redis, keys, backend, undefined, memory);
   if (o.metrics) sampleGauges(o.metrics, jobs, inference, memory);
   const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
   const worker = trainer?.worker;
