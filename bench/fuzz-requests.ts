@@ -89,6 +89,25 @@ const articles = fc.oneof(
     maxLength: 8,
   }),
   fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+  // Multi-label sets: valid, both fields on one article, repeats, non-arrays, empty labels.
+  fc.constant(ARTICLES.map((a) => ({ text: a.text, labels: [a.label] }))),
+  fc.constant([...ARTICLES, { text: 'both', label: 'sport', labels: ['sport'] }]),
+  fc.constant([...ARTICLES, { text: 'twice', labels: ['sport', 'sport'] }]),
+  fc
+    .record({
+      articles: fc.constant(ARTICLES),
+      labels: fc.jsonValue({ maxDepth: 1 }),
+    })
+    .map(({ articles: as, labels }) => [...as, { text: 'odd', labels }]),
+  fc.array(
+    fc.record({
+      text: fc.string({ maxLength: 30 }),
+      labels: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+    }),
+    {
+      maxLength: 8,
+    },
+  ),
 );
 
 /** A valid training set with random words, so accepted datasets differ. */
@@ -173,6 +192,8 @@ const classifyBody = fc.oneof(
           fc.record({ model: modelName }),
           fc.record({ version: numberish }),
           fc.record({ topK: numberish }),
+          fc.record({ threshold: numberish }),
+          fc.record({ minProbability: numberish }),
           fc.record({ extra: fc.jsonValue({ maxDepth: 2 }) }),
         ),
       )

@@ -35,6 +35,7 @@ export function toVersionSummary(v: VersionSummary): Schemas['VersionSummary'] {
   };
   if (v.accuracy !== undefined) out.accuracy = v.accuracy;
   if (v.macroF1 !== undefined) out.macroF1 = v.macroF1;
+  if (v.multiLabel !== undefined) out.multiLabel = v.multiLabel;
   return out;
 }
 

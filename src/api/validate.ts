@@ -31,6 +31,8 @@ export class SpecValidator {
         useDefaults: true,
         coerceTypes: coerce ? 'array' : false,
         validateFormats: true,
+        // Errors carry their schema: a oneOf that several branches matched can then name them.
+        verbose: true,
       });
       addFormats(ajv);
       ajv.addSchema({ ...doc, $id: SPEC_ID });
@@ -140,11 +142,29 @@ function deref(doc: OpenApiDocument, node: unknown): unknown {
   return n;
 }
 
+/**
+ * The message for a `oneOf` of required-property branches that more than one matched (an article
+ * with both `label` and `labels`): no branch failed, so no branch error says what is wrong.
+ */
+function severalBranches(e: ErrorObject): string | undefined {
+  if (e.keyword !== 'oneOf' || !Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas))
+    return undefined;
+  const names = (Array.isArray(e.schema) ? (e.schema as { required?: string[] }[]) : []).flatMap(
+    (b) => b.required ?? [],
+  );
+  return names.length ? `must have only one of: ${names.join(', ')}` : 'matches more than one allowed form';
+}
+
 /** ajv errors as `{path, message}` with the offending property named in the path. */
 export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
+    const both = severalBranches(e);
+    if (both) {
+      out.push({ path: prefix + e.instancePath, message: both });
+      continue;
+    }
     // oneOf/anyOf summaries repeat what their branches already said.
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') continue;
     let path = prefix + e.instancePath;

@@ -56,9 +56,17 @@ async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
   const testData = await dataFile(args, 'test', 'fit-eval', progress);
   const r = await trainWithProgress(args, trainData, progress);
   const ev = await evaluateAsync(r.classifier, testData);
+  const multi = 'multiLabel' in ev ? ev : undefined;
   const result = {
     accuracy: ev.accuracy,
     macroF1: ev.macroF1,
+    ...(multi && {
+      microF1: multi.microF1,
+      subsetAccuracy: multi.subsetAccuracy,
+      hammingLoss: multi.hammingLoss,
+    }),
+    calibration: ev.calibration,
+    ...('riskCoverage' in ev ? { riskCoverage: ev.riskCoverage } : {}),
     trainSeconds: r.trainSeconds,
     docsPerSecond: r.docsPerSecond,
     backend: backend.name,
@@ -68,12 +76,12 @@ async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
     trainDocuments: trainData.length,
     testDocuments: testData.length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
-    perClass: ev.perClass,
+    ...('perClass' in ev ? { perClass: ev.perClass } : { perLabel: ev.perLabel }),
   };
   console.log(
     args.json
       ? JSON.stringify(result)
-      : `${formatEvaluation(ev)}\n${JSON.stringify({ ...result, perClass: undefined })}`,
+      : `${formatEvaluation(ev)}\n${JSON.stringify({ ...result, perClass: undefined, perLabel: undefined })}`,
   );
   r.classifier.dispose();
 }

@@ -172,7 +172,7 @@ function trainingCalls(http: Client<paths>) {
       csv: Iterable<Article> | string | Uint8Array,
       o: UploadOptions = {},
     ): Promise<TrainAccepted> {
-      const body = typeof csv === 'string' || csv instanceof Uint8Array ? csv : toCsv(csv);
+      const body = typeof csv === 'string' || csv instanceof Uint8Array ? csv : toCsv([...csv]);
       return unwrap(await upload(http, body, 'text/csv', o));
     },
   };

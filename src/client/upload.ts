@@ -7,11 +7,18 @@ type S = components['schemas'];
 /** Options of a streamed training upload: the model and options go in the query; `gzip` compresses. */
 export type UploadOptions = { model?: string; gzip?: boolean } & S['TrainingOptions'];
 
-/** Articles as RFC 4180 CSV, every field quoted so commas, quotes and line breaks survive. */
-export function toCsv(articles: Iterable<S['Article']>): string {
+/**
+ * Articles as RFC 4180 CSV, every field quoted so commas, quotes and line breaks survive; a
+ * multi-label set (any article with `labels`) gets a `labels` column of `;`-separated labels.
+ */
+export function toCsv(articles: readonly S['Article'][]): string {
   const field = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  let out = 'text,label\r\n';
-  for (const a of articles) out += `${field(a.text)},${field(a.label)}\r\n`;
+  const multi = articles.some((a) => a.labels !== undefined);
+  let out = multi ? 'text,labels\r\n' : 'text,label\r\n';
+  for (const a of articles) {
+    const labels = a.labels ?? (a.label === undefined ? [] : [a.label]);
+    out += `${field(a.text)},${field(multi ? labels.join(';') : (a.label ?? ''))}\r\n`;
+  }
   return out;
 }
 

@@ -39,6 +39,8 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: int(50_000_000, 1),
   MAX_LABELS: int(1000, 2),
   MAX_DOCUMENTS: int(1_000_000, 2),
+  // Most texts one classify request may ask to explain (explaining costs about one more classify each).
+  EXPLAIN_MAX_TEXTS: int(100, 1),
   // Queue / registry / serving (src/queue).
   MIN_PER_LABEL: int(2, 1),
   JOB_ATTEMPTS: int(3, 1),

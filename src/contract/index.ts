@@ -33,6 +33,8 @@ export interface DatasetRef {
   hash: string; // sha256 of the canonical dataset bytes
   documents: number;
   labels: string[];
+  /** Whether the data set trains a multi-label model (any article has `labels`). */
+  multiLabel: boolean;
   bytes: number;
 }
 
@@ -56,8 +58,11 @@ export interface JobService {
 }
 
 export interface DatasetStore {
-  /** Validates and stores the articles once, content-addressed; AppError INVALID_DATA etc. */
-  put(articles: { text: string; label: string }[]): Promise<DatasetRef>;
+  /**
+   * Validates and stores the articles once, content-addressed; AppError INVALID_DATA etc. (the
+   * contract's shape allows `label` and `labels` together; the store refuses that).
+   */
+  put(articles: readonly Schemas['Article'][]): Promise<DatasetRef>;
 }
 
 export interface ModelRegistryReader {
@@ -68,13 +73,18 @@ export interface ModelRegistryReader {
   deleteVersion(model: string, version: number): Promise<void>; // VERSION_IN_USE when latest or pinned by an in-flight request
 }
 
+/** How to classify: the request's fields besides the texts and the model (`explain` as a term count). */
+export type ClassifyOptions = Pick<
+  Schemas['ClassifySingleRequest'],
+  'version' | 'topK' | 'minProbability' | 'threshold'
+> & { explain?: number };
+
 export interface Classifier {
-  /** Classifies with `latest` (or the pinned version). AppError MODEL_NOT_FOUND before any training. */
-  classify(
-    model: string,
-    texts: string[],
-    opts: { version?: number; topK?: number; minProbability?: number },
-  ): Promise<ClassifyResponse>;
+  /**
+   * Classifies with `latest` (or the pinned version). AppError MODEL_NOT_FOUND before any training;
+   * INVALID_REQUEST for `threshold` on a single-label model.
+   */
+  classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse>;
 }
 
 export interface Health {

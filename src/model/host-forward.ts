@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../text/index.js';
 import { valuesOf } from './kernels/arrays.js';
 
-/** The four weight tensors of the network: sparse hidden layer and dense softmax output. */
+/** The four weight tensors of the network: sparse hidden layer and dense output layer. */
 export interface NetworkTensors {
   hiddenKernel: tf.Tensor2D;
   hiddenBias: tf.Tensor1D;
@@ -11,16 +11,16 @@ export interface NetworkTensors {
 }
 
 /**
- * The network's inference (sparse layer → ReLU → dense → softmax) on the weights where they
+ * The network's inference up to the logits (sparse layer → ReLU → dense) on the weights where they
  * live, for backends that keep tensors in host memory (cpu, wasm), or undefined elsewhere.
  *
  * Why not the ops: for one document the arithmetic is ~30 µs, while creating the input tensors,
  * dispatching five kernels and reading back costs several times that, and classifying one text
  * per request is what a serving process mostly does. The hidden layer is accumulated in float32
  * exactly as the `TextclfSparseLinear` kernel does; a test checks both paths agree.
- * @returns row-major probabilities [rows, classes]
+ * @returns row-major logits [rows, classes] (the head turns them into probabilities)
  */
-export function hostProbabilities(x: CsrMatrix, w: NetworkTensors): Float32Array | undefined {
+export function hostLogits(x: CsrMatrix, w: NetworkTensors): Float32Array | undefined {
   // Views without copies on these two; elsewhere a read-back would copy the whole table.
   const name = tf.getBackend();
   if (name !== 'cpu' && name !== 'wasm') return undefined;
@@ -32,7 +32,6 @@ export function hostProbabilities(x: CsrMatrix, w: NetworkTensors): Float32Array
   const classes = b2.length;
   const rowsInTable = units === 0 ? 0 : k1.length / units;
   const hidden = new Float32Array(units);
-  const logits = new Float64Array(classes);
   const out = new Float32Array(x.numRows * classes);
   for (let r = 0; r < x.numRows; r++) {
     hidden.fill(0);
@@ -47,21 +46,11 @@ export function hostProbabilities(x: CsrMatrix, w: NetworkTensors): Float32Array
       const h = Math.fround(hidden[j]! + b1[j]!);
       hidden[j] = h > 0 ? h : 0;
     }
-    let max = -Infinity;
     for (let c = 0; c < classes; c++) {
       let s = 0;
       for (let j = 0; j < units; j++) s += hidden[j]! * k2[j * classes + c]!;
-      const logit = Math.fround(Math.fround(s) + b2[c]!);
-      logits[c] = logit;
-      if (logit > max) max = logit;
+      out[r * classes + c] = Math.fround(Math.fround(s) + b2[c]!);
     }
-    let sum = 0;
-    for (let c = 0; c < classes; c++) {
-      const e = Math.exp(logits[c]! - max);
-      logits[c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < classes; c++) out[r * classes + c] = logits[c]! / sum;
   }
   return out;
 }

@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import type { OutputKind } from './head.js';
 import { registerKernels, sparseLinear } from './kernels/index.js';
 
-/** Shape of the network: sparse bag of words → hidden ReLU → dropout → softmax over the classes. */
+/**
+ * Shape of the network: sparse bag of words → hidden ReLU → dropout → softmax over the classes,
+ * or (multi-label) one sigmoid per label.
+ */
 export interface NetworkShape {
   vocabularySize: number;
   hiddenUnits: number;
   numClasses: number;
   dropout: number;
+  /** Absent in artefacts made before multi-label models: softmax. */
+  output?: OutputKind;
 }
 
 interface SparseDenseArgs {
@@ -87,7 +93,7 @@ tf.serialization.registerClass(SparseDense);
 
 /**
  * Builds the classifier network as a TensorFlow.js LayersModel (inputs `ids` and `weights`,
- * output class probabilities). Weights start from `params` when given (a trained or loaded model),
+ * output class probabilities before calibration). Weights start from `params` when given (a trained or loaded model),
  * else from TensorFlow.js initialisers.
  */
 export function buildModel(shape: NetworkShape, params?: NetworkParams): tf.LayersModel {
@@ -106,7 +112,7 @@ export function buildModel(shape: NetworkShape, params?: NetworkParams): tf.Laye
   const out = tf.layers
     .dense({
       units: shape.numClasses,
-      activation: 'softmax',
+      activation: shape.output ?? 'softmax',
       name: 'output',
       ...(params && {
         kernelInitializer: valuesInitializer(params.outputKernel),

@@ -2,10 +2,10 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
-import type { DatasetRef, DatasetStore } from '../contract/index.js';
+import type { components, DatasetRef, DatasetStore } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import { isOutOfMemory, refusedForMemory, type Keys, type RedisMemory } from '../redis/index.js';
-import { validateArticles } from '../text/index.js';
+import { validateArticles, type Article } from '../text/index.js';
 import { encodeDataset } from './dataset-codec.js';
 
 const gzipAsync = promisify(gzip);
@@ -36,20 +36,21 @@ export class RedisDatasetStore implements DatasetStore {
   ) {}
 
   /** Validates and stores `articles`; resolves once they are in Redis. */
-  async put(articles: { text: string; label: string }[]): Promise<DatasetRef> {
+  async put(articles: readonly components['schemas']['Article'][]): Promise<DatasetRef> {
     if (articles.length > this.limits.maxDocuments) {
       throw new AppError('PAYLOAD_TOO_LARGE', `at most ${this.limits.maxDocuments} documents per dataset`, {
         documents: articles.length,
       });
     }
-    const { documents, labels } = validateArticles(articles, {
+    const { documents, labels, multiLabel } = validateArticles(articles, {
       minPerLabel: this.limits.minPerLabel,
       maxLabels: this.limits.maxLabels,
       maxTextBytes: this.limits.maxTextBytes,
     });
-    const raw = encodeDataset(articles);
+    // validateArticles has checked each is one of the two article shapes.
+    const raw = encodeDataset(articles as readonly Article[]);
     const hash = await sha256HexAsync(raw);
-    const ref: DatasetRef = { hash, documents, labels, bytes: raw.byteLength };
+    const ref: DatasetRef = { hash, documents, labels, multiLabel, bytes: raw.byteLength };
     const metaKey = this.keys.datasetMeta(hash);
     if (await this.touch(hash)) return ref;
     const packed = await gzipAsync(raw);
@@ -88,8 +89,9 @@ export class RedisDatasetStore implements DatasetStore {
   async getRef(hash: string): Promise<DatasetRef | undefined> {
     const meta = await this.redis.get(this.keys.datasetMeta(hash));
     if (!meta) return undefined;
-    const { documents, labels, bytes } = JSON.parse(meta) as DatasetRef;
-    return { hash, documents, labels, bytes };
+    const { documents, labels, bytes, multiLabel } = JSON.parse(meta) as Partial<DatasetRef>;
+    // Data sets stored before multi-label models have no flag: they are single-label.
+    return { hash, documents: documents!, labels: labels!, bytes: bytes!, multiLabel: multiLabel ?? false };
   }
 
   /** The canonical (uncompressed NDJSON) bytes of a stored dataset; AppError INVALID_DATA if missing. */

@@ -58,7 +58,8 @@ export class BullJobService implements JobService {
   ) {}
 
   async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
-    const resolved = resolveTrainOptions(options); // AppError INVALID_OPTIONS before anything is queued
+    // AppError INVALID_OPTIONS before anything is queued.
+    const resolved = resolveTrainOptions(options, { multiLabel: dataset.multiLabel });
     await this.memory?.ensureRoom(trainingBytesBound(resolved, dataset), 'the model these options allow');
     const jobId = randomUUID();
     const view = await this.store.create({

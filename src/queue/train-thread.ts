@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         evaluation: result.evaluation ?? null,
         ...(typeof evaluation?.accuracy === 'number' ? { accuracy: evaluation.accuracy } : {}),
         ...(typeof evaluation?.macroF1 === 'number' ? { macroF1: evaluation.macroF1 } : {}),
+        ...(c.multiLabel ? { multiLabel: true } : {}),
       },
     },
     [artefact.buffer as ArrayBuffer],

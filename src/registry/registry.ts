@@ -286,5 +286,6 @@ function toSummary(d: VersionDetail): VersionSummary {
   };
   if (d.accuracy !== undefined) s.accuracy = d.accuracy;
   if (d.macroF1 !== undefined) s.macroF1 = d.macroF1;
+  if (d.multiLabel !== undefined) s.multiLabel = d.multiLabel;
   return s;
 }

@@ -1,4 +1,6 @@
-import type { Classifier, ClassifyResponse } from '../contract/index.js';
+import type { Classifier, ClassifyOptions, ClassifyResponse, ClassifyResult } from '../contract/index.js';
+
+type Explanation = NonNullable<ClassifyResult['explanation']>;
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -6,7 +8,8 @@ import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelEvent, ModelRegistry, VersionPins } from '../registry/index.js';
 import { Lru } from './lru.js';
 
-type Predictions = { label: string; scores: { label: string; probability: number }[] }[];
+type Score = { label: string; probability: number };
+type Predictions = { label: string; scores: Score[]; labels?: Score[]; explanation?: Explanation }[];
 
 /**
  * What serving needs from a trained classifier: `TextClassifier` (in this thread) and `RemoteModel`
@@ -14,8 +17,27 @@ type Predictions = { label: string; scores: { label: string; probability: number
  */
 export interface ServableModel {
   readonly labels: readonly string[];
-  predict(texts: readonly string[], topK?: number): Predictions | Promise<Predictions>;
+  /** A multi-label model answers `labels` (those at or above their threshold, or `threshold`); absent: false. */
+  readonly multiLabel?: boolean;
+  predict(
+    texts: readonly string[],
+    topK?: number,
+    threshold?: number,
+    explain?: number,
+  ): Predictions | Promise<Predictions>;
   dispose(): void;
+}
+
+/** One answer: below the cut-off a single label abstains (null), the scores still given. */
+function toResult(p: Predictions[number], cutOff: number, multiLabel: boolean): ClassifyResult {
+  const abstain = (p.scores[0]?.probability ?? 0) < cutOff;
+  return {
+    label: abstain ? null : p.label,
+    ...(abstain ? { abstained: true } : {}),
+    ...(multiLabel ? { multiLabel: true as const, labels: p.labels ?? [] } : {}),
+    ...(p.explanation ? { explanation: p.explanation } : {}),
+    scores: p.scores,
+  };
 }
 
 /** Turns artefact bytes into a model (`deserializeArtefact` in production). */
@@ -85,11 +107,7 @@ export class ModelServer implements Classifier {
     }
   }
 
-  async classify(
-    model: string,
-    texts: string[],
-    opts: { version?: number; topK?: number; minProbability?: number },
-  ): Promise<ClassifyResponse> {
+  async classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse> {
     let loaded: Loaded | undefined;
     if (opts.version !== undefined) {
       const cur = this.latest.get(model);
@@ -97,16 +115,13 @@ export class ModelServer implements Classifier {
     } else {
       loaded = this.latest.get(model) ?? (await this.firstLoad(model));
     }
+    const multiLabel = loaded.model.multiLabel ?? false;
+    if (opts.threshold !== undefined && !multiLabel) throw singleLabelThreshold(model, loaded.version);
     // Asked for in this turn, before any swap can dispose the model (which then waits for it).
-    const predictions = await loaded.model.predict(texts, opts.topK);
+    const predictions = await loaded.model.predict(texts, opts.topK, opts.threshold, opts.explain);
     this.opts.metrics?.classified(model, loaded.version, predictions);
     const cutOff = opts.minProbability ?? loaded.minProbability;
-    // Below the cut-off the answer abstains: no label, the scores still given.
-    const results = predictions.map((p) =>
-      (p.scores[0]?.probability ?? 0) < cutOff
-        ? { label: null, abstained: true, scores: p.scores }
-        : { label: p.label, scores: p.scores },
-    );
+    const results = predictions.map((p) => toResult(p, cutOff, multiLabel));
     return { model, version: loaded.version, results };
   }
 
@@ -255,6 +270,13 @@ export class ModelServer implements Classifier {
     }
     return { version, model: m, minProbability };
   }
+}
+
+function singleLabelThreshold(model: string, version: number): AppError {
+  const message = `model "${model}" version ${version} is single-label: it takes no threshold (use minProbability)`;
+  return new AppError('INVALID_REQUEST', `/body/threshold ${message}`, {
+    errors: [{ path: '/body/threshold', message }],
+  });
 }
 
 function pinKey(model: string, version: number): string {

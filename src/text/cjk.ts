@@ -39,12 +39,17 @@ export function tokenizeCjk(run: string, charBigrams: boolean, sink: TokenSink):
     // Never split a surrogate pair (CJK extension B and later are astral).
     if (end < run.length && isHighSurrogate(run.charCodeAt(end - 1))) end -= 1;
     for (const s of segmenter.segment(run.slice(start, end))) {
-      if (s.isWordLike) sink.token(s.segment);
+      if (s.isWordLike) sink.token(s.segment, start + s.index, start + s.index + s.segment.length);
     }
     start = end;
   }
   if (charBigrams) {
     const chars = Array.from(run);
-    for (let i = 0; i + 1 < chars.length; i++) sink.charBigram(CJK_BIGRAM_PREFIX + chars[i] + chars[i + 1]);
+    for (let i = 0, at = 0; i + 1 < chars.length; i++) {
+      const a = chars[i]!;
+      const b = chars[i + 1]!;
+      sink.charBigram(CJK_BIGRAM_PREFIX + a + b, at, at + a.length + b.length);
+      at += a.length;
+    }
   }
 }

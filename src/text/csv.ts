@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { CsvError, Parser } from 'csv-parse';
 import { AppError } from '../errors/index.js';
 import { feed, lineBreaks, Where } from './csv-input.js';
-import type { Article } from './dataset.js';
+import { labelsProblem, type Article } from './dataset.js';
 
 /** A failing field of one row, as the API's validators report them. */
 export interface CsvFieldError {
@@ -43,7 +43,7 @@ export interface CsvArticles {
 interface Columns {
   text: number;
   label: number;
-  /** The label column is `labels` (`;`-separated); rows may name one label until multi-label exists. */
+  /** The label column is `labels` (`;`-separated): a multi-label set. */
   multi: boolean;
   width: number;
 }
@@ -133,21 +133,18 @@ function headerColumns(header: string[], line: number, where: Where): Columns {
 
 function rowArticle(row: string[], c: Columns, line: number, where: Where): Article {
   const text = row[c.text] as string;
-  let label = row[c.label] as string;
+  if (text.trim() === '') throw where.error(line, 'text is empty');
+  const label = row[c.label] as string;
   if (c.multi) {
+    // `a; b; c`: labels are trimmed around the separators; an empty cell means none of them.
     const labels = label
       .split(';')
       .map((l) => l.trim())
       .filter((l) => l !== '');
-    // Multi-label training does not exist yet: one label per row is a plain label, more is refused.
-    if (labels.length > 1)
-      throw where.error(
-        line,
-        `${labels.length} labels in "labels"; multi-label training is not supported yet (one label per row)`,
-      );
-    label = labels[0] ?? '';
+    const problem = labelsProblem(labels);
+    if (problem) throw where.error(line, problem);
+    return { text, labels };
   }
-  if (text.trim() === '') throw where.error(line, 'text is empty');
   if (label.trim() === '') throw where.error(line, 'label is empty');
   return { text, label };
 }

@@ -1,9 +1,31 @@
 import { AppError, type ErrorDetails } from '../errors/index.js';
 
-/** One labelled document. Labels are opaque strings in any script and are never altered. */
-export interface Article {
+/** A document with one label. Labels are opaque strings in any script and are never altered. */
+export interface SingleLabelArticle {
   text: string;
   label: string;
+}
+
+/** A document with any number of labels (none = none of them applies), for multi-label models. */
+export interface MultiLabelArticle {
+  text: string;
+  labels: string[];
+}
+
+/**
+ * One labelled document. A data set in which any article carries `labels` trains a multi-label
+ * model; there an article with `label` counts as `labels: [label]`.
+ */
+export type Article = SingleLabelArticle | MultiLabelArticle;
+
+/** The labels an article carries: `labels`, or `[label]`. */
+export function articleLabels(a: Article): readonly string[] {
+  return 'labels' in a ? a.labels : [a.label];
+}
+
+/** Whether a data set trains a multi-label model: any of its articles has `labels`. */
+export function isMultiLabel(data: readonly Article[]): boolean {
+  return data.some((a) => 'labels' in a);
 }
 
 /** Limits applied by {@link validateArticles}. */
@@ -26,6 +48,8 @@ export interface ArticleSource {
 /** What a valid data set contains. */
 export interface DataSummary {
   documents: number;
+  /** Whether it trains a multi-label model (any article has `labels`). */
+  multiLabel: boolean;
   /** Distinct labels, sorted by code unit. */
   labels: string[];
   counts: Record<string, number>;
@@ -42,8 +66,18 @@ function checkField(obj: Record<string, unknown>, name: string, source: string, 
   return v;
 }
 
+function lineArticle(obj: Record<string, unknown>, source: string, line: number): Article {
+  const text = checkField(obj, 'text', source, line);
+  if (!('labels' in obj)) return { text, label: checkField(obj, 'label', source, line) };
+  if ('label' in obj) throw fileError(source, line, 'give "label" or "labels", not both');
+  const labels = obj.labels;
+  const problem = labelsProblem(labels);
+  if (problem) throw fileError(source, line, problem);
+  return { text, labels: labels as string[] };
+}
+
 /**
- * Parses JSON Lines of `{"text": ..., "label": ...}` (other fields ignored, blank lines skipped) and
+ * Parses JSON Lines of `{"text": ..., "label": ...}` or `{"text": ..., "labels": [...]}` (other fields ignored, blank lines skipped) and
  * returns each article with its 1-based line number. Throws `AppError('INVALID_FILE', '<source>:<line>: ...')`.
  */
 export function parseJsonLinesWithLines(
@@ -64,11 +98,7 @@ export function parseJsonLinesWithLines(
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw fileError(source, line, 'expected a JSON object');
-    const obj = value as Record<string, unknown>;
-    articles.push({
-      text: checkField(obj, 'text', source, line),
-      label: checkField(obj, 'label', source, line),
-    });
+    articles.push(lineArticle(value as Record<string, unknown>, source, line));
     lines.push(line);
   });
   return { articles, lines };
@@ -106,31 +136,53 @@ function setError(
   return new AppError(code, src ? `${src.file}: ${problem}` : problem, details);
 }
 
-function checkArticle(a: unknown, i: number, maxTextBytes: number, src?: ArticleSource): string {
+/** What is wrong with a `labels` value, if anything: an array of distinct non-empty strings. */
+export function labelsProblem(labels: unknown): string | undefined {
+  if (!Array.isArray(labels)) return '"labels" must be an array of strings';
+  const seen = new Set<string>();
+  for (const [j, l] of labels.entries()) {
+    if (typeof l !== 'string') return `"labels"[${j}] must be a string`;
+    if (l.trim() === '') return `"labels"[${j}] is empty`;
+    if (seen.has(l)) return `"labels" repeats ${JSON.stringify(l)}`;
+    seen.add(l);
+  }
+  return undefined;
+}
+
+/** The article's labels after its checks (text, label or labels, size). */
+function checkArticle(a: unknown, i: number, maxTextBytes: number, src?: ArticleSource): readonly string[] {
   if (typeof a !== 'object' || a === null) throw dataError('INVALID_DATA', i, 'not an object', src);
-  const { text, label } = a as Partial<Record<keyof Article, unknown>>;
+  const { text, label, labels } = a as Record<string, unknown>;
   if (typeof text !== 'string') throw dataError('INVALID_DATA', i, '"text" must be a string', src);
-  if (typeof label !== 'string') throw dataError('INVALID_DATA', i, '"label" must be a string', src);
   if (text.trim() === '') throw dataError('INVALID_DATA', i, 'text is empty', src);
-  if (label.trim() === '') throw dataError('INVALID_DATA', i, 'label is empty', src);
   // length <= bytes <= 3 * length for UTF-16 -> UTF-8, so most texts skip the byte count.
   if (
     text.length > maxTextBytes ||
     (text.length * 3 > maxTextBytes && Buffer.byteLength(text) > maxTextBytes)
   )
     throw dataError('PAYLOAD_TOO_LARGE', i, `text is larger than ${maxTextBytes} bytes`, src);
-  return label;
+  if (labels !== undefined) {
+    if (label !== undefined) throw dataError('INVALID_DATA', i, 'give "label" or "labels", not both', src);
+    const problem = labelsProblem(labels);
+    if (problem) throw dataError('INVALID_DATA', i, problem, src);
+    return labels as string[];
+  }
+  if (typeof label !== 'string') throw dataError('INVALID_DATA', i, '"label" must be a string', src);
+  if (label.trim() === '') throw dataError('INVALID_DATA', i, 'label is empty', src);
+  return [label];
 }
 
 /**
- * Checks a training set: every text and label a non-empty string, texts within `maxTextBytes`
+ * Checks a training set: every text and label a non-empty string (`labels`: an array of distinct
+ * ones, possibly empty; never both `label` and `labels`), texts within `maxTextBytes`
  * (`PAYLOAD_TOO_LARGE`), at most `maxLabels` labels (`TOO_MANY_LABELS`), at least 2 labels and
- * `minPerLabel` examples per label (`INVALID_DATA`). Errors name the article by file line (`details.line`,
+ * `minPerLabel` examples per label (`INVALID_DATA`; in multi-label data, articles carrying it).
+ * Errors name the article by file line (`details.line`,
  * when `source.lines` is given) or by 0-based `details.index`. Labels are compared exactly, never trimmed;
  * a whitespace-only label counts as empty.
  */
 export function validateArticles(
-  articles: readonly Article[],
+  articles: readonly unknown[],
   limits: DataLimits = {},
   source?: string | ArticleSource,
 ): DataSummary {
@@ -140,10 +192,11 @@ export function validateArticles(
   const src = typeof source === 'string' ? { file: source } : source;
   const counts = new Map<string, number>();
   articles.forEach((a, i) => {
-    const label = checkArticle(a, i, maxTextBytes, src);
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-    if (counts.size > maxLabels)
-      throw setError('TOO_MANY_LABELS', `more than ${maxLabels} distinct labels`, src, { maxLabels });
+    for (const label of checkArticle(a, i, maxTextBytes, src)) {
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+      if (counts.size > maxLabels)
+        throw setError('TOO_MANY_LABELS', `more than ${maxLabels} distinct labels`, src, { maxLabels });
+    }
   });
   if (counts.size < 2) {
     const found =
@@ -163,6 +216,7 @@ export function validateArticles(
   }
   return {
     documents: articles.length,
+    multiLabel: articles.some((a) => 'labels' in (a as object)),
     labels,
     counts: Object.fromEntries(labels.map((l) => [l, counts.get(l) as number])),
   };

@@ -1,6 +1,10 @@
 /** Text -> features: tokenisation, TF-IDF vectorising (sparse) and validation of labelled articles. */
 export { tokenize, resolveTokenizerOptions } from './tokenizer.js';
 export type { TokenizerOptions, ResolvedTokenizerOptions } from './tokenizer.js';
+export { tokenizeWithSpans } from './spans.js';
+export type { TokenSpans } from './spans.js';
+export { NormalisedText } from './offsets.js';
+export type { FeatureSpans, Span } from './feature-spans.js';
 export { CJK_BIGRAM_PREFIX, isCharBigram } from './cjk.js';
 export { Vectorizer } from './vectorizer.js';
 export { countTerms, forEachTerm } from './terms.js';
@@ -8,7 +12,22 @@ export { DEFAULT_VECTORIZER_OPTIONS, resolveVectorizerOptions } from './options.
 export type { VectorizerOptions, ResolvedVectorizerOptions } from './options.js';
 export type { VectorizerState } from './state.js';
 export type { SparseVector, CsrMatrix } from './types.js';
-export { parseJsonLines, parseJsonLinesWithLines, validateArticles, readArticles } from './dataset.js';
-export type { Article, DataLimits, ArticleSource, DataSummary } from './dataset.js';
+export {
+  parseJsonLines,
+  parseJsonLinesWithLines,
+  validateArticles,
+  readArticles,
+  articleLabels,
+  isMultiLabel,
+  labelsProblem,
+} from './dataset.js';
+export type {
+  Article,
+  SingleLabelArticle,
+  MultiLabelArticle,
+  DataLimits,
+  ArticleSource,
+  DataSummary,
+} from './dataset.js';
 export { readCsvArticles } from './csv.js';
 export type { CsvReadOptions, CsvArticles, CsvFieldError } from './csv.js';

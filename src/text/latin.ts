@@ -68,8 +68,8 @@ export function tokenizeNonCjk(run: string, dropStopWords: boolean, sink: TokenS
     if (kind === WORD) sink.word(run, start, end);
     else if (kind === NUMBER) {
       const t = numberToken(run.slice(start, end));
-      if (!(dropStopWords && STOP_WORDS.has(t))) sink.token(t);
-    } else if (kind === URL) sink.token('<url>');
-    else sink.token(run.slice(start, end));
+      if (!(dropStopWords && STOP_WORDS.has(t))) sink.token(t, start, end);
+    } else if (kind === URL) sink.token('<url>', start, end);
+    else sink.token(run.slice(start, end), start, end);
   });
 }

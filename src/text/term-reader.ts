@@ -6,7 +6,30 @@ import { tokenizeInto, type ResolvedTokenizerOptions } from './tokenizer.js';
 import { ABSENT, WordTable } from './word-table.js';
 
 /** A word dropped as a stop word (never part of an n-gram). */
-const DROPPED = -2;
+/** A raw word the tokenizer drops (a stop word, an empty possessive): no id. */
+export const DROPPED = -2;
+
+/**
+ * The word id of the raw word `text[start, end)`: looked up by its characters in `rawIds`, else
+ * turned into its token once (stemmed, or dropped) and remembered, so repeated words cost one
+ * hash lookup and no string.
+ */
+export function rawWordId(
+  rawIds: WordTable,
+  index: TermIndex,
+  tokenizer: ResolvedTokenizerOptions,
+  text: string,
+  start: number,
+  end: number,
+): number {
+  let id = rawIds.get(text, start, end);
+  if (id === ABSENT) {
+    const t = wordToken(text.slice(start, end), tokenizer.stem, tokenizer.stopWords);
+    id = t === undefined ? DROPPED : index.wordId(t);
+    rawIds.set(text, start, end, id);
+  }
+  return id;
+}
 
 /** Raw words remembered per vocabulary; cleared when full, so hostile input cannot grow it without bound. */
 const RAW_WORDS_LIMIT = 100_000;
@@ -56,12 +79,7 @@ export class TermReader implements TokenSink {
   }
 
   word(text: string, start: number, end: number): void {
-    let id = this.rawIds.get(text, start, end);
-    if (id === ABSENT) {
-      const t = wordToken(text.slice(start, end), this.tokenizer.stem, this.tokenizer.stopWords);
-      id = t === undefined ? DROPPED : this.index.wordId(t);
-      this.rawIds.set(text, start, end, id);
-    }
+    const id = rawWordId(this.rawIds, this.index, this.tokenizer, text, start, end);
     if (id !== DROPPED) this.push(id);
   }
 

@@ -54,12 +54,35 @@ export function tokenize(text: string, opts: TokenizerOptions = {}): string[] {
  * and {@link wordToken} turns one into its token (or drops it).
  */
 export function tokenizeInto(text: string, o: ResolvedTokenizerOptions, sink: TokenSink): void {
-  const normalised = text.normalize('NFKC').toLowerCase();
+  tokenizeNormalisedInto(normaliseText(text), o, sink);
+}
+
+/** What the tokenizer cuts: NFKC, then lower-case (of the whole text: final sigma depends on context). */
+export function normaliseText(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/**
+ * {@link tokenizeInto} after normalising: `normalised` is `normaliseText(text)`. Before each run's
+ * pieces, `sink.run` (when present) gets the run's offset in `normalised`.
+ */
+export function tokenizeNormalisedInto(
+  normalised: string,
+  o: ResolvedTokenizerOptions,
+  sink: TokenSink,
+): void {
   let last = 0;
   for (const m of normalised.matchAll(CJK_RUN_RE)) {
-    if (m.index > last) tokenizeNonCjk(normalised.slice(last, m.index), o.stopWords, sink);
+    if (m.index > last) {
+      sink.run?.(last);
+      tokenizeNonCjk(normalised.slice(last, m.index), o.stopWords, sink);
+    }
+    sink.run?.(m.index);
     tokenizeCjk(m[0], o.cjkCharBigrams, sink);
     last = m.index + m[0].length;
   }
-  if (last < normalised.length) tokenizeNonCjk(normalised.slice(last), o.stopWords, sink);
+  if (last < normalised.length) {
+    sink.run?.(last);
+    tokenizeNonCjk(normalised.slice(last), o.stopWords, sink);
+  }
 }

@@ -5,6 +5,7 @@ import {
   type VectorizerOptions,
 } from './options.js';
 import { doubled } from './arrays.js';
+import { termOccurrences, withSpans, type FeatureSpans } from './feature-spans.js';
 import { TermIndex } from './term-index.js';
 import { TermReader } from './term-reader.js';
 import { countTerms } from './terms.js';
@@ -74,17 +75,7 @@ export class Vectorizer {
   ): Promise<Vectorizer> {
     parseVectorizerState({ ...parts, version: 1, terms: [], idf: [] });
     if (parts.idf.length !== parts.terms.length) throw corruptState('terms and idf differ in length');
-    let options: ResolvedVectorizerOptions;
-    try {
-      options = resolveVectorizerOptions(parts.options as Partial<VectorizerOptions>);
-    } catch (err) {
-      throw new AppError(
-        'ARTEFACT_CORRUPT',
-        `Invalid vectorizer state: ${(err as Error).message}`,
-        {},
-        { cause: err },
-      );
-    }
+    const options = storedOptions(parts.options);
     if (!parts.idf.every(Number.isFinite)) throw corruptState('idf must be finite');
     const index = await TermIndex.build(parts.terms, pause);
     if (index.duplicates > 0) throw corruptState('duplicate terms');
@@ -140,17 +131,7 @@ export class Vectorizer {
   /** Restores a vectoriser saved with {@link Vectorizer.toJSON}; `AppError('ARTEFACT_CORRUPT')` if malformed. */
   static fromJSON(state: unknown): Vectorizer {
     const s = parseVectorizerState(state);
-    let options: ResolvedVectorizerOptions;
-    try {
-      options = resolveVectorizerOptions(s.options);
-    } catch (err) {
-      throw new AppError(
-        'ARTEFACT_CORRUPT',
-        `Invalid vectorizer state: ${(err as Error).message}`,
-        {},
-        { cause: err },
-      );
-    }
+    const options = storedOptions(s.options);
     return new Vectorizer(options, [...s.terms], Float64Array.from(s.idf), s.numDocuments);
   }
 
@@ -209,6 +190,16 @@ export class Vectorizer {
     );
     this.reader.forEachTermId(text, this.countTerm);
     return this.takeVector();
+  }
+
+  /**
+   * {@link Vectorizer.transform}'s vector of `text` (same ids and values) with the spans of every
+   * occurrence of each feature in the original (`tokenizeWithSpans`): for explanations, not serving.
+   */
+  transformWithSpans(text: string): FeatureSpans {
+    const occ = termOccurrences(text, this.options, this.index);
+    for (let k = 0; k < occ.count; k++) this.countTerm(occ.ids[k]!);
+    return withSpans(this.takeVector(), occ);
   }
 
   // Known terms are counted by feature id straight away, in a scratch array the size of the
@@ -292,6 +283,16 @@ function sublinear(count: number): number {
   return count < 64 ? SUBLINEAR[count]! : 1 + Math.log(count);
 }
 
-function corruptState(problem: string): AppError {
-  return new AppError('ARTEFACT_CORRUPT', `Invalid vectorizer state: ${problem}`);
+function corruptState(problem: string, cause?: unknown): AppError {
+  const options = cause === undefined ? undefined : { cause };
+  return new AppError('ARTEFACT_CORRUPT', `Invalid vectorizer state: ${problem}`, {}, options);
+}
+
+/** Resolves options read from an artefact: out of range means the artefact is corrupt. */
+function storedOptions(options: unknown): ResolvedVectorizerOptions {
+  try {
+    return resolveVectorizerOptions(options as Partial<VectorizerOptions>);
+  } catch (err) {
+    throw corruptState((err as Error).message, err);
+  }
 }

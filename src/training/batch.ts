@@ -12,8 +12,17 @@ export interface Batch {
   weights: Float32Array;
   /** Global feature id of each local row. */
   unique: Int32Array;
-  /** Class index per document. */
+  /** Class index per document (-1 in a multi-label batch). */
   labels: Int32Array;
+  /** Multi-label batches: multi-hot targets [size, classes] (0/1). */
+  targets?: Float32Array;
+}
+
+/** What a batch's documents are labelled with: class indices, or multi-hot rows of `classes`. */
+export interface BatchTargets {
+  y: Int32Array;
+  targets?: Uint8Array;
+  classes: number;
 }
 
 /**
@@ -22,7 +31,7 @@ export interface Batch {
  */
 export function buildBatch(
   x: CsrMatrix,
-  y: Int32Array,
+  t: BatchTargets,
   order: ArrayLike<number>,
   start: number,
   end: number,
@@ -37,11 +46,14 @@ export function buildBatch(
   const ids = new Int32Array(size * width);
   const weights = new Float32Array(size * width);
   const labels = new Int32Array(size);
+  const targets = t.targets ? new Float32Array(size * t.classes) : undefined;
   let count = 0;
   const seen: number[] = [];
   for (let b = 0; b < size; b++) {
     const r = order[start + b]!;
-    labels[b] = y[r]!;
+    labels[b] = t.y[r]!;
+    if (targets)
+      for (let j = 0; j < t.classes; j++) targets[b * t.classes + j] = t.targets![r * t.classes + j]!;
     for (let k = x.rowPtr[r]!; k < x.rowPtr[r + 1]!; k++) {
       const id = x.indices[k]!;
       if (slot[id]! < 0) {
@@ -63,7 +75,7 @@ export function buildBatch(
     }
   }
   for (let i = 0; i < unique.length; i++) slot[unique[i]!] = -1;
-  return { size, width, ids, weights, unique, labels };
+  return { size, width, ids, weights, unique, labels, ...(targets ? { targets } : {}) };
 }
 
 /** Copies the rows `unique` of a [rows, units] matrix into a compact [unique.length, units] one. */

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/index.js';
-import type { NetworkParams } from '../model/index.js';
+import type { Calibration, NetworkParams } from '../model/index.js';
 import { AdamSlot } from './adam.js';
 import type { DenseParams } from './params.js';
 import { HiddenTable } from './table.js';
@@ -26,6 +26,8 @@ export interface TrainState {
   refitEpochs?: number;
   /** Validation evaluation of the selected model, carried into the refit phase. */
   evaluation?: unknown;
+  /** Calibration and (multi-label) thresholds fitted on the validation split, carried likewise. */
+  head?: { calibration?: Calibration; thresholds?: number[] };
   history: EpochProgress[];
   docsSeen: number;
   trainMs: number;
@@ -53,6 +55,7 @@ export function encodeCheckpoint(s: TrainState): Uint8Array {
     bestEpoch: s.bestEpoch,
     refitEpochs: s.refitEpochs,
     evaluation: s.evaluation,
+    head: s.head,
     step: s.step,
     rng: s.rng,
     bestLoss: Number.isFinite(s.bestLoss) ? s.bestLoss : null,
@@ -113,6 +116,7 @@ export function decodeCheckpoint(
       bestEpoch: h.bestEpoch,
       refitEpochs: h.refitEpochs,
       evaluation: h.evaluation,
+      ...(h.head ? { head: h.head } : {}),
       epoch: h.epoch,
       step: h.step,
       rng: h.rng,

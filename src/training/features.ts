@@ -1,5 +1,12 @@
 import { AppError } from '../errors/index.js';
-import { tokenize, Vectorizer, type Article, type CsrMatrix } from '../text/index.js';
+import {
+  articleLabels,
+  isMultiLabel,
+  tokenize,
+  Vectorizer,
+  type Article,
+  type CsrMatrix,
+} from '../text/index.js';
 import { throwIfAborted, yieldToEventLoop } from './loop.js';
 import type { TrainOptions } from './options.js';
 
@@ -8,15 +15,27 @@ export interface Features {
   vectorizer: Vectorizer;
   /** TF-IDF rows, one per document, in input order. */
   x: CsrMatrix;
-  /** Sorted label names; `y` holds indices into it. */
+  /** Sorted label names; `y` and `targets` hold indices into it. */
   labels: string[];
+  /** Class index per document (single-label); -1 in a multi-label set. */
   y: Int32Array;
+  /** Multi-label sets only: multi-hot targets, row-major [documents, labels]. */
+  targets?: Uint8Array;
 }
 
-function labelIndex(data: readonly Article[]): { labels: string[]; y: Int32Array } {
-  const labels = [...new Set(data.map((a) => a.label))].sort();
+/** Label names and targets: a class index per document, or multi-hot rows for a multi-label set. */
+export function labelIndex(data: readonly Article[]): Pick<Features, 'labels' | 'y' | 'targets'> {
+  const labels = [...new Set(data.flatMap((a) => articleLabels(a)))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
-  return { labels, y: Int32Array.from(data, (a) => index.get(a.label)!) };
+  if (!isMultiLabel(data)) {
+    return { labels, y: Int32Array.from(data, (a) => index.get((a as { label: string }).label)!) };
+  }
+  const c = labels.length;
+  const targets = new Uint8Array(data.length * c);
+  data.forEach((a, r) => {
+    for (const l of articleLabels(a)) targets[r * c + index.get(l)!] = 1;
+  });
+  return { labels, y: new Int32Array(data.length).fill(-1), targets };
 }
 
 /**
@@ -32,7 +51,8 @@ export async function fitFeatures(
   onProgress?: (done: number, total: number) => void,
 ): Promise<Features> {
   // Labels first: a single-label data set is rejected before any tokenising work.
-  const { labels, y } = labelIndex(data);
+  const targets = labelIndex(data);
+  const { labels } = targets;
   if (labels.length < 2) throw new AppError('INVALID_DATA', 'training needs at least 2 labels');
   const tokenizer = {
     stem: options.stem,
@@ -58,5 +78,5 @@ export async function fitFeatures(
   onProgress?.(data.length, data.length);
   await yieldToEventLoop();
   throwIfAborted(signal);
-  return { vectorizer, x, labels, y };
+  return { vectorizer, x, ...targets };
 }

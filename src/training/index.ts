@@ -7,3 +7,12 @@ export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
 export type { Evaluation, ClassMetrics, RiskCoverage } from './evaluate.js';
 export { RISK_COVERAGE_CUTOFFS } from './evaluate.js';
 export { evaluate, evaluateAsync } from './evaluate-classifier.js';
+export { evaluateMultiLabel, tuneThresholds, THRESHOLD_RANGE } from './evaluate-multi.js';
+export type { MultiLabelEvaluation, LabelMetrics } from './evaluate-multi.js';
+export type { AnyEvaluation, CalibrationReport } from './validation.js';
+export {
+  fitTemperature,
+  fitPlatt,
+  expectedCalibrationError,
+  multiLabelCalibrationError,
+} from './calibrate.js';

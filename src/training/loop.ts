@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
 import { updateDense, type AdamConfig, type AdamSlot } from './adam.js';
-import { buildBatch, gatherRows } from './batch.js';
+import { buildBatch, gatherRows, type BatchTargets } from './batch.js';
 import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { runStep } from './step.js';
@@ -21,13 +21,15 @@ export function throwIfAborted(signal?: AbortSignal): void {
 export interface EpochContext {
   x: CsrMatrix;
   y: Int32Array;
+  /** Multi-label sets: multi-hot targets [documents, classes]. */
+  targets?: Uint8Array;
   dims: { hiddenUnits: number; numClasses: number };
   /** Scratch of length vocabulary, all -1 (see buildBatch). */
   slot: Int32Array;
   adam: AdamConfig;
   batchSize: number;
   dropout: number;
-  /** Loss weight of each class in training steps (`classWeight: balanced`); none: all 1. */
+  /** Loss weights in training steps (`classWeight: balanced`, see `StepMode`); none: all 1. */
   classWeights?: Float32Array;
   signal?: AbortSignal;
 }
@@ -56,7 +58,7 @@ export async function runEpoch(
   for (let start = 0; start < order.length; start += ctx.batchSize) {
     throwIfAborted(ctx.signal);
     const end = Math.min(order.length, start + ctx.batchSize);
-    const batch = buildBatch(ctx.x, ctx.y, order, start, end, ctx.slot);
+    const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.slot);
     const gathered = hidden.gather(batch.unique);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
     const r = await runStep(batch, gathered, p, ctx.dims, {
@@ -91,25 +93,30 @@ export function paramSource(p: NetworkParams, units: number): ParamSource {
   return { gather: (unique) => gatherRows(p.hiddenKernel, units, unique), dense: p };
 }
 
-/** Forward pass over `rows` in batches: loss, accuracy and row-major class probabilities. */
+/** The labels of the context's documents, as batches take them. */
+function batchTargets(ctx: EpochContext): BatchTargets {
+  return { y: ctx.y, classes: ctx.dims.numClasses, ...(ctx.targets ? { targets: ctx.targets } : {}) };
+}
+
+/** Forward pass over `rows` in batches: loss, accuracy and row-major output logits. */
 export async function predictRows(
   ctx: EpochContext,
   rows: Int32Array,
   params: ParamSource,
-): Promise<{ loss: number; accuracy: number; probabilities: Float32Array }> {
+): Promise<{ loss: number; accuracy: number; logits: Float32Array }> {
   const { dims } = ctx;
-  const probabilities = new Float32Array(rows.length * dims.numClasses);
+  const logits = new Float32Array(rows.length * dims.numClasses);
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < rows.length; start += 512) {
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
-    const batch = buildBatch(ctx.x, ctx.y, rows, start, end, ctx.slot);
+    const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.slot);
     const r = await runStep(batch, params.gather(batch.unique), params.dense, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
-    probabilities.set(r.probabilities!, start * dims.numClasses);
+    logits.set(r.logits!, start * dims.numClasses);
     await yieldToEventLoop();
   }
-  return { loss: loss / rows.length, accuracy: correct / rows.length, probabilities };
+  return { loss: loss / rows.length, accuracy: correct / rows.length, logits };
 }

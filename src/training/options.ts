@@ -36,11 +36,23 @@ export type TrainOptions = z.infer<typeof trainOptionsSchema>;
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 
 /**
- * Fills defaults and checks ranges.
+ * Defaults that differ for multi-label models, measured on goemotions' dev split (train → dev,
+ * 28 labels): 32 hidden units give micro-F1 0.530 / macro-F1 0.357, 128 give 0.537 / 0.425. One
+ * sigmoid per label shares the hidden layer among many more decisions than one softmax does.
+ */
+export const MULTI_LABEL_DEFAULTS = { hiddenUnits: 128 } as const;
+
+/**
+ * Fills defaults (those of `MULTI_LABEL_DEFAULTS` for a multi-label data set) and checks ranges.
  * @throws AppError INVALID_OPTIONS naming each bad field.
  */
-export function resolveTrainOptions(input: unknown = {}): TrainOptions {
-  const result = trainOptionsSchema.safeParse(input ?? {});
+export function resolveTrainOptions(input: unknown = {}, kind: { multiLabel?: boolean } = {}): TrainOptions {
+  const given = input ?? {};
+  const withKind =
+    kind.multiLabel && typeof given === 'object' && !Array.isArray(given)
+      ? { ...MULTI_LABEL_DEFAULTS, ...given }
+      : given;
+  const result = trainOptionsSchema.safeParse(withKind);
   if (!result.success) {
     const errors = result.error.issues.map((i) => ({
       path: i.path.join('.') || '(options)',

@@ -1,11 +1,11 @@
 import { AdamSlot, DEFAULT_ADAM } from './adam.js';
 import { encodeCheckpoint, type TrainState } from './checkpoint.js';
-import { evaluateProbabilities, type Evaluation } from './evaluate.js';
 import type { Features } from './features.js';
 import { paramSource, predictRows, runEpoch, type EpochContext, type ParamSource } from './loop.js';
 import type { TrainOptions } from './options.js';
 import { initParams, snapshotParams } from './params.js';
 import { Rng } from './rng.js';
+import { validateSelected, type Validated } from './validation.js';
 import type { EpochProgress, EpochTiming, TrainHooks } from './train.js';
 
 /** Validation loss must fall by more than this to count as an improvement for early stopping. */
@@ -15,7 +15,7 @@ const MIN_IMPROVEMENT = 1e-4;
 export interface TrainingRun {
   ctx: EpochContext;
   options: TrainOptions;
-  shape: { vocabularySize: number; hiddenUnits: number; numClasses: number };
+  shape: { vocabularySize: number; hiddenUnits: number; numClasses: number; output: 'softmax' | 'sigmoid' };
   labels: string[];
   /** Every row in the seeded shuffle order: the refit phase trains on all of them. */
   order: Int32Array;
@@ -37,31 +37,56 @@ function balancedWeights(y: Int32Array, classes: number): Float32Array {
   return Float32Array.from(counts, (n) => (n > 0 ? y.length / (classes * n) : 0));
 }
 
+/**
+ * `balanced` for a multi-label set: each label is its own binary problem, so its positives weigh
+ * n / (2 n_pos) and its negatives n / (2 n_neg) (`[pos..., neg...]`, see `StepMode`).
+ */
+function balancedLabelWeights(targets: Uint8Array, classes: number): Float32Array {
+  const n = targets.length / classes;
+  const pos = new Float64Array(classes);
+  targets.forEach((t, k) => (pos[k % classes]! += t));
+  const w = new Float32Array(2 * classes);
+  for (let j = 0; j < classes; j++) {
+    w[j] = pos[j]! > 0 ? n / (2 * pos[j]!) : 1;
+    w[classes + j] = n - pos[j]! > 0 ? n / (2 * (n - pos[j]!)) : 1;
+  }
+  return w;
+}
+
+function classWeights(features: Features, options: TrainOptions): Float32Array | undefined {
+  if (options.classWeight !== 'balanced') return undefined;
+  const c = features.labels.length;
+  return features.targets ? balancedLabelWeights(features.targets, c) : balancedWeights(features.y, c);
+}
+
 /** Sets up the shared parts of a run: network shape, seeded split and the epoch context. */
 export function planRun(features: Features, options: TrainOptions, hooks: TrainHooks): TrainingRun {
-  const { x, y, labels } = features;
+  const { x, y, labels, targets } = features;
   const v = Math.max(1, features.vectorizer.size);
   const h = options.hiddenUnits;
   const c = labels.length;
   const order = new Rng(options.seed).shuffle(Int32Array.from({ length: y.length }, (_, i) => i));
   const nVal = Math.floor(y.length * options.validationSplit);
+  const cw = classWeights(features, options);
   const ctx: EpochContext = {
     x,
     y,
+    ...(targets ? { targets } : {}),
     dims: { hiddenUnits: h, numClasses: c },
     slot: new Int32Array(v).fill(-1),
     adam: { ...DEFAULT_ADAM, learningRate: options.learningRate },
     batchSize: options.batchSize,
     dropout: options.dropout,
     signal: hooks.signal,
-    ...(options.classWeight === 'balanced' ? { classWeights: balancedWeights(y, c) } : {}),
+    ...(cw ? { classWeights: cw } : {}),
   };
   const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
     state.history.push(progress);
     await hooks.onEpochEnd?.(progress, timing);
     if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), state.history.length);
   };
-  const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c };
+  const output = targets ? ('sigmoid' as const) : ('softmax' as const);
+  const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c, output };
   return {
     ctx,
     options,
@@ -151,23 +176,45 @@ async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch:
   return stop;
 }
 
-/** Scores the selected model (the best epoch's snapshot, if any) on the validation rows. */
-async function evaluateSelected(run: TrainingRun, state: TrainState): Promise<Evaluation> {
+/**
+ * Scores the selected model (the best epoch's snapshot, if any) on the validation rows, fitting
+ * its calibration and (multi-label) thresholds there.
+ */
+async function evaluateSelected(run: TrainingRun, state: TrainState): Promise<Validated> {
   const { ctx, valRows } = run;
   const params = state.best ? paramSource(state.best, run.shape.hiddenUnits) : tableSource(state);
   const val = await predictRows(ctx, valRows, params);
-  const truth = Int32Array.from(valRows, (r) => ctx.y[r]!);
-  return evaluateProbabilities(val.probabilities, truth, run.labels);
+  const c = run.shape.numClasses;
+  const truth = {
+    y: Int32Array.from(valRows, (r) => ctx.y[r]!),
+    ...(ctx.targets ? { targets: gatherTargets(ctx.targets, valRows, c) } : {}),
+  };
+  return validateSelected(val.logits, truth, run.labels);
+}
+
+function gatherTargets(targets: Uint8Array, rows: Int32Array, c: number): Uint8Array {
+  const out = new Uint8Array(rows.length * c);
+  rows.forEach((r, i) => out.set(targets.subarray(r * c, (r + 1) * c), i * c));
+  return out;
+}
+
+/** The head parts a validation fitted, as the state carries them (into the refit, through checkpoints). */
+function headOf(v: Validated): TrainState['head'] {
+  return {
+    ...(v.calibration ? { calibration: v.calibration } : {}),
+    ...(v.thresholds ? { thresholds: v.thresholds } : {}),
+  };
 }
 
 /** Starts the refit phase from scratch, carrying over what the result reports. */
-function startRefit(run: TrainingRun, state: TrainState, evaluation: Evaluation): TrainState {
+function startRefit(run: TrainingRun, state: TrainState, validated: Validated): TrainState {
   const carry = {
     history: state.history,
     docsSeen: state.docsSeen,
     trainMs: state.trainMs,
     refitEpochs: Math.max(1, state.bestEpoch),
-    evaluation,
+    evaluation: validated.evaluation,
+    head: headOf(validated),
   };
   // Release the select phase's arrays first: the hidden kernel and its moments dominate memory.
   state.best = undefined;
@@ -187,12 +234,13 @@ export async function selectPhase(run: TrainingRun, state: TrainState): Promise<
   for (let epoch = state.epoch + 1; epoch <= run.options.epochs && !stop; epoch++) {
     stop = await selectEpoch(run, state, rng, epoch);
   }
-  const evaluation = await evaluateSelected(run, state);
-  if (run.options.refit) return startRefit(run, state, evaluation);
+  const validated = await evaluateSelected(run, state);
+  if (run.options.refit) return startRefit(run, state, validated);
   return Object.assign(state, {
     phase: 'done' as const,
     best: state.best ?? snapshotParams(state.hidden, state.dense),
-    evaluation,
+    evaluation: validated.evaluation,
+    head: headOf(validated),
   });
 }
 

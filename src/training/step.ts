@@ -5,6 +5,7 @@ import type { Batch } from './batch.js';
 
 export interface StepResult {
   loss: number;
+  /** Documents right: argmax = label, or (multi-label) every label's logit on the right side of 0. */
   correct: number;
   /** Gradients: gathered hidden-kernel rows [unique, units], then the dense parameters. */
   grads?: {
@@ -13,13 +14,52 @@ export interface StepResult {
     outputKernel: Float32Array;
     outputBias: Float32Array;
   };
-  /** Class probabilities [size, classes] (forward-only calls). */
-  probabilities?: Float32Array;
+  /** Output logits [size, classes] (forward-only calls): the head turns them into probabilities. */
+  logits?: Float32Array;
 }
 
 interface Dims {
   hiddenUnits: number;
   numClasses: number;
+}
+
+/** What a step is asked to do besides the batch and the parameters. */
+export interface StepMode {
+  train: boolean;
+  dropoutMask?: Float32Array;
+  /**
+   * Loss weights: per class for a single-label batch; for a multi-label one, per label the weight of
+   * a positive then of a negative target (`[pos_0..pos_c-1, neg_0..neg_c-1]`).
+   */
+  classWeights?: Float32Array;
+}
+
+/** The loss of a batch given its logits: softmax cross-entropy, or one binary cross-entropy per label. */
+function batchLoss(batch: Batch, logits: tf.Tensor, c: number, cw?: Float32Array): tf.Scalar {
+  if (batch.targets) {
+    const targets = tf.tensor2d(batch.targets, [batch.size, c]);
+    // Each (document, label) term weighted by its label's weight for a positive or a negative target.
+    const weights = cw
+      ? tf.tensor2d(
+          Float32Array.from(batch.targets, (t, k) => (t > 0 ? cw[k % c]! : cw[c + (k % c)]!)),
+          [batch.size, c],
+        )
+      : undefined;
+    return tf.losses.sigmoidCrossEntropy(targets, logits, weights) as tf.Scalar;
+  }
+  const labels = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), c);
+  // Each document's loss weighted by its class's weight (a weighted mean over the batch).
+  const sampleWeights = cw ? tf.tensor1d(Float32Array.from(batch.labels, (l) => cw[l]!)) : undefined;
+  return tf.losses.softmaxCrossEntropy(labels, logits, sampleWeights) as tf.Scalar;
+}
+
+/** Per document, 1 when the prediction is right: argmax = label, or every label decided right at 0.5. */
+function rightTensor(batch: Batch, logits: tf.Tensor, c: number): tf.Tensor {
+  if (batch.targets) {
+    const truth = tf.greater(tf.tensor2d(batch.targets, [batch.size, c]), 0.5);
+    return tf.cast(tf.all(tf.equal(tf.greater(logits, 0), truth), 1), 'int32');
+  }
+  return tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(batch.labels, 'int32')), 'int32');
 }
 
 /**
@@ -33,18 +73,14 @@ export async function runStep(
   hiddenRows: Float32Array,
   params: DenseParams,
   dims: Dims,
-  mode: { train: boolean; dropoutMask?: Float32Array; classWeights?: Float32Array },
+  mode: StepMode,
 ): Promise<StepResult> {
   const { hiddenUnits: h, numClasses: c } = dims;
   let kept: tf.Tensor[] | undefined;
   tf.tidy(() => {
     const ids = tf.tensor2d(batch.ids, [batch.size, batch.width], 'int32');
     const weights = tf.tensor2d(batch.weights, [batch.size, batch.width]);
-    const labels = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), c);
     const mask = mode.dropoutMask ? tf.tensor2d(mode.dropoutMask, [batch.size, h]) : undefined;
-    const cw = mode.classWeights;
-    // Each document's loss weighted by its class's weight (a weighted mean over the batch).
-    const sampleWeights = cw ? tf.tensor1d(Float32Array.from(batch.labels, (l) => cw[l]!)) : undefined;
     const inputs = [
       tf.tensor2d(hiddenRows, [batch.unique.length, h]),
       tf.tensor1d(params.hiddenBias),
@@ -57,7 +93,7 @@ export async function runStep(
       if (mask) hidden = tf.mul(hidden, mask);
       const logits = tf.add(tf.matMul(hidden as tf.Tensor2D, w2 as tf.Tensor2D), b2);
       logitsKept = tf.keep(logits);
-      return tf.losses.softmaxCrossEntropy(labels, logits, sampleWeights) as tf.Scalar;
+      return batchLoss(batch, logits, c, mode.classWeights);
     };
     let loss: tf.Scalar;
     let grads: tf.Tensor[] | undefined;
@@ -69,21 +105,21 @@ export async function runStep(
       loss = lossOf(...inputs);
     }
     const logits = logitsKept!;
-    kept = [tf.argMax(logits, 1), loss, ...(grads ?? [tf.softmax(logits)])].map((t) => tf.keep(t));
+    kept = [rightTensor(batch, logits, c), loss, ...(grads ?? [logits.clone()])].map((t) => tf.keep(t));
     tf.dispose(logits);
   });
   // Read back asynchronously: the webgpu backend cannot read device memory synchronously under Node.
   const values = await Promise.all(kept!.map((t) => t.data()));
   tf.dispose(kept!);
-  const [predicted, lossValue, ...rest] = values as [Int32Array, Float32Array, ...Float32Array[]];
+  const [right, lossValue, ...rest] = values as [Int32Array, Float32Array, ...Float32Array[]];
   let correct = 0;
-  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) correct++;
+  for (let i = 0; i < batch.size; i++) correct += right[i]!;
   const result: StepResult = { loss: lossValue[0]!, correct };
   if (mode.train) {
     const [g0, g1, g2, g3] = rest;
     result.grads = { hiddenRows: g0!, hiddenBias: g1!, outputKernel: g2!, outputBias: g3! };
   } else {
-    result.probabilities = rest[0]!;
+    result.logits = rest[0]!;
   }
   return result;
 }

@@ -1,7 +1,7 @@
 import { currentBackend, TextClassifier } from '../model/index.js';
-import type { Article } from '../text/index.js';
+import { isMultiLabel, type Article } from '../text/index.js';
 import { decodeCheckpoint, type TrainState } from './checkpoint.js';
-import type { Evaluation } from './evaluate.js';
+import type { AnyEvaluation } from './validation.js';
 import { fitFeatures, type Features } from './features.js';
 import { resolveTrainOptions, type TrainOptions } from './options.js';
 import { snapshotParams } from './params.js';
@@ -47,7 +47,7 @@ export interface TrainResult {
   /** Epochs run in total (early stopping may end before `options.epochs`). */
   epochs: number;
   /** Evaluation on the validation split (of the model selected before the refit), when there was one. */
-  evaluation?: Evaluation;
+  evaluation?: AnyEvaluation;
   options: TrainOptions;
 }
 
@@ -65,7 +65,7 @@ function buildResult(
   const finalParams = state.phase === 'done' ? state.best! : snapshotParams(state.hidden, state.dense);
   const trainSeconds = (performance.now() - started) / 1000;
   const { history } = state;
-  const evaluation = state.evaluation as Evaluation | undefined;
+  const evaluation = state.evaluation as AnyEvaluation | undefined;
   const classifier = new TextClassifier(
     vectorizer,
     labels,
@@ -81,6 +81,7 @@ function buildResult(
       dataset: { documents: data.length },
       evaluation,
       history,
+      ...state.head,
     },
   );
   return {
@@ -108,7 +109,7 @@ export async function train(
   opts: Partial<TrainOptions> = {},
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const options = resolveTrainOptions(opts);
+  const options = resolveTrainOptions(opts, { multiLabel: isMultiLabel(data) });
   const started = performance.now();
   const features = await fitFeatures(data, options, hooks.signal, hooks.onFeatures);
   const run = planRun(features, options, hooks);

@@ -7,7 +7,9 @@ import { createApp, type AppOptions } from '../../src/api/index.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { AppError } from '../../src/errors/index.js';
 import { silentLogger } from '../../src/log/index.js';
+import { validateArticles } from '../../src/text/index.js';
 import type {
+  components,
   ClassifyResponse,
   DatasetRef,
   JobEvent,
@@ -18,34 +20,20 @@ import type {
   VersionDetail,
 } from '../../src/contract/index.js';
 
+type Schemas = components['schemas'];
+
 export class FakeDatasets {
-  readonly stored = new Map<string, { text: string; label: string }[]>();
+  readonly stored = new Map<string, readonly Schemas['Article'][]>();
   calls = 0;
   constructor(private readonly maxLabels = 1000) {}
 
-  async put(articles: { text: string; label: string }[]): Promise<DatasetRef> {
+  async put(articles: readonly Schemas['Article'][]): Promise<DatasetRef> {
     this.calls++;
-    const counts = new Map<string, number>();
-    articles.forEach((a, index) => {
-      if (a.text.trim() === '')
-        throw new AppError('INVALID_DATA', `Article ${index} has empty text`, { index });
-      counts.set(a.label, (counts.get(a.label) ?? 0) + 1);
-    });
-    if (counts.size < 2) throw new AppError('INVALID_DATA', 'At least 2 labels are needed');
-    if (counts.size > this.maxLabels)
-      throw new AppError('TOO_MANY_LABELS', `More than ${this.maxLabels} labels`);
-    for (const [label, n] of counts) {
-      if (n < 2) throw new AppError('INVALID_DATA', `Label "${label}" has fewer than 2 examples`, { label });
-    }
-    const canonical = JSON.stringify(articles.map((a) => [a.text, a.label]));
+    const { documents, labels, multiLabel } = validateArticles(articles, { maxLabels: this.maxLabels });
+    const canonical = JSON.stringify(articles.map((a) => [a.text, a.label ?? a.labels]));
     const hash = createHash('sha256').update(canonical).digest('hex');
     this.stored.set(hash, articles);
-    return {
-      hash,
-      documents: articles.length,
-      labels: [...counts.keys()].sort(),
-      bytes: Buffer.byteLength(canonical),
-    };
+    return { hash, documents, labels, multiLabel, bytes: Buffer.byteLength(canonical) };
   }
 }
 

@@ -18,6 +18,23 @@ const payload = fc.oneof(
   fc.jsonValue(),
   fc.record({ articles: fc.constant(ARTICLES), options: fc.dictionary(fc.string(), fc.jsonValue()) }),
   fc.record({ text: fc.jsonValue(), topK: fc.jsonValue() }, { requiredKeys: [] }),
+  fc.record(
+    { text: fc.constant('a goal'), threshold: fc.jsonValue(), minProbability: fc.jsonValue() },
+    { requiredKeys: [] },
+  ),
+  fc.record({
+    articles: fc.array(
+      fc.record(
+        { text: fc.oneof(fc.string(), fc.jsonValue()), label: fc.jsonValue(), labels: fc.jsonValue() },
+        { requiredKeys: [] },
+      ),
+      { maxLength: 4 },
+    ),
+  }),
+  fc.record({
+    articles: fc.constant([...ARTICLES.map((a) => ({ text: a.text, labels: [a.label] }))]),
+    model: fc.string(),
+  }),
   fc.record({ texts: fc.array(fc.jsonValue(), { maxLength: 5 }), model: fc.string() }, { requiredKeys: [] }),
   fc.record({ version: fc.jsonValue() }),
   fc.constantFrom({ __proto__: 1 }, JSON.parse('{"__proto__":{"x":1}}'), { constructor: { prototype: {} } }),

@@ -192,7 +192,11 @@ test('/metrics is a 404 problem in an app built without metrics', async () => {
 
 test('/metrics/queue gives the training jobs by state, pending = what workers are needed for', async () => {
   const { app, fakes } = makeApp();
-  await fakes.jobs.submit('m', { hash: 'h', documents: 4, labels: ['a', 'b'], bytes: 10 }, {});
+  await fakes.jobs.submit(
+    'm',
+    { hash: 'h', documents: 4, labels: ['a', 'b'], multiLabel: false, bytes: 10 },
+    {},
+  );
   const res = await request(app).get('/metrics/queue');
   assert.equal(res.status, 200);
   assertSchema(res.body, 'QueueDepth');

@@ -57,7 +57,7 @@ test('text/csv: a bad row is 400 naming its line (a quoted field with a line bre
     [`${head}"open,sport\nmore\n`, 400, 'INVALID_REQUEST', 4, /Line 4: a quoted field is never closed/],
     [`${head}ab"c,sport\n`, 400, 'INVALID_REQUEST', 4, /Line 4: a `"` inside an unquoted field/],
     ['body,label\na,b\n', 400, 'INVALID_REQUEST', 1, /Line 1: missing column "text"/],
-    ['text,labels\na,x;y\n', 400, 'INVALID_REQUEST', 2, /Line 2: 2 labels .*not supported yet/],
+    ['text,labels\na,x;y;x\n', 400, 'INVALID_REQUEST', 2, /Line 2: "labels" repeats "x"/],
   ];
   for (const [body, status, code, line, detail] of cases) {
     const p = assertProblem(await csv(body, app), status, code);
@@ -67,11 +67,19 @@ test('text/csv: a bad row is 400 naming its line (a quoted field with a line bre
   assert.equal(fakes.datasets.calls, 0);
 });
 
-test('text/csv: a "labels" column with one label per row is the label; header matched in any case', async () => {
+test('text/csv: a "labels" column of `;`-separated labels is a multi-label set; header matched in any case', async () => {
   const { app, fakes } = makeApp();
-  const body = ' Text ,LABELS\n' + ARTICLES.map((a) => `${a.text}, ${a.label} ;`).join('\n');
-  assert.equal((await csv(body, app)).status, 202);
-  assert.deepEqual([...fakes.datasets.stored.values()][0], ARTICLES);
+  const body =
+    ' Text ,LABELS\n' +
+    ARTICLES.map((a, i) => `${a.text}, ${a.label} ;${i < 2 ? 'extra; other' : ''}`).join('\n');
+  const res = await csv(body, app);
+  assert.equal(res.status, 202);
+  assert.equal(res.body.dataset.multiLabel, true);
+  const expected = ARTICLES.map((a, i) => ({
+    text: a.text,
+    labels: i < 2 ? [a.label, 'extra', 'other'] : [a.label],
+  }));
+  assert.deepEqual([...fakes.datasets.stored.values()][0], expected);
 });
 
 test('text/csv: limits on bytes and rows, gzip, non-UTF-8 bytes, header only, bad query', async () => {

@@ -53,11 +53,7 @@ test('bad CSV stops with one line naming the file and the line, exit 2', async (
     ['empty.csv', `text,label\n${ok}"  ",tech\n`, /empty\.csv:6: text is empty/],
     ['open.csv', `text,label\n${ok}"never closed,tech\nx,y\n`, /open\.csv:6: a quoted field is never closed/],
     ['quote.csv', `text,label\n${ok}say "hi",tech\n`, /quote\.csv:6: a `"` inside an unquoted field/],
-    [
-      'multi.csv',
-      `text,labels\n${ok}e,sport;tech\n`,
-      /multi\.csv:6: 2 labels .*multi-label training is not supported yet/,
-    ],
+    ['multi.csv', `text,labels\n${ok}e,sport;tech;sport\n`, /multi\.csv:6: "labels" repeats "sport"/],
     ['single.csv', 'text,label\na,x\nb,x\n', /single\.csv: at least 2 distinct labels/],
     ['header.csv', '', /header\.csv:1: no header row/],
   ];

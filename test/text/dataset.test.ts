@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/errors/index.js';
-import { parseJsonLines, readArticles, validateArticles, type Article } from '../../src/text/index.js';
+import {
+  parseJsonLines,
+  readArticles,
+  validateArticles,
+  type SingleLabelArticle,
+} from '../../src/text/index.js';
 
 function expectError(code: string, details: Record<string, unknown>, message?: RegExp) {
   return (err: unknown): boolean => {
@@ -46,7 +51,7 @@ describe('parseJsonLines', () => {
 });
 
 describe('validateArticles', () => {
-  const good: Article[] = [
+  const good: SingleLabelArticle[] = [
     { text: 'one', label: 'sport' },
     { text: 'two', label: '体育' },
     { text: 'three', label: 'sport' },
@@ -58,6 +63,7 @@ describe('validateArticles', () => {
   it('summarises labels without altering them', () => {
     assert.deepEqual(validateArticles(good), {
       documents: 6,
+      multiLabel: false,
       labels: [' sport', 'sport', '体育'],
       counts: { ' sport': 2, sport: 2, 体育: 2 },
     });
@@ -115,7 +121,7 @@ describe('validateArticles', () => {
   });
 
   it('rejects non-string fields from untyped callers', () => {
-    const data = [...good, { text: 42, label: 'sport' } as unknown as Article];
+    const data = [...good, { text: 42, label: 'sport' } as unknown as SingleLabelArticle];
     assert.throws(() => validateArticles(data), expectError('INVALID_DATA', { index: 6 }));
   });
 });
@@ -147,5 +153,60 @@ describe('readArticles', () => {
     const { articles, summary } = readArticles(content, 'ok.jsonl');
     assert.equal(articles.length, 4);
     assert.deepEqual(summary.counts, { p: 2, q: 2 });
+  });
+});
+
+describe('multi-label articles', () => {
+  const multi = [
+    { text: 'goal and a stock deal', labels: ['sport', 'business'] },
+    { text: 'the match', labels: ['sport'] },
+    { text: 'shares fell', label: 'business' },
+    { text: 'nothing to see here', labels: [] },
+  ];
+
+  it('count every label an article carries, `label` as one of them, and allow none', () => {
+    assert.deepEqual(validateArticles(multi), {
+      documents: 4,
+      multiLabel: true,
+      labels: ['business', 'sport'],
+      counts: { business: 2, sport: 2 },
+    });
+  });
+
+  it('need minPerLabel articles per label', () => {
+    assert.throws(
+      () => validateArticles(multi, { minPerLabel: 3 }),
+      expectError('INVALID_DATA', { label: 'business', count: 2 }, /"business" has 2 examples/),
+    );
+  });
+
+  for (const [what, article, message] of [
+    ['both label and labels', { text: 't', label: 'a', labels: ['a'] }, /not both/],
+    ['labels that is not an array', { text: 't', labels: 'a' }, /"labels" must be an array/],
+    ['a non-string label', { text: 't', labels: ['a', 3] }, /"labels"\[1\] must be a string/],
+    ['an empty label', { text: 't', labels: [' '] }, /"labels"\[0\] is empty/],
+    ['a repeated label', { text: 't', labels: ['a', 'b', 'a'] }, /repeats "a"/],
+  ] as const) {
+    it(`reject ${what}, naming the article and its file line`, () => {
+      assert.throws(
+        () => validateArticles([...multi, article], {}, 'f.jsonl'),
+        expectError('INVALID_DATA', { index: 4, file: 'f.jsonl' }, message),
+      );
+      const lines = [...multi, article].map((a) => JSON.stringify(a)).join('\n');
+      assert.throws(
+        () => parseJsonLines(lines, 'f.jsonl'),
+        (err: AppError) => {
+          assert.equal(err.code, 'INVALID_FILE');
+          assert.match(err.message, /^f\.jsonl:5: /);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('parse `labels` from JSON Lines as they are', () => {
+    const lines = multi.map((a) => JSON.stringify(a)).join('\n');
+    assert.deepEqual(parseJsonLines(lines, 'f.jsonl'), multi);
   });
 });

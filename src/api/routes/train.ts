@@ -40,7 +40,12 @@ export function trainHandler(validator: SpecValidator): Handler {
       jobId: job.jobId,
       model: job.model,
       status: 'queued',
-      dataset: { hash: dataset.hash, documents: dataset.documents, labels: dataset.labels },
+      dataset: {
+        hash: dataset.hash,
+        documents: dataset.documents,
+        labels: dataset.labels,
+        multiLabel: dataset.multiLabel,
+      },
     };
     c.res
       .status(202)

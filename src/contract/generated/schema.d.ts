@@ -342,10 +342,12 @@ export interface components {
         /** @description UTF-8 text; at most `MAX_TEXT_BYTES` bytes (server configuration, default 1 MB), else `413`. */
         Text: string;
         Label: string;
+        /** @description A labelled text: `label` (one label) or `labels` (any number, possibly none), never both. A data set in which any article has `labels` trains a multi-label model (one sigmoid output per label, per-label thresholds); there an article with `label` counts as `labels: [label]`. */
         Article: {
             text: components["schemas"]["Text"];
-            label: components["schemas"]["Label"];
-        };
+            label?: components["schemas"]["Label"];
+            labels?: components["schemas"]["Label"][];
+        } & (unknown | unknown);
         /** @description Every field is optional; the trainer's defaults fill the rest. */
         TrainingOptions: {
             /** @description Most epochs of the select phase (early stopping usually ends it sooner). Default 30. */
@@ -390,6 +392,8 @@ export interface components {
                 hash: string;
                 documents: number;
                 labels: string[];
+                /** @description Whether the data set trains a multi-label model. */
+                multiLabel?: boolean;
             };
         };
         /** @description Training runs in two phases: `select` trains on all but the validation split with early stopping (valLoss/valAccuracy are reported) to choose the epoch count; `refit` then retrains on every document for that many epochs. `epoch` counts from 1 within each phase. */
@@ -436,6 +440,10 @@ export interface components {
             topK?: number;
             /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
             minProbability?: number;
+            /** @description Multi-label models only (400 on a single-label model): a label is returned in `labels` when its probability is at or above this, instead of each label's own threshold tuned in training. */
+            threshold?: number;
+            /** @description `true` (5 terms) or a number of terms: each answer gets an `explanation` of its returned labels (the top label; for a multi-label model those in `labels`). A batch asking for it may hold at most `EXPLAIN_MAX_TEXTS` texts (server configuration, default 100), else 400. */
+            explain?: boolean | number;
         };
         ClassifyBatchRequest: {
             texts: components["schemas"]["Text"][];
@@ -445,6 +453,10 @@ export interface components {
             topK?: number;
             /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
             minProbability?: number;
+            /** @description Multi-label models only (400 on a single-label model): a label is returned in `labels` when its probability is at or above this, instead of each label's own threshold tuned in training. */
+            threshold?: number;
+            /** @description `true` (5 terms) or a number of terms: each answer gets an `explanation` of its returned labels (the top label; for a multi-label model those in `labels`). A batch asking for it may hold at most `EXPLAIN_MAX_TEXTS` texts (server configuration, default 100), else 400. */
+            explain?: boolean | number;
         };
         Score: {
             label: string;
@@ -455,6 +467,14 @@ export interface components {
             label: string | null;
             /** @description Present (true) when the top probability was below `minProbability`. */
             abstained?: boolean;
+            /**
+             * @description Present (true) when the model is multi-label.
+             * @constant
+             */
+            multiLabel?: true;
+            /** @description Multi-label models: every label whose probability is at or above its threshold (or the request's `threshold`), highest first; possibly empty. */
+            labels?: components["schemas"]["Score"][];
+            explanation?: components["schemas"]["Explanation"];
             /** @description Sorted by probability, highest first. */
             scores: components["schemas"]["Score"][];
         };
@@ -465,8 +485,29 @@ export interface components {
             label: string | null;
             /** @description Present (true) when the top probability was below `minProbability`. */
             abstained?: boolean;
+            /**
+             * @description Present (true) when the model is multi-label.
+             * @constant
+             */
+            multiLabel?: true;
+            /** @description Multi-label models: every label whose probability is at or above its threshold (or the request's `threshold`), highest first; possibly empty. */
+            labels?: components["schemas"]["Score"][];
+            explanation?: components["schemas"]["Explanation"];
             scores: components["schemas"]["Score"][];
         };
+        /** @description Present when the request asked to `explain`: for each returned label (most probable first), the terms that pushed the text towards it (positive `weight`) and away from it (negative), strongest first within each sign. `weight` is the term's exact share of the label's logit: with A the hidden units active for this text, term i contributes x_i · Σ_{j∈A} W1[i,j] · W2[j,c] (x_i its tf-idf weight), the terms plus a bias part summing exactly to the logit z_c (for a single-label model, to the centred logit z_c − mean_k z_k, which is what moves the softmax). `spans` are `[start, end)` offsets in UTF-16 code units into the request's text as sent, for every place the term occurs: the text is normalised (NFKC, lower-case) piece by piece (a character with its combining marks), and every normalised character maps back to its piece's range, so a span covers whole original characters in Latin and CJK alike; an n-gram spans from its first word to its last. */
+        Explanation: {
+            label: string;
+            terms: {
+                /** @description The vocabulary term: a stemmed word, a word n-gram joined by a space, or a CJK character bigram. */
+                term: string;
+                weight: number;
+                spans: [
+                    number,
+                    number
+                ][];
+            }[];
+        }[];
         ClassifyBatchResponse: {
             model: components["schemas"]["ModelName"];
             version: components["schemas"]["Version"];
@@ -492,6 +533,8 @@ export interface components {
             labels: string[];
             accuracy?: number;
             macroF1?: number;
+            /** @description Whether the version is a multi-label model. */
+            multiLabel?: boolean;
             isLatest: boolean;
         };
         VersionList: {
@@ -509,12 +552,38 @@ export interface components {
             package: string;
             detail?: string;
         };
-        /** @description Evaluation on the held-out validation split. */
+        /** @description Evaluation on the held-out validation split. Single-label models report `accuracy`, `macroF1`, `perClass`, `confusion` and `riskCoverage`; multi-label models (`multiLabel: true`) report `microF1`, `macroF1`, `subsetAccuracy` (also as `accuracy`), `hammingLoss` and `perLabel`. The calibration and the thresholds were fitted on these same documents, so the figures are slightly optimistic; a held-out test set gives the unbiased ones. */
         Evaluation: {
             /** @description Number of evaluated documents. */
             documents?: number;
+            /** @description Share right (multi-label: the whole label set right). */
             accuracy?: number;
             macroF1?: number;
+            /** @constant */
+            multiLabel?: true;
+            /** @description F1 over every (document, label) decision pooled. */
+            microF1?: number;
+            /** @description Share of documents whose label set was predicted exactly. */
+            subsetAccuracy?: number;
+            /** @description Share of (document, label) decisions that were wrong. */
+            hammingLoss?: number;
+            /** @description Multi-label models, in `labels` order; `threshold` is the label's decision threshold. */
+            perLabel?: {
+                label: string;
+                precision: number;
+                recall: number;
+                f1: number;
+                support: number;
+                threshold: number;
+            }[];
+            /** @description Expected calibration error (15 equal-width bins; multi-label: over every (document, label) probability) before and after the calibration fitted here: a temperature on the softmax, or per-label Platt scaling of the sigmoids. Answers use the calibrated probabilities. */
+            calibration?: {
+                /** @enum {string} */
+                method: "temperature" | "platt";
+                temperature?: number;
+                eceBefore: number;
+                eceAfter: number;
+            };
             labels?: string[];
             /** @description Precision, recall, F1 and support per label, in `labels` order. */
             perClass?: {

@@ -1,13 +1,21 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnThread } from '../../common/index.js';
 import { fromSerial } from '../../errors/index.js';
-import type { BackendInfo } from '../../model/index.js';
-import type { FromInference, InferenceThreadInput, PredictItem, ToInference } from './protocol.js';
+import type { BackendInfo, LabelExplanation } from '../../model/index.js';
+import type {
+  FromInference,
+  InferenceThreadInput,
+  LoadedInfo,
+  PredictItem,
+  ToInference,
+} from './protocol.js';
 
 /** The answer to one prediction request: probabilities [texts, classes] and each text's unknown-word share. */
 export interface Scored {
   probs: Float32Array;
   unknownShare: Float32Array;
+  /** Per text, its explained labels (when asked for). */
+  explanations?: LabelExplanation[][];
 }
 
 interface Waiter<T> {
@@ -27,7 +35,7 @@ export class Lane {
   /** Texts posted or queued and not yet answered: the load measure for picking a lane. */
   outstanding = 0;
   readonly predictions = new Map<number, Waiter<Scored> & { texts: number }>();
-  readonly loads = new Map<number, Waiter<string[]>>();
+  readonly loads = new Map<number, Waiter<LoadedInfo>>();
   readonly stats = new Map<number, Waiter<{ numTensors: number; models: number }>>();
   dead = false;
 
@@ -77,7 +85,7 @@ export class Lane {
         if (!w) continue;
         this.predictions.delete(r.id);
         this.outstanding -= w.texts;
-        if ('probs' in r) w.resolve({ probs: r.probs, unknownShare: r.unknownShare });
+        if ('probs' in r) w.resolve(r);
         else w.reject(fromSerial(r.error));
       }
     } else if (m.type === 'loaded' || m.type === 'loadFailed') {
@@ -85,7 +93,7 @@ export class Lane {
       this.loads.delete(m.handle);
       if (m.type === 'loaded') {
         this.loaded.add(m.handle);
-        w?.resolve(m.labels);
+        w?.resolve(m.info);
       } else w?.reject(fromSerial(m.error));
     } else if (m.type === 'stats') {
       this.stats.get(m.id)?.resolve({ numTensors: m.numTensors, models: m.models });

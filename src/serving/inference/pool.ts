@@ -2,9 +2,15 @@ import type { BackendChoice, WebGpuAdapterChoice } from '../../config/index.js';
 import { AppError } from '../../errors/index.js';
 import { silentLogger, type Logger } from '../../log/index.js';
 import { backoffMs, siblingEntry } from '../../common/index.js';
-import { rankProbabilities, type BackendInfo, type Prediction } from '../../model/index.js';
+import {
+  decision,
+  rankProbabilities,
+  type BackendInfo,
+  type ModelHead,
+  type Prediction,
+} from '../../model/index.js';
 import { Lane, type Scored } from './lane.js';
-import type { InferenceThreadInput } from './protocol.js';
+import type { InferenceThreadInput, LoadedInfo, PredictAsk } from './protocol.js';
 
 /** How to start an {@link InferencePool}. */
 export interface InferencePoolOptions {
@@ -31,7 +37,7 @@ export interface InferencePoolOptions {
 export class InferencePool {
   private readonly lanes: (Lane | undefined)[];
   /** Live models, kept so a replacement thread can load them. */
-  private readonly models = new Map<number, { bytes: Uint8Array; labels: readonly string[] }>();
+  private readonly models = new Map<number, { bytes: Uint8Array; info: LoadedInfo }>();
   private readonly entry: URL;
   private readonly input: InferenceThreadInput;
   private readonly log: Logger;
@@ -92,13 +98,16 @@ export class InferencePool {
       for (const l of lanes) this.disposeIn(l, handle);
       throw failed ? (failed.reason as Error) : unavailable('no inference thread is running');
     }
-    const labels = (results[0] as PromiseFulfilledResult<string[]>).value;
-    this.models.set(handle, { bytes: own, labels });
-    return new RemoteModel(this, handle, labels);
+    const info = (results[0] as PromiseFulfilledResult<LoadedInfo>).value;
+    this.models.set(handle, { bytes: own, info });
+    return new RemoteModel(this, handle, info);
   }
 
-  /** Row-major probabilities [texts, classes] of one loaded model, with each text's unknown-word share. */
-  probabilities(handle: number, texts: string[]): Promise<Scored> {
+  /**
+   * Row-major probabilities [texts, classes] of one loaded model, with each text's unknown-word
+   * share (and explanations when `ask.explain`).
+   */
+  probabilities(handle: number, texts: string[], ask: PredictAsk = {}): Promise<Scored> {
     let best: Lane | undefined;
     for (const l of this.lanes) {
       if (!l || l.dead || !l.loaded.has(handle)) continue;
@@ -113,7 +122,7 @@ export class InferencePool {
     }
     const lane = best;
     const id = this.nextId++;
-    lane.queue.push({ id, handle, texts });
+    lane.queue.push({ id, handle, texts, ...ask });
     lane.outstanding += texts.length;
     this.scheduleFlush();
     return new Promise((resolve, reject) =>
@@ -167,7 +176,7 @@ export class InferencePool {
     return lane;
   }
 
-  private loadInto(lane: Lane, handle: number, bytes: Uint8Array): Promise<string[]> {
+  private loadInto(lane: Lane, handle: number, bytes: Uint8Array): Promise<LoadedInfo> {
     return new Promise((resolve, reject) => {
       lane.loads.set(handle, { resolve, reject });
       lane.post({ type: 'load', handle, bytes });
@@ -228,19 +237,40 @@ export class InferencePool {
 /** A model loaded in an {@link InferencePool}: serves predictions from the threads. */
 export class RemoteModel {
   private disposed = false;
+  readonly labels: readonly string[];
+  readonly head: ModelHead;
 
   constructor(
     private readonly pool: InferencePool,
     private readonly handle: number,
-    readonly labels: readonly string[],
-  ) {}
+    info: LoadedInfo,
+  ) {
+    this.labels = info.labels;
+    this.head = info.head;
+  }
+
+  get multiLabel(): boolean {
+    return this.head.output === 'sigmoid';
+  }
 
   /** Like `TextClassifier.predict`, computed in an inference thread. */
-  async predict(texts: readonly string[], topK = this.labels.length): Promise<Prediction[]> {
+  async predict(
+    texts: readonly string[],
+    topK = this.labels.length,
+    threshold?: number,
+    explain?: number,
+  ): Promise<Prediction[]> {
     if (this.disposed) throw new Error('predict on a disposed model');
     if (texts.length === 0) return [];
-    const { probs, unknownShare } = await this.pool.probabilities(this.handle, [...texts]);
-    return rankProbabilities(this.labels, probs, topK, unknownShare);
+    const ask = { ...(explain ? { explain } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+    const { probs, unknownShare, explanations } = await this.pool.probabilities(this.handle, [...texts], ask);
+    const out = rankProbabilities(this.labels, probs, {
+      topK,
+      unknownShare,
+      ...decision(this.head, threshold),
+    });
+    explanations?.forEach((e, r) => (out[r]!.explanation = e));
+    return out;
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
  */
 import type { BackendChoice, WebGpuAdapterChoice } from '../../config/index.js';
 import type { SerialError } from '../../errors/index.js';
-import type { BackendInfo } from '../../model/index.js';
+import type { BackendInfo, LabelExplanation, ModelHead } from '../../model/index.js';
 
 /** `workerData` of an inference thread. */
 export interface InferenceThreadInput {
@@ -13,8 +13,22 @@ export interface InferenceThreadInput {
   webgpuAdapter?: WebGpuAdapterChoice;
 }
 
+/** What the main thread needs of a loaded model to rank and decide its probabilities. */
+export interface LoadedInfo {
+  labels: string[];
+  head: ModelHead;
+}
+
+/** What a prediction request asks for besides the probabilities. */
+export interface PredictAsk {
+  /** Explain each text's answer with this many terms either way (absent: no explanation). */
+  explain?: number;
+  /** A multi-label request's threshold for every label (decides which labels are explained). */
+  threshold?: number;
+}
+
 /** One prediction request: a batch of texts for a loaded model. */
-export interface PredictItem {
+export interface PredictItem extends PredictAsk {
   id: number;
   handle: number;
   texts: string[];
@@ -29,13 +43,14 @@ export type ToInference =
 
 /** The answer to one {@link PredictItem}. */
 export type PredictResult =
-  { id: number; probs: Float32Array; unknownShare: Float32Array } | { id: number; error: SerialError };
+  | { id: number; probs: Float32Array; unknownShare: Float32Array; explanations?: LabelExplanation[][] }
+  | { id: number; error: SerialError };
 
 /** Thread → main. */
 export type FromInference =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'startFailed'; error: SerialError }
-  | { type: 'loaded'; handle: number; labels: string[] }
+  | { type: 'loaded'; handle: number; info: LoadedInfo }
   | { type: 'loadFailed'; handle: number; error: SerialError }
   | { type: 'results'; results: PredictResult[] }
   | { type: 'stats'; id: number; numTensors: number; models: number };

@@ -61,7 +61,7 @@ async function load(handle: number, bytes: Uint8Array): Promise<void> {
       throw err;
     }
     models.set(handle, clf);
-    post({ type: 'loaded', handle, labels: [...clf.labels] });
+    post({ type: 'loaded', handle, info: { labels: [...clf.labels], head: clf.head } });
   } catch (err) {
     post({ type: 'loadFailed', handle, error: toSerial(err) });
   }
@@ -69,13 +69,15 @@ async function load(handle: number, bytes: Uint8Array): Promise<void> {
 
 function predict(items: PredictItem[]): void {
   const results: PredictResult[] = [];
-  for (const { id, handle, texts } of items) {
+  for (const { id, handle, texts, explain, threshold } of items) {
     const clf = models.get(handle);
     try {
       if (!clf) throw new Error(`inference thread has no model ${handle}`);
       // Copied by postMessage (a few floats per text): never transfer a buffer a backend may own.
       const { matrix, unknownShare } = clf.vectorizer.transformManyMeasured(texts);
-      results.push({ id, probs: clf.probabilities(matrix), unknownShare });
+      const probs = clf.probabilities(matrix);
+      const explanations = explain ? clf.explainRows(texts, probs, explain, threshold) : undefined;
+      results.push({ id, probs, unknownShare, ...(explanations ? { explanations } : {}) });
     } catch (err) {
       results.push({ id, error: toSerial(err) });
     }
