@@ -52,7 +52,8 @@ test('a saved model predicts identically in a fresh process and loads as a Tenso
     }),
   );
   const x = r.classifier.vectorizer.transformMany(texts);
-  const direct = r.classifier.probabilities(x);
+  // The LayersModel is the uncalibrated network: compare with its raw output.
+  const direct = r.classifier.rawProbabilities(x);
   const width = Math.max(...texts.map((_, i) => x.rowPtr[i + 1]! - x.rowPtr[i]!), 1);
   const ids = new Int32Array(texts.length * width);
   const weights = new Float32Array(texts.length * width);
