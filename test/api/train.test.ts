@@ -158,6 +158,40 @@ test('NDJSON: a bad line is named, whether not JSON, wrong shape, or too large',
   assert.equal(fakes.datasets.calls, 0);
 });
 
+test('NDJSON and JSON: `labels` arrays make a multi-label set; both fields, repeats or bad labels are named', async () => {
+  const { app, fakes } = makeApp();
+  const multi = ARTICLES.map((a, i) => ({ text: a.text, labels: i % 2 ? [a.label, 'extra'] : [a.label] }));
+  const send = (body: string) =>
+    request(app).post('/train?model=tags').set('Content-Type', 'application/x-ndjson').send(body);
+  const ok = await send(ndjson(multi));
+  assert.equal(ok.status, 202, JSON.stringify(ok.body));
+  assert.equal(ok.body.dataset.multiLabel, true);
+  assert.deepEqual([...fakes.datasets.stored.values()].at(-1), multi);
+  const cases: [unknown, string, RegExp][] = [
+    [{ text: 'x', label: 'a', labels: ['a'] }, '', /only one of: label, labels/],
+    [{ text: 'x', labels: ['a', 'a'] }, '/labels', /duplicate/],
+    [{ text: 'x', labels: [''] }, '/labels/0', /fewer than 1/],
+    [{ text: 'x', labels: [1] }, '/labels/0', /string/],
+  ];
+  for (const [bad, path, message] of cases) {
+    const body = assertProblem(await send(ndjson([...multi.slice(0, 2), bad])), 400, 'INVALID_REQUEST');
+    assert.equal(body.line, 3);
+    const e = (body.errors as { path: string; message: string }[])[0]!;
+    assert.equal(e.path, path || '/', JSON.stringify(body.errors));
+    assert.match(e.message, message);
+    const json = await request(app)
+      .post('/train')
+      .send({ articles: [...multi, bad] });
+    const pointer = `/body/articles/${multi.length}${path}`;
+    const errors = assertProblem(json, 400, 'INVALID_REQUEST').errors as { path: string }[];
+    assert.ok(
+      errors.some((x) => x.path === pointer),
+      `${pointer}: ${JSON.stringify(errors)}`,
+    );
+  }
+  assert.equal(fakes.datasets.calls, 1, 'only the good set reached the store');
+});
+
 test('NDJSON: non-UTF-8 bytes are rejected with the line', async () => {
   const { app, fakes } = makeApp();
   const bytes = Buffer.concat([
