@@ -1,17 +1,75 @@
 /**
  * `npm run bench`: runs `textclf fit-eval` on each shared dataset (one fresh process each, so peak
- * RSS is per run) and prints one table. BENCH_BACKENDS=wasm,cpu,webgpu and BENCH_DATASETS choose
- * what runs; DATASETS_DIR points at the data (default ../shared/datasets beside the repo).
+ * RSS is per run) and prints one table; with Debian's `fasttext` installed, fastText's accuracy,
+ * train time and peak RSS on the same split beside ours (single-label sets), so the ratios are
+ * measured in one run. BENCH_BACKENDS=wasm,cpu,webgpu and BENCH_DATASETS choose what runs;
+ * DATASETS_DIR points at the data (default ../shared/datasets beside the repo).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { hasFastText, runFastText, type FastTextResult } from './lib/fasttext.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.DATASETS_DIR ?? join(root, '..', 'shared', 'datasets'));
-const datasets = (process.env.BENCH_DATASETS ?? 'bbc-news,sms-spam,thucnews-titles').split(',');
+const datasets = (process.env.BENCH_DATASETS ?? 'bbc-news,sms-spam,thucnews-titles,goemotions').split(',');
 const backends = (process.env.BENCH_BACKENDS ?? 'wasm').split(',');
-const floors: Record<string, number> = { 'bbc-news': 0.98, 'sms-spam': 0.985, 'thucnews-titles': 0.86 };
+/** Accuracy floors (micro-F1 for the multi-label goemotions). */
+const floors: Record<string, number> = {
+  'bbc-news': 0.98,
+  'sms-spam': 0.985,
+  'thucnews-titles': 0.86,
+  goemotions: 0.51,
+};
+const withFastText = hasFastText();
+
+interface Ours {
+  accuracy: number;
+  macroF1: number;
+  microF1?: number;
+  trainSeconds: number;
+  docsPerSecond: number;
+  epochs: number;
+  vocabularySize: number;
+  peakRssMb: number;
+  backend: string;
+  backendDetail?: string;
+}
+
+function fitEval(train: string, test: string, backend: string): Ours | string {
+  const args = [
+    '--import',
+    'tsx',
+    join(root, 'src/cli/main.ts'),
+    'fit-eval',
+    '--train',
+    train,
+    '--test',
+    test,
+  ];
+  const r = spawnSync(process.execPath, [...args, '--json', '--backend', backend], {
+    encoding: 'utf8',
+    cwd: root,
+    maxBuffer: 64 << 20,
+  });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) return r.stderr.trim().split('\n').at(-1) ?? 'failed';
+  return JSON.parse(line) as Ours;
+}
+
+function row(ds: string, m: Ours, ft?: FastTextResult): string {
+  const score = m.microF1 ?? m.accuracy;
+  const floor = floors[ds];
+  const mark = floor === undefined ? '' : score >= floor ? ` (≥ ${floor})` : ` (BELOW ${floor})`;
+  const what = m.microF1 !== undefined ? `micro-F1 ${score.toFixed(4)}` : score.toFixed(4);
+  const fast = ft
+    ? `${ft.accuracy.toFixed(4)} | ${ft.trainSeconds.toFixed(2)} | ${(m.trainSeconds / ft.trainSeconds).toFixed(2)} | ${Math.round(ft.peakRssMb)}`
+    : '- | - | - | -';
+  return (
+    `| ${ds} | ${m.backend}${m.backendDetail ? `/${m.backendDetail}` : ''} | ${what}${mark} | ${m.macroF1.toFixed(4)} | ` +
+    `${m.trainSeconds.toFixed(2)} | ${Math.round(m.docsPerSecond)} | ${m.epochs} | ${m.vocabularySize} | ${Math.round(m.peakRssMb)} | ${fast} |`
+  );
+}
 
 const rows: string[] = [];
 let failed = false;
@@ -23,41 +81,22 @@ for (const backend of backends) {
       console.error(`skip ${ds}: ${train} not found`);
       continue;
     }
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'src/cli/main.ts'),
-        'fit-eval',
-        '--train',
-        train,
-        '--test',
-        test,
-        '--json',
-        '--backend',
-        backend,
-      ],
-      { encoding: 'utf8', cwd: root, maxBuffer: 64 << 20 },
-    );
-    const line = r.stdout.trim().split('\n').at(-1) ?? '';
-    if (r.status !== 0 || !line.startsWith('{')) {
-      console.error(`${ds} on ${backend} failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    const m = fitEval(train, test, backend);
+    if (typeof m === 'string') {
+      console.error(`${ds} on ${backend} failed: ${m}`);
       failed = true;
       continue;
     }
-    const m = JSON.parse(line);
-    const floor = floors[ds];
-    const mark = floor === undefined ? '' : m.accuracy >= floor ? ` (≥ ${floor})` : ` (BELOW ${floor})`;
-    rows.push(
-      `| ${ds} | ${m.backend}${m.backendDetail ? `/${m.backendDetail}` : ''} | ${m.accuracy.toFixed(4)}${mark} | ${m.macroF1.toFixed(4)} | ${m.trainSeconds.toFixed(2)} | ${Math.round(m.docsPerSecond)} | ${m.epochs} | ${m.vocabularySize} | ${Math.round(m.peakRssMb)} |`,
-    );
+    // fastText's P@1 is accuracy only for single-label sets.
+    const ft = withFastText && m.microF1 === undefined ? await runFastText(train, test) : undefined;
+    rows.push(row(ds, m, ft));
     console.error(rows.at(-1));
   }
 }
+if (!withFastText) console.error('fasttext is not installed (apt-get install fasttext): no fastText columns');
 console.log(
-  '| dataset | backend | accuracy | macro-F1 | train s | docs/s | epochs | vocabulary | peak RSS MB |',
+  '| dataset | backend | accuracy | macro-F1 | train s | docs/s | epochs | vocabulary | peak RSS MB | fastText e25 accuracy | fastText s | ours ÷ fastText time | fastText peak RSS MB |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);
 process.exit(failed ? 1 : 0);

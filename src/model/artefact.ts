@@ -5,6 +5,7 @@ import { AppError } from '../errors/index.js';
 import { Vectorizer } from '../text/index.js';
 import { TextClassifier, type ArtefactMetadata } from './classifier.js';
 import type { NetworkParams, NetworkShape } from './network.js';
+import { dequantizeRows, quantizeRows } from './quantize.js';
 
 const MAGIC = Buffer.from('TEXTCLF\u0002', 'latin1');
 const FORMAT = 2;
@@ -28,6 +29,11 @@ export interface ArtefactHeader {
   weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
   /** Byte lengths of the sections. */
   sections: { terms: number; idf: number; weights: number };
+  /**
+   * `int8-rows`: the weights section starts with the hidden kernel as int8 (padded to 4 bytes) and
+   * a float32 scale per row (see `quantize.ts`), then the other weights as float32. Absent: all float32.
+   */
+  quantization?: 'int8-rows';
   /** sha256 of all sections together, hex. */
   sha256: string;
 }
@@ -42,10 +48,13 @@ export function serializeArtefact(c: TextClassifier): Uint8Array {
   const params = c.params();
   const v = c.vectorizer.parts();
   if (v.terms.some((t) => t.includes(TERM_SEPARATOR))) throw new Error('a vocabulary term contains NUL');
+  const quantize = c.metadata.options.quantize === 'int8';
   const sections = [
     Buffer.from(v.terms.join(TERM_SEPARATOR), 'utf8'),
     asBytes(v.idf),
-    Buffer.concat(PARAM_ORDER.map((k) => asBytes(params[k]))),
+    quantize
+      ? quantizedWeights(params, c.shape.hiddenUnits)
+      : Buffer.concat(PARAM_ORDER.map((k) => asBytes(params[k]))),
   ] as const;
   const layers = [c.model.getLayer('hidden'), c.model.getLayer('output')];
   const header: ArtefactHeader = {
@@ -63,12 +72,38 @@ export function serializeArtefact(c: TextClassifier): Uint8Array {
       })),
     ),
     sections: { terms: sections[0].length, idf: sections[1].length, weights: sections[2].length },
+    ...(quantize ? { quantization: 'int8-rows' as const } : {}),
     sha256: sha256Hex(Buffer.concat(sections)),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
   return Buffer.concat([MAGIC, length, headerBytes, ...sections]);
+}
+
+/** The weights section of an `int8-rows` artefact: int8 kernel, padding, row scales, the rest. */
+function quantizedWeights(params: NetworkParams, units: number): Buffer {
+  const q = quantizeRows(params.hiddenKernel, units);
+  const pad = Buffer.alloc((4 - (q.values.length % 4)) % 4);
+  const rest = PARAM_ORDER.slice(1).map((k) => asBytes(params[k]));
+  return Buffer.concat([asBytes(q.values), pad, asBytes(q.scales), ...rest]);
+}
+
+/** Float32 weight data (`weightSpecs` order) from an `int8-rows` weights section. */
+function dequantizedWeights(section: Buffer, sizes: number[], units: number): ArrayBuffer {
+  const [kernel, ...rest] = sizes as [number, ...number[]];
+  const rows = units === 0 ? 0 : kernel / units;
+  const padded = kernel + ((4 - (kernel % 4)) % 4);
+  if (section.length !== padded + 4 * (rows + rest.reduce((a, b) => a + b, 0)))
+    throw corrupt('weights have the wrong size');
+  const aligned = new Uint8Array(section.length);
+  aligned.set(section);
+  const values = new Int8Array(aligned.buffer, 0, kernel);
+  const scales = new Float32Array(aligned.buffer, padded, rows);
+  const out = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+  out.set(dequantizeRows({ values, scales }, units));
+  out.set(new Float32Array(aligned.buffer, padded + 4 * rows), kernel);
+  return out.buffer;
 }
 
 function corrupt(why: string, cause?: unknown): AppError {
@@ -112,7 +147,7 @@ function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, Art
   const { terms: tLen, idf: iLen } = header.sections;
   const { vocabularySize: v, hiddenUnits: h, numClasses: c } = header.shape;
   const sizes = [v * h, h, h * c, c];
-  if (header.sections.weights !== sizes.reduce((a, b) => a + b, 0) * 4)
+  if (!header.quantization && header.sections.weights !== sizes.reduce((a, b) => a + b, 0) * 4)
     throw corrupt('weights have the wrong size');
   const termText = body.subarray(0, tLen).toString('utf8');
   const terms = termText.length === 0 ? [] : termText.split(TERM_SEPARATOR);
@@ -121,8 +156,13 @@ function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, Art
   const idf = new Float64Array(terms.length);
   asBytes(idf).set(body.subarray(tLen, tLen + iLen));
   yield;
-  const weightData = new ArrayBuffer(header.sections.weights);
-  new Uint8Array(weightData).set(body.subarray(tLen + iLen));
+  let weightData: ArrayBuffer;
+  if (header.quantization === 'int8-rows')
+    weightData = dequantizedWeights(body.subarray(tLen + iLen), sizes, h);
+  else {
+    weightData = new ArrayBuffer(header.sections.weights);
+    new Uint8Array(weightData).set(body.subarray(tLen + iLen));
+  }
   let offset = 0;
   const arrays = sizes.map((n) => {
     const a = new Float32Array(weightData, offset * 4, n);
