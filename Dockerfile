@@ -4,7 +4,9 @@
 #   VARIANT=cpu (default)  Node 24 (the current LTS) on Debian bookworm; TensorFlow.js via tfjs-node if it installs, else wasm
 #   VARIANT=gpu            CUDA 11.2 + cuDNN 8 runtime (what @tensorflow/tfjs-node-gpu 4.x links against);
 #                          run with `--gpus all` (NVIDIA container toolkit)
-# TypeScript runs through tsx (a runtime dependency), so there is no emitted JavaScript to copy.
+# The service runs as JavaScript compiled in the `verify` stage (`npm run build` -> dist/), on plain
+# Node: no TypeScript, no tsx (a dev dependency) in the image. `textclf` as the first argument runs
+# the CLI (dist/cli/main.js), e.g. `docker run IMAGE textclf remote models --url ...`.
 # podman/buildah: build with `--format docker`; the default OCI format has no HEALTHCHECK and drops it
 # (scripts/smoke-container.sh builds and runs the image that way).
 
@@ -35,20 +37,23 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && node --version && npm --version
 
 # ---------------------------------------------------------------------------------------------
-# Verify: full install, generated API types up to date, type check; and the dashboard's build,
-# the only thing from here that ships.
+# Verify: full install, generated API types up to date, type check; then what ships from here:
+# the compiled service (dist/) and the dashboard's build (web/dist).
 FROM ${NODE_IMAGE} AS verify
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: type declarations are enough here; native addons are built in `deps`.
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json openapi.yaml ./
+COPY tsconfig.json tsconfig.build.json openapi.yaml ./
+COPY scripts/build-dist.mjs ./scripts/
 COPY src ./src
 COPY web ./web
 RUN npm run check:types && npx tsc --noEmit -p . \
  && touch /verified
 # The dashboard (Vite, a dev dependency): only its static build ships.
 RUN npm run build:web
+# src/ -> dist/ (tsc, plus the .lua scripts the modules read beside themselves).
+RUN npm run build
 
 # ---------------------------------------------------------------------------------------------
 # Production dependencies, built on the runtime base so native addons match its glibc/CUDA.
@@ -86,8 +91,9 @@ RUN groupadd --system --gid 10001 textclf \
 # Ties the image to a successful verify stage (BuildKit skips stages nothing depends on).
 COPY --from=verify /verified /tmp/verified
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json openapi.yaml ./
-COPY src ./src
+# dist/<room>/ finds openapi.yaml and web/dist two levels up, as src/<room>/ does in a checkout.
+COPY package.json openapi.yaml ./
+COPY --from=verify /app/dist ./dist
 COPY --from=verify /app/web/dist ./web/dist
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/textclf-entrypoint
 COPY docker/healthcheck.mjs /usr/local/lib/textclf-healthcheck.mjs

@@ -4,7 +4,8 @@
 #   2. run Redis (AOF, appendfsync always, noeviction), one API and two training workers, all from
 #      that one image (role = its first argument), on the host network;
 #   3. train bbc-news through the API, SIGKILL the worker that runs the job after epoch 2, check that
-#      the other worker finishes it (attempts 2, exactly one version), then classify the test set.
+#      the other worker finishes it (attempts 2, exactly one version), then classify the test set and
+#      print the API process's VmRSS/VmHWM.
 # Not part of CI: it takes minutes. Containers are removed at the end; images are kept.
 #
 # Without a reachable registry it makes its base images locally first (once; kept and reused):
@@ -362,6 +363,24 @@ classify_test_set() {
   awk -v a="$accuracy" -v m="$MIN_ACCURACY" 'BEGIN { exit !(a >= m) }' || die "accuracy $accuracy is below $MIN_ACCURACY"
 }
 
+# VmRSS/VmHWM of the API container's server process (node dist/main.js), read from /proc inside it.
+api_memory() {
+  local out
+  out=$(pm exec "$C_API" node -e '
+const fs = require("fs");
+for (const p of fs.readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)) {
+  let cmd = "";
+  try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8"); } catch { continue; }
+  const argv = cmd.split("\0");
+  if (!/(^|\/)node$/.test(argv[0]) || !argv.includes("dist/main.js")) continue;
+  const s = fs.readFileSync(`/proc/${p}/status`, "utf8");
+  const mb = (f) => Math.round(Number(new RegExp(`^${f}:\\s+(\\d+) kB`, "m").exec(s)[1]) / 1024);
+  console.log(`VmRSS ${mb("VmRSS")} MB, VmHWM ${mb("VmHWM")} MB`);
+}') || die "could not read the API process's memory"
+  [[ -n $out ]] || die "no node dist/main.js process in $C_API"
+  record "API memory" "$out (after classifying)"
+}
+
 # --- cleanup ------------------------------------------------------------------------------------
 
 containers() { echo "$C_REDIS" "$C_API" "${C_WORKERS[@]}"; }
@@ -409,6 +428,7 @@ main() {
   start_service
   train_with_takeover
   classify_test_set
+  api_memory
 
   echo
   echo "smoke:container passed ($IMAGE)"

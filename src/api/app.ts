@@ -14,7 +14,14 @@ import { sendProblem, toProblem } from './problem.js';
 import { jobEventsHandler } from './routes/events.js';
 import { classify } from './routes/classify.js';
 import { cancelJob, getJob, listJobs } from './routes/jobs.js';
-import { deleteVersion, getVersion, listModels, listVersions, setLatest } from './routes/models.js';
+import {
+  deleteVersion,
+  getShadow,
+  getVersion,
+  listModels,
+  listVersions,
+  setLatest,
+} from './routes/models.js';
 import { healthz, metricsHandler, openapiYaml, queueDepth, readyz } from './routes/ops.js';
 import { trainHandler } from './routes/train.js';
 import { listOperations, loadSpec, type OpenApiDocument } from './spec.js';
@@ -104,6 +111,7 @@ function handlersFor(
     listVersions,
     getVersion,
     setLatest,
+    getShadow,
     deleteVersion,
     healthz,
     readyz: readyz(opts.readinessTimeoutMs ?? 2_000),

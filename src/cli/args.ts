@@ -31,6 +31,7 @@ const STRING_FLAGS = [
   'limit',
   ...Object.keys(OPTION_FLAGS),
   'class-weight',
+  'quantize',
 ];
 
 const BOOLEAN_FLAGS = ['json', 'progress', 'wait'] as const;
@@ -81,8 +82,9 @@ export function parseCli(argv: string[]): ParsedArgs {
       throw usageError(`--${flag} must be a number, got "${raw}"`);
     options[name] = value;
   }
-  // The one word-valued option; the training schema checks its value (INVALID_OPTIONS, exit 2).
+  // The word-valued options; the training schema checks their values (INVALID_OPTIONS, exit 2).
   if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
+  if (flags.quantize !== undefined) options.quantize = flags.quantize;
   const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
   return {
     command,
@@ -125,4 +127,4 @@ progress bars on stderr when it is a terminal (not with --json); --progress draw
 remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
-  .join(' ')} --class-weight none|balanced --backend auto|tensorflow|webgpu|wasm|cpu`;
+  .join(' ')} --class-weight none|balanced --quantize none|int8 --backend auto|tensorflow|webgpu|wasm|cpu`;

@@ -25,6 +25,10 @@ export type VersionDetail = Omit<Schemas['VersionDetail'], 'evaluation'> & {
 export type ClassifyResult = Schemas['Prediction'];
 export type ClassifyResponse = Schemas['ClassifyBatchResponse'];
 export type QueueDepth = Schemas['QueueDepth'];
+/** The serving setup besides `latest`: a canary answering a share of requests, a shadow scoring them all. */
+export type AliasRoutes = Omit<Schemas['SetLatestRequest'], 'version'>;
+export type LatestAlias = Schemas['LatestAlias'];
+export type ShadowReport = Schemas['ShadowReport'];
 
 /** Training options as submitted: any subset of the training schema's (defaults fill the rest). */
 export type TrainingOptionsInput = TrainOptionsInput;
@@ -69,20 +73,29 @@ export interface ModelRegistryReader {
   listModels(): Promise<ModelSummary[]>;
   listVersions(model: string): Promise<VersionSummary[]>; // AppError MODEL_NOT_FOUND
   getVersion(model: string, version: number): Promise<VersionDetail>; // MODEL_NOT_FOUND | VERSION_NOT_FOUND
-  setLatest(model: string, version: number): Promise<VersionSummary>;
-  deleteVersion(model: string, version: number): Promise<void>; // VERSION_IN_USE when latest or pinned by an in-flight request
+  /**
+   * Points `latest` at `version` with the canary and shadow of `routes` (none: cleared), in one step.
+   * MODEL_NOT_FOUND | VERSION_NOT_FOUND (also for the canary's or the shadow's) | INVALID_REQUEST
+   * when the canary or the shadow is `version` itself (or the shadow is the canary).
+   */
+  setLatest(model: string, version: number, routes?: AliasRoutes): Promise<LatestAlias>;
+  /** VERSION_IN_USE when latest, the canary or the shadow, or pinned by an in-flight request. */
+  deleteVersion(model: string, version: number): Promise<void>;
+  /** What the shadow scored since it was set. MODEL_NOT_FOUND | SHADOW_NOT_FOUND. */
+  shadowReport(model: string): Promise<ShadowReport>;
 }
 
 /** How to classify: the request's fields besides the texts and the model (`explain` as a term count). */
 export type ClassifyOptions = Pick<
   Schemas['ClassifySingleRequest'],
-  'version' | 'topK' | 'minProbability' | 'threshold'
+  'version' | 'topK' | 'minProbability' | 'threshold' | 'routingKey'
 > & { explain?: number };
 
 export interface Classifier {
   /**
-   * Classifies with `latest` (or the pinned version). AppError MODEL_NOT_FOUND before any training;
-   * INVALID_REQUEST for `threshold` on a single-label model.
+   * Classifies with `latest`, or its canary for the canary's share of requests (sticky per
+   * `routingKey`), or the pinned version; the answer's `version` says which. AppError
+   * MODEL_NOT_FOUND before any training; INVALID_REQUEST for `threshold` on a single-label model.
    */
   classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse>;
 }

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   MODEL_NOT_FOUND: 'No such model (train one first)',
   VERSION_NOT_FOUND: 'No such model version',
   VERSION_IN_USE: 'The version is in use and cannot be deleted',
+  SHADOW_NOT_FOUND: 'The model has no shadow version',
   JOB_NOT_FOUND: 'No such job',
   JOB_NOT_CANCELLABLE: 'The job has already finished',
   ARTEFACT_CORRUPT: 'A model artefact failed its integrity check',

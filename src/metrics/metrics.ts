@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { httpSeries, servingSeries, trainingSeries } from './series.js';
+import { httpSeries, modelSeries, servingSeries, trainingSeries } from './series.js';
 import { BoundedValues } from './bounded.js';
 
 /** Limits on label values, so that no input can grow the number of series without bound. */
@@ -35,6 +35,7 @@ export class Metrics {
   private readonly labels = new Map<string, BoundedValues>();
   private readonly s: ReturnType<typeof httpSeries> &
     ReturnType<typeof servingSeries> &
+    ReturnType<typeof modelSeries> &
     ReturnType<typeof trainingSeries>;
 
   constructor(
@@ -45,7 +46,12 @@ export class Metrics {
     if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry });
     this.models = new BoundedValues(limits.models);
     const registers = [this.registry];
-    this.s = { ...httpSeries(registers), ...servingSeries(registers), ...trainingSeries(registers) };
+    this.s = {
+      ...httpSeries(registers),
+      ...servingSeries(registers),
+      ...modelSeries(registers),
+      ...trainingSeries(registers),
+    };
   }
 
   /** A model name as a label value: itself, or `_other` past the cap. */
@@ -83,6 +89,21 @@ export class Metrics {
 
   modelSwapped(model: string, seconds: number): void {
     this.s.modelSwap.observe({ model: this.model(model) }, seconds);
+  }
+
+  /** How many models this process holds, and the artefact size of one it now serves. */
+  modelsHeld(count: number, model?: string, bytes?: number): void {
+    this.s.modelsHeld.set(count);
+    if (model !== undefined && bytes !== undefined)
+      this.s.modelBytes.set({ model: this.model(model) }, bytes);
+  }
+
+  /** `model`'s setup was unloaded for the serving budget: its per-model gauges go with it. */
+  modelUnloaded(model: string): void {
+    const m = this.model(model);
+    this.s.modelUnloads.inc({ model: m });
+    this.s.servedVersion.remove({ model: m });
+    this.s.modelBytes.remove({ model: m });
   }
 
   /** One training attempt ended in this worker. */

@@ -18,7 +18,7 @@ export function httpSeries(registers: Registry[]) {
   };
 }
 
-/** What serving does: classifications and their drift signals, versions served, loads and swaps. */
+/** What serving answers: classifications and their drift signals. */
 export function servingSeries(registers: Registry[]) {
   return {
     classifications: new Counter({
@@ -41,6 +41,12 @@ export function servingSeries(registers: Registry[]) {
       buckets: SHARES,
       registers,
     }),
+  };
+}
+
+/** The models a serving process holds: versions served, loads, swaps, the budget's unloads. */
+export function modelSeries(registers: Registry[]) {
+  return {
     servedVersion: new Gauge({
       name: 'textclf_served_version',
       help: 'Version served as latest per model (across API processes: the lowest)',
@@ -60,6 +66,24 @@ export function servingSeries(registers: Registry[]) {
       help: 'From noticing a new latest version to serving it, per model',
       labelNames: ['model'],
       buckets: SECONDS,
+      registers,
+    }),
+    modelsHeld: new Gauge({
+      name: 'textclf_models_held',
+      help: 'Models whose latest setup is loaded (summed over API processes; each holds at most SERVING_MAX_MODELS)',
+      registers,
+    }),
+    modelBytes: new Gauge({
+      name: 'textclf_model_artefact_bytes',
+      help: 'Artefact size of the latest version served per model',
+      labelNames: ['model'],
+      aggregator: 'max',
+      registers,
+    }),
+    modelUnloads: new Counter({
+      name: 'textclf_model_unloads_total',
+      help: 'Latest setups unloaded to stay within SERVING_MAX_MODELS (reloaded on the next request), per model',
+      labelNames: ['model'],
       registers,
     }),
   };

@@ -21,6 +21,8 @@ export interface Keys {
   artefact(model: string, version: number): string;
   /** Holders pinning a version (in-flight requests), holder → expiry ms. */
   pins(model: string, version: number): string;
+  /** The shadow version's report (a hash of counts), for the run of the shadow set now. */
+  shadowReport(model: string): string;
   staging(jobId: string): string;
   jobChannel(jobId: string): string;
   modelChannel: string;
@@ -45,6 +47,7 @@ export function makeKeys(prefix: string): Keys {
     version: (m, v) => `${p}:model:${m}:v:${v}`,
     artefact: (m, v) => `${p}:model:${m}:artefact:${v}`,
     pins: (m, v) => `${p}:model:${m}:pins:${v}`,
+    shadowReport: (m) => `${p}:model:${m}:shadow`,
     staging: (id) => `${p}:staging:${id}`,
     jobChannel: (id) => `${p}:events:job:${id}`,
     modelChannel: `${p}:events:models`,

@@ -28,6 +28,11 @@ redis.call('PERSIST', art)
 redis.call('HSET', base .. ':v:' .. v, 'meta', ARGV[4], 'checksum', ARGV[5], 'createdAt', ARGV[6], 'jobId', jobId)
 redis.call('ZADD', KEYS[2], v, v)
 redis.call('HSET', KEYS[1], 'latest', v, 'updatedAt', ARGV[6])
+-- A new version moves `latest` on its own: a canary and a shadow were set against the old `latest`
+-- (what a canary is tried beside, what a shadow is compared with), so they end here, and with them
+-- the shadow's report.
+redis.call('HDEL', KEYS[1], 'canary', 'canaryPercent', 'shadow', 'shadowSince')
+redis.call('DEL', base .. ':shadow')
 redis.call('SADD', KEYS[3], model)
 if jobId ~= '' then
   redis.call('HSET', KEYS[5], 'version', v, 'status', 'succeeded', 'finishedAt', ARGV[6], 'updatedAt', ARGV[6])

@@ -1,9 +1,26 @@
 import type { Redis } from 'ioredis';
 import { sha256HexAsync } from '../common/index.js';
-import type { ModelRegistryReader, ModelSummary, VersionDetail, VersionSummary } from '../contract/index.js';
+import type {
+  AliasRoutes,
+  LatestAlias,
+  ModelRegistryReader,
+  ModelSummary,
+  ShadowReport,
+  VersionDetail,
+  VersionSummary,
+} from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import { isOutOfMemory, redisCommand, refusedForMemory, type Keys } from '../redis/index.js';
-import { DELETE_VERSION, PUBLISH, SET_LATEST } from './commands.js';
+import { DELETE_VERSION, PUBLISH, SET_LATEST, SHADOW_RECORD } from './commands.js';
+import {
+  checkRoutes,
+  countArgs,
+  SETUP_FIELDS,
+  toSetup,
+  toShadowReport,
+  type ServingSetup,
+  type ShadowCounts,
+} from './setup.js';
 
 /** What the worker knows about a trained model besides the artefact bytes. */
 export type VersionMeta = Omit<
@@ -34,6 +51,7 @@ export class ModelRegistry implements ModelRegistryReader {
   private readonly publishCmd;
   private readonly setLatestCmd;
   private readonly deleteVersionCmd;
+  private readonly shadowRecordCmd;
 
   constructor(
     private readonly redis: Redis,
@@ -43,6 +61,7 @@ export class ModelRegistry implements ModelRegistryReader {
     this.publishCmd = redisCommand<[number, number]>(redis, PUBLISH);
     this.setLatestCmd = redisCommand<number>(redis, SET_LATEST);
     this.deleteVersionCmd = redisCommand<number>(redis, DELETE_VERSION);
+    this.shadowRecordCmd = redisCommand<number>(redis, SHADOW_RECORD);
   }
 
   /** All models with their `latest` version, newest change first. */
@@ -50,16 +69,20 @@ export class ModelRegistry implements ModelRegistryReader {
     const names = (await this.redis.smembers(this.keys.models)).sort();
     if (names.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const m of names) pipe.hmget(this.keys.model(m), 'latest', 'updatedAt').zcard(this.keys.versions(m));
+    for (const m of names)
+      pipe.hmget(this.keys.model(m), 'updatedAt', ...SETUP_FIELDS).zcard(this.keys.versions(m));
     const res = (await pipe.exec()) ?? [];
     const out: ModelSummary[] = names.map((model, i) => {
-      const [latest, updatedAt] = (res[2 * i]?.[1] ?? []) as (string | null)[];
+      const [updatedAt, ...fields] = (res[2 * i]?.[1] ?? []) as (string | null)[];
+      const setup = toSetup(fields);
       const summary: ModelSummary = {
         model,
-        latest: latest ? Number(latest) : null,
+        latest: setup?.latest ?? null,
         versions: Number(res[2 * i + 1]?.[1] ?? 0),
       };
       if (updatedAt) summary.updatedAt = updatedAt;
+      if (setup?.canary) summary.canary = setup.canary;
+      if (setup?.shadow) summary.shadow = setup.shadow.version;
       return summary;
     });
     return out.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
@@ -69,6 +92,11 @@ export class ModelRegistry implements ModelRegistryReader {
   async getLatest(model: string): Promise<number | undefined> {
     const v = await this.redis.hget(this.keys.model(model), 'latest');
     return v ? Number(v) : undefined;
+  }
+
+  /** `latest` with the canary and the shadow beside it, or undefined when the model has no `latest`. */
+  async getSetup(model: string): Promise<ServingSetup | undefined> {
+    return toSetup(await this.redis.hmget(this.keys.model(model), ...SETUP_FIELDS));
   }
 
   /** Versions of `model`, newest first. AppError MODEL_NOT_FOUND. */
@@ -98,24 +126,62 @@ export class ModelRegistry implements ModelRegistryReader {
     return toDetail(model, version, rec, latest);
   }
 
-  /** Points `latest` at `version` (roll back or forward); subscribers swap to it. */
-  async setLatest(model: string, version: number): Promise<VersionSummary> {
+  /**
+   * Points `latest` at `version` (roll back or forward) with the canary and the shadow of `routes`
+   * (absent: cleared), in one step; subscribers swap to the new setup. A shadow starts a fresh report.
+   */
+  async setLatest(model: string, version: number, routes: AliasRoutes = {}): Promise<LatestAlias> {
+    checkRoutes(version, routes);
     const k = this.keys;
+    const { canary, shadow } = routes;
     const r = await this.setLatestCmd(
       k.model(model),
       k.versions(model),
       k.modelChannel,
+      k.shadowReport(model),
       model,
       String(version),
       new Date().toISOString(),
+      canary ? String(canary.version) : '',
+      canary ? String(canary.percent) : '',
+      shadow !== undefined ? String(shadow) : '',
     );
+    if (r === -7) throw routeMissing(model, canary?.version ?? 0, 'canary.version');
+    if (r === -8) throw routeMissing(model, shadow ?? 0, 'shadow');
     this.checkCode(r, model, version);
-    return toSummary(await this.getVersion(model, version));
+    const alias: LatestAlias = toSummary(await this.getVersion(model, version));
+    if (canary) alias.canary = { version: canary.version, percent: canary.percent };
+    if (shadow !== undefined) alias.shadow = shadow;
+    return alias;
+  }
+
+  /** What the shadow scored since it was set, from every API process. MODEL_NOT_FOUND | SHADOW_NOT_FOUND. */
+  async shadowReport(model: string): Promise<ShadowReport> {
+    const res = (await this.redis
+      .multi()
+      .hgetall(this.keys.model(model))
+      .hgetall(this.keys.shadowReport(model))
+      .exec()) as [Error | null, Record<string, string>][] | null;
+    const [rec, report] = [res?.[0]?.[1] ?? {}, res?.[1]?.[1] ?? {}];
+    if (!rec.seq)
+      throw new AppError('MODEL_NOT_FOUND', `no model "${model}": train one first (POST /train)`, { model });
+    if (!rec.shadow || report.run !== rec.shadowRun)
+      throw new AppError(
+        'SHADOW_NOT_FOUND',
+        `model "${model}" has no shadow version: set one with PUT /models/${model}/alias/latest`,
+        { model },
+      );
+    return toShadowReport(model, report);
+  }
+
+  /** Adds one process's shadow counts to the report; false when the shadow's run is over (dropped). */
+  async recordShadow(model: string, counts: ShadowCounts): Promise<boolean> {
+    return (await this.shadowRecordCmd(this.keys.shadowReport(model), ...countArgs(counts))) === 1;
   }
 
   /**
-   * Deletes a version that `latest` does not point to and no in-flight request pins.
-   * AppError VERSION_IN_USE otherwise.
+   * Deletes a version that neither `latest`, the canary nor the shadow points to and no in-flight
+   * request pins. AppError VERSION_IN_USE otherwise.
    */
   async deleteVersion(model: string, version: number): Promise<void> {
     const k = this.keys;
@@ -188,7 +254,10 @@ export class ModelRegistry implements ModelRegistryReader {
     }
   }
 
-  /** Deletes the oldest versions beyond `keepVersions`; never `latest`, nor a pinned version. */
+  /**
+   * Deletes the oldest versions beyond `keepVersions`; never `latest`, the canary, the shadow, nor a
+   * pinned version.
+   */
   async applyRetention(model: string): Promise<number[]> {
     const all = (await this.redis.zrange(this.keys.versions(model), 0, -1)).map(Number);
     const deleted: number[] = [];
@@ -247,6 +316,14 @@ export class ModelRegistry implements ModelRegistryReader {
         version,
       });
     }
+    if (code === -5 || code === -6) {
+      const role = code === -5 ? 'the canary' : 'the shadow';
+      throw new AppError(
+        'VERSION_IN_USE',
+        `version ${version} of "${model}" is ${role}; change it with PUT /models/${model}/alias/latest first`,
+        { model, version },
+      );
+    }
     if (code === -4) {
       throw new AppError(
         'VERSION_IN_USE',
@@ -255,6 +332,14 @@ export class ModelRegistry implements ModelRegistryReader {
       );
     }
   }
+}
+
+function routeMissing(model: string, version: number, field: string): AppError {
+  return new AppError('VERSION_NOT_FOUND', `${field}: model "${model}" has no version ${version}`, {
+    model,
+    version,
+    field,
+  });
 }
 
 function toDetail(

@@ -37,6 +37,7 @@ export type ServicesConfig = Pick<
   | 'JOB_BACKOFF_MS'
   | 'WORKER_MAX_MEMORY_MB'
   | 'PINNED_CACHE_SIZE'
+  | 'SERVING_MAX_MODELS'
   | 'INFERENCE_THREADS'
   | 'REGISTRY_POLL_MS'
   | 'KEEP_JOBS'
@@ -220,6 +221,7 @@ export function createServices(o: ServicesOptions): Services {
   const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
   const serverOptions = {
     pinnedCacheSize: c.PINNED_CACHE_SIZE,
+    maxModels: c.SERVING_MAX_MODELS,
     pollMs: c.REGISTRY_POLL_MS,
     eager: true,
     ...(o.metrics ? { metrics: o.metrics } : {}),

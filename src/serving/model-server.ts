@@ -1,80 +1,30 @@
-import type { Classifier, ClassifyOptions, ClassifyResponse, ClassifyResult } from '../contract/index.js';
-
-type Explanation = NonNullable<ClassifyResult['explanation']>;
+import type { Classifier, ClassifyOptions, ClassifyResponse } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
-import type { ModelEvent, ModelRegistry, VersionPins } from '../registry/index.js';
+import type { ModelEvent, ModelRegistry, ServingSetup, VersionPins } from '../registry/index.js';
 import { Lru } from './lru.js';
-
-type Score = { label: string; probability: number };
-type Predictions = { label: string; scores: Score[]; labels?: Score[]; explanation?: Explanation }[];
-
-/**
- * What serving needs from a trained classifier: `TextClassifier` (in this thread) and `RemoteModel`
- * (in inference threads) satisfy it. `dispose` must not cut short a prediction already asked for.
- */
-export interface ServableModel {
-  readonly labels: readonly string[];
-  /** A multi-label model answers `labels` (those at or above their threshold, or `threshold`); absent: false. */
-  readonly multiLabel?: boolean;
-  predict(
-    texts: readonly string[],
-    topK?: number,
-    threshold?: number,
-    explain?: number,
-  ): Predictions | Promise<Predictions>;
-  dispose(): void;
-}
-
-/** One answer: below the cut-off a single label abstains (null), the scores still given. */
-function toResult(p: Predictions[number], cutOff: number, multiLabel: boolean): ClassifyResult {
-  const abstain = (p.scores[0]?.probability ?? 0) < cutOff;
-  return {
-    label: abstain ? null : p.label,
-    ...(abstain ? { abstained: true } : {}),
-    ...(multiLabel ? { multiLabel: true as const, labels: p.labels ?? [] } : {}),
-    ...(p.explanation ? { explanation: p.explanation } : {}),
-    scores: p.scores,
-  };
-}
-
-/** Turns artefact bytes into a model (`deserializeArtefact` in production). */
-export type ArtefactLoader = (bytes: Uint8Array) => ServableModel | Promise<ServableModel>;
-
-interface Loaded {
-  version: number;
-  model: ServableModel;
-  /** The version's own cut-off (training option `minProbability`): below it an answer abstains. */
-  minProbability: number;
-}
-
-/** Tuning for the serving cache. */
-export interface ModelServerOptions {
-  /** Pinned (non-latest) versions kept loaded. */
-  pinnedCacheSize: number;
-  /** Safety-net poll of `latest` for every held model; 0 disables. */
-  pollMs: number;
-  /** Load every model's latest at start and on every publish, not only models already served. */
-  eager: boolean;
-  /** Where classifications, loads and swaps are counted. */
-  metrics?: Metrics;
-}
+import { toCanary } from './routing.js';
+import { pinKey, singleLabelThreshold, toResult, type ArtefactLoader, type Loaded } from './servable.js';
+import { VersionLoader } from './version-loader.js';
+import { evictBeyond, markUsed, members, setupKey, type Setup } from './setup.js';
+import type { ModelServerOptions } from './options.js';
+import { DEFAULT_SHADOW_OPTIONS, ShadowScorer } from './shadow.js';
 
 /**
- * Serving with hot reload. Holds the loaded `latest` model per name; learns of new versions via
- * Redis pub/sub (re-checking after a reconnect and on a slow poll), loads and warms a new version
- * beside the old one and swaps only when it is ready, so no request waits on or fails by a reload.
- * Pinned versions load on demand into a bounded LRU whose evictions are disposed.
+ * Serving with hot reload. Holds each model's loaded setup (`latest`, and its canary and shadow);
+ * learns of changes via Redis pub/sub (re-checking after a reconnect and on a slow poll), loads and
+ * warms the new versions beside the old ones and swaps only when all are ready, so no request waits
+ * on or fails by a reload. Pinned versions load on demand into a bounded LRU whose evictions are
+ * disposed. Every Loaded has one owner (a setup or the LRU), so each is disposed once.
  */
 export class ModelServer implements Classifier {
-  private readonly latest = new Map<string, Loaded>();
+  private readonly setups = new Map<string, Setup>();
   private readonly pinned: Lru<string, Loaded>;
-  /** Loads in progress by `model@version`, shared by everyone who needs that version. */
-  private readonly loading = new Map<string, Promise<Loaded>>();
+  private readonly loader: VersionLoader;
   private readonly firstLoads = new Map<string, Promise<void>>();
   private readonly refreshing = new Map<string, { run: Promise<void>; again: boolean }>();
+  private readonly shadows: ShadowScorer;
   private offs: (() => unknown)[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
 
@@ -82,13 +32,15 @@ export class ModelServer implements Classifier {
     private readonly registry: ModelRegistry,
     private readonly hub: PubSubHub,
     private readonly keys: Keys,
-    private readonly load: ArtefactLoader,
+    load: ArtefactLoader,
     private readonly opts: ModelServerOptions,
     private readonly log?: Logger,
     /** Pins a version in Redis while it is being read, so retention cannot delete it under us. */
-    private readonly pins?: VersionPins,
+    pins?: VersionPins,
   ) {
     this.pinned = new Lru(opts.pinnedCacheSize, (_k, v) => v.model.dispose());
+    this.loader = new VersionLoader(registry, load, opts.metrics, pins);
+    this.shadows = new ShadowScorer(registry, { ...DEFAULT_SHADOW_OPTIONS, ...opts.shadow }, log);
   }
 
   /** Subscribes to registry events and (when eager) loads every model's latest. */
@@ -108,18 +60,27 @@ export class ModelServer implements Classifier {
   }
 
   async classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse> {
-    let loaded: Loaded | undefined;
+    let loaded: Loaded;
+    let setup: Setup | undefined;
     if (opts.version !== undefined) {
-      const cur = this.latest.get(model);
-      loaded = cur?.version === opts.version ? cur : await this.getPinned(model, opts.version);
+      loaded = this.held(model, opts.version) ?? (await this.getPinned(model, opts.version));
     } else {
-      loaded = this.latest.get(model) ?? (await this.firstLoad(model));
+      setup = this.setups.get(model) ?? (await this.firstLoad(model));
+      markUsed(this.setups, model, setup);
+      const toCanaryVersion = setup.canary && toCanary(model, setup.canary.percent, opts.routingKey);
+      loaded = toCanaryVersion && setup.canary ? setup.canary.loaded : setup.latest;
     }
     const multiLabel = loaded.model.multiLabel ?? false;
     if (opts.threshold !== undefined && !multiLabel) throw singleLabelThreshold(model, loaded.version);
     // Asked for in this turn, before any swap can dispose the model (which then waits for it).
     const predictions = await loaded.model.predict(texts, opts.topK, opts.threshold, opts.explain);
     this.opts.metrics?.classified(model, loaded.version, predictions);
+    // Requests through the alias only: a pinned version is not what the shadow is compared with.
+    const shadow = setup?.shadow;
+    if (shadow) {
+      const served = predictions.map((p) => p.label);
+      this.shadows.offer(model, shadow.run, shadow.loaded.model, texts, served);
+    }
     const cutOff = opts.minProbability ?? loaded.minProbability;
     const results = predictions.map((p) => toResult(p, cutOff, multiLabel));
     return { model, version: loaded.version, results };
@@ -127,15 +88,38 @@ export class ModelServer implements Classifier {
 
   /** The version served as latest for `model` in this process, if loaded. */
   servedVersion(model: string): number | undefined {
-    return this.latest.get(model)?.version;
+    return this.setups.get(model)?.latest.version;
   }
 
-  /** Re-reads `latest` of every held model (after a reconnect, and on the poll). */
+  /** The setup served for `model` in this process (versions only), if loaded. */
+  servedSetup(
+    model: string,
+  ): { latest: number; canary?: number; percent?: number; shadow?: number } | undefined {
+    const s = this.setups.get(model);
+    if (!s) return undefined;
+    return {
+      latest: s.latest.version,
+      ...(s.canary ? { canary: s.canary.loaded.version, percent: s.canary.percent } : {}),
+      ...(s.shadow ? { shadow: s.shadow.loaded.version } : {}),
+    };
+  }
+
+  /** Texts waiting for a shadow in this process (bounded by the `shadow` options). */
+  shadowTextsInFlight(): number {
+    return this.shadows.textsInFlight;
+  }
+
+  /** Sends this process's shadow counts to the report now (they also go every `flushMs`). */
+  flushShadows(): Promise<void> {
+    return this.shadows.flush();
+  }
+
+  /** Re-reads the setup of every held model (after a reconnect, and on the poll). */
   async refreshAll(): Promise<void> {
-    await Promise.all([...this.latest.keys()].map((m) => this.refresh(m)));
+    await Promise.all([...this.setups.keys()].map((m) => this.refresh(m)));
   }
 
-  /** Brings `model` in line with the registry's `latest`; concurrent calls coalesce. */
+  /** Brings `model` in line with the registry's setup; concurrent calls coalesce. */
   refresh(model: string): Promise<void> {
     const cur = this.refreshing.get(model);
     if (cur) {
@@ -167,118 +151,138 @@ export class ModelServer implements Classifier {
     await Promise.all(this.offs.map((off) => off()));
     this.offs = [];
     await Promise.all([...this.refreshing.values()].map((r) => r.run));
-    for (const l of this.latest.values()) l.model.dispose();
-    this.latest.clear();
+    await this.shadows.close();
+    for (const s of this.setups.values()) for (const l of members(s)) l.model.dispose();
+    this.setups.clear();
     this.pinned.clear();
   }
 
   private onEvent(e: ModelEvent): void {
     if (e.event === 'deleted') this.pinned.delete(pinKey(e.model, e.version));
-    if (this.opts.eager || this.latest.has(e.model)) void this.refresh(e.model);
+    if (this.opts.eager || this.setups.has(e.model)) void this.refresh(e.model);
   }
 
-  private async firstLoad(model: string): Promise<Loaded> {
+  /** The loaded version `version` of `model`'s setup, if it is one of them. */
+  private held(model: string, version: number): Loaded | undefined {
+    return members(this.setups.get(model)).find((l) => l.version === version);
+  }
+
+  private async firstLoad(model: string): Promise<Setup> {
     // Requests arriving together before a model is held share one load (and its error).
     let shared = this.firstLoads.get(model);
     if (!shared) {
       shared = (async () => {
         const cur = this.refreshing.get(model);
         if (cur) await cur.run;
-        if (!this.latest.has(model)) await this.refreshOnce(model);
+        if (!this.setups.has(model)) await this.refreshOnce(model);
       })();
       this.firstLoads.set(model, shared);
       shared.finally(() => this.firstLoads.delete(model)).catch(() => undefined);
     }
     await shared;
-    const loaded = this.latest.get(model);
-    if (!loaded)
+    const setup = this.setups.get(model);
+    if (!setup)
       throw new AppError('MODEL_NOT_FOUND', `no trained model "${model}": train one first (POST /train)`, {
         model,
       });
-    return loaded;
+    return setup;
   }
 
   private async refreshOnce(model: string): Promise<void> {
     const started = performance.now();
-    const version = await this.registry.getLatest(model);
-    if (version === undefined || this.latest.get(model)?.version === version) return;
-    const key = pinKey(model, version);
-    const next = this.pinned.take(key) ?? (await this.loadShared(model, version));
-    // Re-read after the wait: a first request's load may have installed this version meanwhile.
-    const cur = this.latest.get(model);
-    if (cur?.version === version) {
-      if (cur !== next) this.pinned.set(key, next); // one owner each, so each is disposed once
-      return;
-    }
-    this.pinned.take(key); // a pinned request may have cached it while it loaded
-    this.latest.set(model, next);
-    this.opts.metrics?.served(model, version);
+    const want = await this.registry.getSetup(model);
+    if (want === undefined || this.setups.get(model)?.key === setupKey(want)) return;
+    const next = await this.loadSetup(model, want);
+    const previous = this.setups.get(model);
+    if (!this.install(model, next)) return;
+    this.opts.metrics?.served(model, want.latest);
     this.opts.metrics?.modelSwapped(model, (performance.now() - started) / 1000);
-    this.log?.info({ model, version, previous: cur?.version }, 'serving new model version');
-    // The old version stays loaded as a pinned entry: cheap rollback and pinned requests.
-    if (cur) this.pinned.set(pinKey(model, cur.version), cur);
+    const { canary, shadow } = want;
+    this.log?.info(
+      { model, version: want.latest, previous: previous?.latest.version, canary, shadow: shadow?.version },
+      'serving new model version',
+    );
+  }
+
+  /**
+   * Every version of `want`, loaded and warmed: those the current setup holds are shared, those in
+   * the LRU are taken from it, the others loaded. When one fails, the others go to the LRU.
+   */
+  private async loadSetup(model: string, want: ServingSetup): Promise<Setup> {
+    const cur = this.setups.get(model);
+    const obtain = (version: number): Promise<Loaded> => {
+      const have = members(cur).find((l) => l.version === version);
+      if (have) return Promise.resolve(have);
+      const cached = this.pinned.take(pinKey(model, version));
+      return cached ? Promise.resolve(cached) : this.loader.loadShared(model, version);
+    };
+    const versions = [want.latest, want.canary?.version, want.shadow?.version];
+    const got = await Promise.allSettled(versions.map((v) => (v === undefined ? undefined : obtain(v))));
+    const failed = got.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const [latest, canary, shadow] = got.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    if (failed || !latest) {
+      for (const l of [latest, canary, shadow]) if (l && !members(cur).includes(l)) this.keepPinned(model, l);
+      throw failed?.reason ?? new Error(`no latest loaded for ${model}`);
+    }
+    return {
+      key: setupKey(want),
+      latest,
+      ...(want.canary && canary ? { canary: { loaded: canary, percent: want.canary.percent } } : {}),
+      ...(want.shadow && shadow ? { shadow: { loaded: shadow, run: want.shadow.run } } : {}),
+    };
+  }
+
+  /**
+   * Swaps `next` in (false when that very setup was installed meanwhile: its copies go to the LRU).
+   * Versions of the old setup that `next` drops stay loaded in the LRU: cheap rollback, pinned requests.
+   */
+  private install(model: string, next: Setup): boolean {
+    const cur = this.setups.get(model);
+    const old = members(cur);
+    if (cur?.key === next.key) {
+      for (const l of members(next)) if (!old.includes(l)) this.keepPinned(model, l);
+      return false;
+    }
+    const kept = members(next);
+    for (const l of kept) {
+      // A pinned request may have cached it (or another copy) while it loaded.
+      const stray = this.pinned.take(pinKey(model, l.version));
+      if (stray && stray !== l && !old.includes(stray)) stray.model.dispose();
+    }
+    for (const l of old) {
+      if (kept.includes(l)) continue;
+      if (kept.some((k) => k.version === l.version))
+        l.model.dispose(); // superseded by another copy
+      else this.pinned.set(pinKey(model, l.version), l);
+    }
+    this.setups.set(model, next);
+    this.withinBudget(model);
+    this.opts.metrics?.modelsHeld(this.setups.size, model, next.latest.bytes);
+    return true;
+  }
+
+  /** Unloads the least recently used setups beyond `maxModels`, never `keep` (just installed). */
+  private withinBudget(keep: string): void {
+    const max = this.opts.maxModels ?? 0;
+    for (const model of evictBeyond(this.setups, max, keep)) {
+      this.opts.metrics?.modelUnloaded(model);
+      this.log?.info({ model, held: this.setups.size, max }, 'unloaded the least recently used model');
+    }
+  }
+
+  /** Hands `loaded` to the LRU unless it already holds that very object. */
+  private keepPinned(model: string, loaded: Loaded): void {
+    const key = pinKey(model, loaded.version);
+    if (this.pinned.get(key) !== loaded) this.pinned.set(key, loaded);
   }
 
   private async getPinned(model: string, version: number): Promise<Loaded> {
     const key = pinKey(model, version);
     const hit = this.pinned.get(key);
     if (hit) return hit;
-    const loaded = await this.loadShared(model, version);
-    // Cached unless it became latest meanwhile (one owner each, so it is disposed once).
-    if (this.latest.get(model) !== loaded) this.pinned.set(key, loaded);
+    const loaded = await this.loader.loadShared(model, version);
+    // Cached unless a setup took it meanwhile (one owner each, so it is disposed once).
+    if (!members(this.setups.get(model)).includes(loaded)) this.pinned.set(key, loaded);
     return loaded;
   }
-
-  /** {@link loadVersion}, with concurrent calls for one version sharing the load. */
-  private loadShared(model: string, version: number): Promise<Loaded> {
-    const key = pinKey(model, version);
-    let pending = this.loading.get(key);
-    if (!pending) {
-      pending = this.loadVersion(model, version);
-      this.loading.set(key, pending);
-      pending.finally(() => this.loading.delete(key)).catch(() => undefined);
-    }
-    return pending;
-  }
-
-  /** Loads, checksum-verifies and warms one version (the first prediction compiles kernels). */
-  private async loadVersion(model: string, version: number): Promise<Loaded> {
-    const started = performance.now();
-    try {
-      const loaded = await this.readAndWarm(model, version);
-      this.opts.metrics?.modelLoaded('ok', (performance.now() - started) / 1000);
-      return loaded;
-    } catch (err) {
-      this.opts.metrics?.modelLoaded('error', (performance.now() - started) / 1000);
-      throw err;
-    }
-  }
-
-  private async readAndWarm(model: string, version: number): Promise<Loaded> {
-    let minProbability = 0;
-    const read = async () => {
-      const { bytes, detail } = await this.registry.loadArtefact(model, version);
-      minProbability = Number(detail.options.minProbability ?? 0);
-      return this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    };
-    const m = await (this.pins ? this.pins.hold(model, version, read) : read());
-    try {
-      await m.predict(['warm up'], 1);
-    } catch (err) {
-      m.dispose();
-      throw err;
-    }
-    return { version, model: m, minProbability };
-  }
-}
-
-function singleLabelThreshold(model: string, version: number): AppError {
-  const message = `model "${model}" version ${version} is single-label: it takes no threshold (use minProbability)`;
-  return new AppError('INVALID_REQUEST', `/body/threshold ${message}`, {
-    errors: [{ path: '/body/threshold', message }],
-  });
-}
-
-function pinKey(model: string, version: number): string {
-  return `${model}@${version}`;
 }

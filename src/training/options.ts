@@ -23,6 +23,9 @@ export const trainOptionsSchema = z
     classWeight: z.enum(['none', 'balanced']).default('none'),
     // Stored with the version as its default classify cut-off; training does not use it.
     minProbability: z.number().min(0).max(1).default(0),
+    // How the artefact stores the hidden kernel (`int8`: one byte a weight plus a scale per row);
+    // training itself is float32 either way.
+    quantize: z.enum(['none', 'int8']).default('none'),
   })
   .strict()
   .refine((o) => o.ngramMin <= o.ngramMax, {

@@ -16,6 +16,7 @@ import type {
   JobView,
   QueueDepth,
   ServiceDeps,
+  ShadowReport,
   TrainingOptionsInput,
   VersionDetail,
 } from '../../src/contract/index.js';
@@ -187,6 +188,10 @@ export class FakeRegistry {
     this.labels(model, version);
     this.model(model).latest = version;
     return this.summary(model, version);
+  }
+  async shadowReport(model: string): Promise<ShadowReport> {
+    this.model(model);
+    throw new AppError('SHADOW_NOT_FOUND', `model "${model}" has no shadow version`, { model });
   }
   async deleteVersion(model: string, version: number) {
     this.labels(model, version);

@@ -1,21 +1,28 @@
 /**
  * A version's evaluation on its validation split: the headline facts, the per-class table and the
- * confusion matrix as a heat map.
+ * confusion matrix as a heat map; for a multi-label version the pooled figures and the per-label
+ * table with each label's threshold.
  */
 import type { Schemas, VersionDetail } from './api';
 import { h, num, pct, table, when } from './dom';
 import { href } from './router';
 
 type Evaluation = Schemas['Evaluation'];
+type Fact = [string, Node | string | number];
 
 /** Beyond this many labels the matrix is unreadable on any screen: show the first ones. */
 const MAX_MATRIX_LABELS = 30;
 
+/** Whether the version is multi-label (the summary says so, and so does its evaluation). */
+export function isMultiLabel(d: VersionDetail): boolean {
+  return d.multiLabel === true || d.evaluation.multiLabel === true;
+}
+
 export function versionFacts(d: VersionDetail): HTMLElement {
   const e = d.evaluation;
-  const rows: [string, Node | string | number][] = [
-    ['Accuracy', pct(e.accuracy ?? d.accuracy)],
-    ['Macro-F1', num(e.macroF1 ?? d.macroF1)],
+  const rows: Fact[] = [
+    ...(isMultiLabel(d) ? multiLabelFacts(e) : singleLabelFacts(d)),
+    ...(e.calibration ? [['Calibration', calibrationText(e.calibration)] satisfies Fact] : []),
     ['Evaluated on', e.documents === undefined ? '–' : `${e.documents} documents (validation split)`],
     ['Training set', `${d.dataset.documents} documents`],
     ['Training time', seconds(d.trainSeconds)],
@@ -29,7 +36,7 @@ export function versionFacts(d: VersionDetail): HTMLElement {
   return h(
     'dl',
     { class: 'facts' },
-    ...rows.map(([t, v]) => h('div', {}, h('dt', {}, t), h('dd', {}, v))),
+    ...rows.map(([t, v]) => h('div', { 'data-fact': t }, h('dt', {}, t), h('dd', {}, v))),
     // The options are a long list: a row of their own rather than a narrow column.
     h(
       'div',
@@ -38,6 +45,29 @@ export function versionFacts(d: VersionDetail): HTMLElement {
       h('dd', { class: 'small' }, formatOptions(d.options)),
     ),
   );
+}
+
+function singleLabelFacts(d: VersionDetail): Fact[] {
+  return [
+    ['Accuracy', pct(d.evaluation.accuracy ?? d.accuracy)],
+    ['Macro-F1', num(d.evaluation.macroF1 ?? d.macroF1)],
+  ];
+}
+
+function multiLabelFacts(e: Evaluation): Fact[] {
+  return [
+    ['Kind', 'multi-label'],
+    ['Micro-F1', num(e.microF1)],
+    ['Macro-F1', num(e.macroF1)],
+    ['Subset accuracy', pct(e.subsetAccuracy ?? e.accuracy)],
+    ['Hamming loss', num(e.hammingLoss)],
+  ];
+}
+
+/** "ECE 0.081 → 0.023 (temperature, T = 1.42)": expected calibration error before and after. */
+export function calibrationText(c: NonNullable<Evaluation['calibration']>): string {
+  const t = c.method === 'temperature' && c.temperature !== undefined ? `, T = ${num(c.temperature, 2)}` : '';
+  return `ECE ${num(c.eceBefore)} → ${num(c.eceAfter)} (${c.method}${t})`;
 }
 
 /** Training time: tenths of a second are noise above a minute, everything below one second. */
@@ -59,6 +89,16 @@ export function perClassTable(e: Evaluation): HTMLElement {
     ['Label', 'Precision', 'Recall', 'F1', 'Support'],
     e.perClass.map((c) => [c.label, num(c.precision), num(c.recall), num(c.f1), c.support]),
     'per-class',
+  );
+}
+
+/** Multi-label versions: precision, recall, F1, support and the decision threshold of each label. */
+export function perLabelTable(e: Evaluation): HTMLElement {
+  if (!e.perLabel?.length) return h('p', { class: 'muted' }, 'No per-label figures (no validation split).');
+  return table(
+    ['Label', 'Precision', 'Recall', 'F1', 'Support', 'Threshold'],
+    e.perLabel.map((c) => [c.label, num(c.precision), num(c.recall), num(c.f1), c.support, num(c.threshold)]),
+    'per-label',
   );
 }
 

@@ -25,6 +25,7 @@ export const classify: Handler = async (c) => {
   if (body.topK !== undefined) opts.topK = body.topK;
   if (body.minProbability !== undefined) opts.minProbability = body.minProbability;
   if (body.threshold !== undefined) opts.threshold = body.threshold;
+  if (body.routingKey !== undefined) opts.routingKey = body.routingKey;
   const explain = body.explain === true ? DEFAULT_EXPLAIN_TERMS : body.explain || undefined;
   if (explain !== undefined) {
     if (texts.length > c.config.EXPLAIN_MAX_TEXTS) throw explainCap(texts.length, c.config.EXPLAIN_MAX_TEXTS);

@@ -11,6 +11,8 @@ export const listModels: Handler = async (c) => {
       latest: m.latest,
       versions: m.versions,
       ...(m.updatedAt ? { updatedAt: m.updatedAt } : {}),
+      ...(m.canary ? { canary: { version: m.canary.version, percent: m.canary.percent } } : {}),
+      ...(m.shadow !== undefined ? { shadow: m.shadow } : {}),
     })),
   };
   c.res.json(body);
@@ -30,13 +32,33 @@ export const getVersion: Handler = async (c) => {
   c.res.json(toVersionDetail(await c.deps.registry.getVersion(model, version)));
 };
 
-/** `PUT /models/{model}/alias/latest` */
+/** `PUT /models/{model}/alias/latest`: `latest` with an optional canary and shadow (absent: cleared). */
 export const setLatest: Handler = async (c) => {
   const { model } = c.input.path as PathOf<'setLatest'>;
-  const { version } = c.input.body as Schemas['SetLatestRequest'];
-  const summary = await c.deps.registry.setLatest(model, version);
-  c.log.info({ model, version }, 'latest moved');
-  c.res.json(toVersionSummary(summary));
+  const { version, canary, shadow } = c.input.body as Schemas['SetLatestRequest'];
+  const routes = { ...(canary ? { canary } : {}), ...(shadow !== undefined ? { shadow } : {}) };
+  const alias = await c.deps.registry.setLatest(model, version, routes);
+  c.log.info({ model, version, canary, shadow }, 'latest moved');
+  const body: Schemas['LatestAlias'] = toVersionSummary(alias);
+  if (alias.canary) body.canary = { version: alias.canary.version, percent: alias.canary.percent };
+  if (alias.shadow !== undefined) body.shadow = alias.shadow;
+  c.res.json(body);
+};
+
+/** `GET /models/{model}/shadow` */
+export const getShadow: Handler = async (c) => {
+  const { model } = c.input.path as PathOf<'getShadow'>;
+  const r = await c.deps.registry.shadowReport(model);
+  const body: Schemas['ShadowReport'] = {
+    model: r.model,
+    version: r.version,
+    since: r.since,
+    requests: r.requests,
+    skipped: r.skipped,
+    agreement: r.agreement,
+    labels: { served: r.labels.served, shadow: r.labels.shadow },
+  };
+  c.res.json(body);
 };
 
 /** `DELETE /models/{model}/versions/{version}` */

@@ -106,7 +106,9 @@ export interface paths {
         put?: never;
         /**
          * Classify one text or a batch of texts
-         * @description Uses the version `latest` points to unless `version` pins one. Scores are sorted by
+         * @description Uses the version `latest` points to unless `version` pins one; with a canary set, the canary
+         *     answers its share of the requests (the same `routingKey`, the same version; a batch is answered
+         *     by one version), and `version` in the answer says which one did. Scores are sorted by
          *     probability, highest first; `topK` keeps only the first k. Before any model is trained the
          *     answer is `404` with code `MODEL_NOT_FOUND`.
          */
@@ -169,7 +171,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a version that `latest` does not point to
-         * @description Refused with 409 `VERSION_IN_USE` while `latest` points to the version or while an API process is loading it for an in-flight request that pinned it (retention skips such versions too and deletes them on a later pass).
+         * @description Refused with 409 `VERSION_IN_USE` while `latest`, the canary or the shadow points to the version or while an API process is loading it for an in-flight request that pinned it (retention skips such versions too and deletes them on a later pass).
          */
         delete: operations["deleteVersion"];
         options?: never;
@@ -187,8 +189,41 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Point `latest` at a version (roll back or forward) */
+        /**
+         * Point `latest` at a version (roll back or forward), with a canary and a shadow beside it
+         * @description Sets the model's serving setup in one step: `latest`, and optionally a `canary` that answers
+         *     `percent` per cent of the requests (sticky per `routingKey`) and a `shadow` that scores every
+         *     request off the request path (`GET /models/{model}/shadow`). A request without them clears them;
+         *     so does publishing a new version (training), which moves `latest`: the canary and the shadow
+         *     were set against the old `latest`. Every API process follows within a moment (pub/sub), loading
+         *     and warming the versions before it swaps. The canary and the shadow are in use: `DELETE` and
+         *     retention leave them alone. A canary or shadow version that does not exist is `404
+         *     VERSION_NOT_FOUND`; one equal to `version` (or a shadow equal to the canary) is `400
+         *     INVALID_REQUEST` naming the field.
+         */
         put: operations["setLatest"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model}/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: components["parameters"]["Model"];
+            };
+            cookie?: never;
+        };
+        /**
+         * How the shadow version's answers compare with the served ones
+         * @description Counts since the shadow was set, from every API process (each adds its counts to Redis every quarter second or so). `404 SHADOW_NOT_FOUND` when the model has no shadow.
+         */
+        get: operations["getShadow"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -375,6 +410,11 @@ export interface components {
              * @enum {string}
              */
             classWeight?: "none" | "balanced";
+            /**
+             * @description How the published artefact stores the hidden kernel: `int8` keeps one byte per weight and a float32 scale per vocabulary row (about 4× smaller; the weights are float32 again once loaded). Default "none".
+             * @enum {string}
+             */
+            quantize?: "none" | "int8";
         };
         TrainRequest: {
             /** @default default */
@@ -431,12 +471,18 @@ export interface components {
         JobList: {
             jobs: components["schemas"]["Job"][];
         };
+        /**
+         * @description A user or session id: while the model has a canary, requests with the same key are always answered by the same version (bucket = the first 32 bits, big-endian, of sha1(`<model>:<routingKey>`) mod 100; a bucket below the canary's `percent` gets the canary). Without a key the version is drawn at random. Ignored when `version` pins one.
+         * @example user-4711
+         */
+        RoutingKey: string;
         ClassifyRequest: components["schemas"]["ClassifySingleRequest"] | components["schemas"]["ClassifyBatchRequest"];
         ClassifySingleRequest: {
             text: components["schemas"]["Text"];
             /** @default default */
             model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
+            routingKey?: components["schemas"]["RoutingKey"];
             topK?: number;
             /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
             minProbability?: number;
@@ -450,6 +496,7 @@ export interface components {
             /** @default default */
             model?: components["schemas"]["ModelName"];
             version?: components["schemas"]["Version"];
+            routingKey?: components["schemas"]["RoutingKey"];
             topK?: number;
             /** @description Below this top probability the answer abstains (`label: null`, `abstained: true`, the scores still given). Default: the version's own training option `minProbability` (0: never abstain). */
             minProbability?: number;
@@ -521,6 +568,8 @@ export interface components {
             versions: number;
             /** Format: date-time */
             updatedAt?: string;
+            canary?: components["schemas"]["Canary"];
+            shadow?: components["schemas"]["Version"];
         };
         ModelList: {
             models: components["schemas"]["ModelSummary"][];
@@ -618,8 +667,49 @@ export interface components {
             checksum: string;
             evaluation: components["schemas"]["Evaluation"];
         };
+        /** @description The model's whole serving setup; a request without `canary` or `shadow` clears them. */
         SetLatestRequest: {
             version: components["schemas"]["Version"];
+            canary?: components["schemas"]["Canary"];
+            /** @description A version that also scores every text answered through `latest` (or the canary), after the answer is sent; it never changes or delays the answer. Must differ from `version` and from the canary's. */
+            shadow?: components["schemas"]["Version"];
+        };
+        /** @description A version that answers `percent` per cent of the requests that do not pin a `version`. */
+        Canary: {
+            /** @description Must differ from `version` (`latest`). */
+            version: components["schemas"]["Version"];
+            /** @description Share of requests, in per cent. */
+            percent: number;
+        };
+        /** @description The version `latest` points to, with the canary and the shadow beside it (absent when none). */
+        LatestAlias: components["schemas"]["VersionSummary"] & {
+            canary?: components["schemas"]["Canary"];
+            shadow?: components["schemas"]["Version"];
+        };
+        ShadowReport: {
+            model: components["schemas"]["ModelName"];
+            /** @description The shadow version. */
+            version: components["schemas"]["Version"];
+            /**
+             * Format: date-time
+             * @description When the shadow was set; the counts start there.
+             */
+            since: string;
+            /** @description Texts the shadow scored (a batch counts each text). */
+            requests: number;
+            /** @description Texts the shadow did not score because it had fallen behind (an API process holds at most a bounded number of texts waiting for it) or could not score them. */
+            skipped: number;
+            /** @description Share of the scored texts on which the served version and the shadow chose the same top label (before any `minProbability` cut-off); null before the first. */
+            agreement: number | null;
+            /** @description Top labels of the scored texts, counted per label, as served and as the shadow chose them. */
+            labels: {
+                served: {
+                    [key: string]: number;
+                };
+                shadow: {
+                    [key: string]: number;
+                };
+            };
         };
         Health: {
             /** @constant */
@@ -652,7 +742,7 @@ export interface components {
          * @description Stable error code; see the table in the API description.
          * @enum {string}
          */
-        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "STORAGE_FULL" | "INTERNAL";
+        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "SHADOW_NOT_FOUND" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "STORAGE_FULL" | "INTERNAL";
         /** @description RFC 9457 problem details with a stable `code`. */
         Problem: {
             /**
@@ -713,7 +803,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such route, model, version or job (`NOT_FOUND`, `MODEL_NOT_FOUND`, `VERSION_NOT_FOUND`, `JOB_NOT_FOUND`). */
+        /** @description No such route, model, version, shadow or job (`NOT_FOUND`, `MODEL_NOT_FOUND`, `VERSION_NOT_FOUND`, `SHADOW_NOT_FOUND`, `JOB_NOT_FOUND`). */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -814,6 +904,7 @@ export interface operations {
                 seed?: components["schemas"]["TrainingOptions"]["seed"];
                 minProbability?: components["schemas"]["TrainingOptions"]["minProbability"];
                 classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
+                quantize?: components["schemas"]["TrainingOptions"]["quantize"];
             };
             header?: never;
             path?: never;
@@ -1127,13 +1218,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The version `latest` now points to. */
+            /** @description The version `latest` now points to, with the canary and the shadow. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionSummary"];
+                    "application/json": components["schemas"]["LatestAlias"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1142,6 +1233,35 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: components["parameters"]["Model"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shadow report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,10 +1,13 @@
 import { getJson, setLatest, versionPath, type VersionDetail } from '../api';
 import { h, num, pct, replace, table } from '../dom';
-import { confusionHeatmap, perClassTable, versionFacts } from '../evaluation';
+import { confusionHeatmap, isMultiLabel, perClassTable, perLabelTable, versionFacts } from '../evaluation';
 import { problemView } from '../problem';
 import { href } from '../router';
 
-/** `#/models/{m}/v/{v}`: one version's facts, per-class table and confusion matrix. */
+/**
+ * `#/models/{m}/v/{v}`: one version's facts, per-class table and confusion matrix; for a multi-label
+ * version the per-label table with the thresholds instead.
+ */
 export async function versionPage(root: HTMLElement, [model = '', v = '']: string[], signal: AbortSignal) {
   const draw = async () => {
     const d = await getJson<VersionDetail>(versionPath(model, Number(v)), signal);
@@ -41,14 +44,20 @@ function latestBadge(d: VersionDetail): HTMLElement | null {
 }
 
 function versionColumn(d: VersionDetail): HTMLElement {
+  // A multi-label model has no confusion matrix: each label is a yes/no decision of its own.
+  const tables = isMultiLabel(d)
+    ? [h('h2', {}, 'Per label'), perLabelTable(d.evaluation)]
+    : [
+        h('h2', {}, 'Per class'),
+        perClassTable(d.evaluation),
+        h('h2', {}, 'Confusion matrix'),
+        confusionHeatmap(d.evaluation),
+      ];
   return h(
     'section',
-    { class: 'version', 'data-version': d.version },
+    { class: 'version', 'data-version': d.version, 'data-multi-label': isMultiLabel(d) },
     versionFacts(d),
-    h('h2', {}, 'Per class'),
-    perClassTable(d.evaluation),
-    h('h2', {}, 'Confusion matrix'),
-    confusionHeatmap(d.evaluation),
+    ...tables,
   );
 }
 
@@ -85,10 +94,19 @@ export async function comparePage(
   );
 }
 
+type DeltaRow = [string, number | undefined, number | undefined, (x: number | undefined) => string];
+
 function deltaTable(a: VersionDetail, b: VersionDetail): HTMLElement {
-  const rows: [string, number | undefined, number | undefined, (x: number | undefined) => string][] = [
-    ['Accuracy', a.evaluation.accuracy, b.evaluation.accuracy, (x) => pct(x)],
-    ['Macro-F1', a.evaluation.macroF1, b.evaluation.macroF1, (x) => num(x)],
+  const [ea, eb] = [a.evaluation, b.evaluation];
+  const rows: DeltaRow[] = [
+    ['Accuracy', ea.accuracy, eb.accuracy, (x) => pct(x)],
+    ['Macro-F1', ea.macroF1, eb.macroF1, (x) => num(x)],
+    // Multi-label and calibration figures: only where either version has them.
+    ...optionalRows([
+      ['Micro-F1', ea.microF1, eb.microF1, (x) => num(x)],
+      ['Hamming loss', ea.hammingLoss, eb.hammingLoss, (x) => num(x)],
+      ['ECE (calibrated)', ea.calibration?.eceAfter, eb.calibration?.eceAfter, (x) => num(x)],
+    ]),
     ['Training time (s)', a.trainSeconds, b.trainSeconds, (x) => num(x, 2)],
     ['Training set (docs)', a.dataset.documents, b.dataset.documents, (x) => num(x, 0)],
     ['Vocabulary', a.vocabularySize, b.vocabularySize, (x) => num(x, 0)],
@@ -103,6 +121,10 @@ function deltaTable(a: VersionDetail, b: VersionDetail): HTMLElement {
     ]),
     'delta',
   );
+}
+
+function optionalRows(rows: DeltaRow[]): DeltaRow[] {
+  return rows.filter(([, x, y]) => x !== undefined || y !== undefined);
 }
 
 /** A difference in the row's own format; one that rounds to zero there is "=". */
