@@ -12,6 +12,7 @@ import { docsAssets, docsPage } from './docs.js';
 import { bodyStep, guardStep, requiredScopes, validateStep, type RequestGuard } from './pipeline.js';
 import { sendProblem, toProblem } from './problem.js';
 import { jobEventsHandler } from './routes/events.js';
+import { cancelBulkJob, getBulkJob, getBulkResults, submitBulkHandler } from './routes/bulk.js';
 import { classify } from './routes/classify.js';
 import { cancelJob, getJob, listJobs } from './routes/jobs.js';
 import {
@@ -107,6 +108,10 @@ function handlersFor(
     cancelJob,
     streamJobEvents: jobEventsHandler(opts.sseHeartbeatMs ?? 15_000),
     classify,
+    submitBulkJob: submitBulkHandler(validator),
+    getBulkJob,
+    cancelBulkJob,
+    getBulkResults,
     listModels,
     listVersions,
     getVersion,

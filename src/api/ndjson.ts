@@ -75,12 +75,81 @@ export function readNdjson<T>(
 }
 
 /**
+ * {@link readNdjson} for bodies too large to hold (bulk classification): the valid lines go to
+ * `onItems` in order, in batches of at least `batchLines` (the last one may be smaller), and the
+ * stream is paused while a batch is handled, so about one batch is held at a time. The same limits
+ * and errors (with their `line`); an error from `onItems` ends the read with it.
+ * @returns how many documents were read
+ */
+export function readNdjsonBatches<T>(
+  stream: Readable,
+  limits: NdjsonLimits,
+  check: (v: unknown) => FieldError[],
+  batchLines: number,
+  onItems: (items: T[]) => Promise<void>,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const reader = new NdjsonReader<T>(limits, check);
+    let done = false;
+    let ended = false;
+    let busy: Promise<void> = Promise.resolve();
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      // The error listener stays (guarded by `done`): a late decoder error must not go unhandled.
+      stream.off('data', onData);
+      if (err) {
+        stream.pause();
+        reject(err);
+      } else resolve(reader.count);
+    };
+    const hand = (items: T[]) => {
+      stream.pause();
+      busy = onItems(items).then(() => void (done || stream.resume()));
+      busy.catch(finish);
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        return finish(e);
+      }
+      if (reader.items.length >= batchLines) hand(reader.take());
+    };
+    const onEnd = () => {
+      ended = true;
+      busy
+        .then(() => {
+          reader.end();
+          const rest = reader.take();
+          return rest.length > 0 ? onItems(rest) : undefined;
+        })
+        .then(() => finish(), finish);
+    };
+    const onError = (e: unknown) =>
+      finish(
+        e instanceof AppError
+          ? e
+          : new AppError('INVALID_REQUEST', 'The request body could not be read or decoded'),
+      );
+    // A stream emits `close` after `end` too: only a close before the end is an abort.
+    const onClose = () => ended || finish(new AppError('INVALID_REQUEST', 'The request was aborted'));
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.on('error', onError);
+    stream.once('close', onClose);
+  });
+}
+
+/**
  * The state of one NDJSON read: it cuts chunks into lines, counts bytes and lines against the
  * limits and keeps the accepted items. Whatever a method throws ends the read with that error.
  */
 class NdjsonReader<T> {
-  /** The valid lines so far, in order. */
+  /** The valid lines so far (since the last `take`), in order. */
   readonly items: T[] = [];
+  /** Valid lines read in all, taken or not. */
+  count = 0;
   private readonly limits: NdjsonLimits;
   private readonly check: (v: unknown) => FieldError[];
   private pending: Buffer[] = []; // bytes of the current, unfinished line
@@ -114,7 +183,7 @@ class NdjsonReader<T> {
   /** The stream ended: a last line needs no `\n`, but a body without documents is refused. */
   end(): void {
     if (this.pending.length > 0) this.handleLine(Buffer.concat(this.pending));
-    if (this.items.length === 0) {
+    if (this.count === 0) {
       throw new AppError('INVALID_REQUEST', 'The NDJSON body has no documents', {
         errors: [{ path: '/body', message: 'must contain at least one line' }],
       });
@@ -125,7 +194,7 @@ class NdjsonReader<T> {
     const line = ++this.line; // blank lines count too, so numbers match the client's file
     const buf = withoutCr(raw);
     if (isBlank(buf)) return;
-    if (this.items.length >= this.limits.maxDocuments) {
+    if (this.count >= this.limits.maxDocuments) {
       throw new AppError('PAYLOAD_TOO_LARGE', `More than ${this.limits.maxDocuments} documents`, {
         line,
         limit: this.limits.maxDocuments,
@@ -134,6 +203,12 @@ class NdjsonReader<T> {
     const value = parseLine(buf, line);
     checkLine(value, line, this.check);
     this.items.push(value as T);
+    this.count++;
+  }
+
+  /** The valid lines since the last call, handed over (for a reader that passes them on in batches). */
+  take(): T[] {
+    return this.items.splice(0);
   }
 }
 

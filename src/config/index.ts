@@ -66,6 +66,10 @@ export const configSchema = z.object({
   JOB_LOCK_MS: int(5000, 1000),
   JOB_STALLED_CHECK_MS: int(3000, 500),
   JOB_MAX_STALLS: int(2, 1),
+  // Bulk classification jobs (src/bulk): how long a succeeded job's results stay readable, and the
+  // lines per stored chunk (the unit of storage, of progress and of resumption after a crash).
+  BULK_RESULTS_TTL_S: int(24 * 3600, 1),
+  BULK_CHUNK_LINES: z.coerce.number().int().min(1).max(100_000).default(2000),
   // Label values per metric series are bounded (src/metrics): models, and predicted labels per model.
   METRICS_MAX_MODELS: int(100, 1),
   METRICS_MAX_LABELS: int(50, 1),

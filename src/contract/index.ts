@@ -100,6 +100,43 @@ export interface Classifier {
   classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse>;
 }
 
+/** One line of a bulk job's body, and the answer to it (`POST /classify/jobs`). */
+export type BulkItem = Schemas['BulkItem'];
+export type BulkResult = Schemas['BulkResult'];
+export type BulkJobView = Schemas['BulkJob'];
+/** How a bulk job classifies: the query's options besides the model. */
+export type BulkOptions = Pick<ClassifyOptions, 'version' | 'topK' | 'minProbability' | 'threshold'>;
+
+/** A bulk job's texts as they arrive: stored chunk by chunk; nothing is queued before `commit`. */
+export interface BulkUpload {
+  readonly jobId: string;
+  readonly model: string;
+  /** The version the job classifies with, pinned from `open` until the job ends (or `abort`). */
+  readonly version: number;
+  /** Takes the next items in input order; full chunks are stored at once (AppError STORAGE_FULL). */
+  write(items: readonly BulkItem[]): Promise<void>;
+  /** Stores the last chunk, writes the job's record and queues it. */
+  commit(): Promise<BulkJobView>;
+  /** Deletes every chunk stored so far and releases the pin (a broken or aborted body). */
+  abort(): Promise<void>;
+}
+
+export interface BulkJobService {
+  /**
+   * Resolves the version (`latest`, or `opts.version`) and pins it. AppError MODEL_NOT_FOUND |
+   * VERSION_NOT_FOUND | INVALID_REQUEST (`threshold` for a single-label version).
+   */
+  open(model: string, opts: BulkOptions): Promise<BulkUpload>;
+  get(jobId: string): Promise<BulkJobView>; // AppError JOB_NOT_FOUND
+  cancel(jobId: string): Promise<BulkJobView>; // AppError JOB_NOT_FOUND | JOB_NOT_CANCELLABLE
+  /**
+   * The answers as NDJSON bytes, one stored chunk after another in input order. Throws before the
+   * first chunk: JOB_NOT_FOUND | RESULTS_NOT_READY | RESULTS_EXPIRED; a chunk that expires while
+   * streaming ends the iteration with RESULTS_EXPIRED.
+   */
+  results(jobId: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
 export interface Health {
   redisReady(): Promise<boolean>;
   registryReady(): Promise<boolean>;
@@ -124,4 +161,5 @@ export interface ServiceDeps {
   registry: ModelRegistryReader;
   classifier: Classifier;
   health: Health;
+  bulk: BulkJobService;
 }

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   SHADOW_NOT_FOUND: 'The model has no shadow version',
   JOB_NOT_FOUND: 'No such job',
   JOB_NOT_CANCELLABLE: 'The job has already finished',
+  RESULTS_NOT_READY: 'The bulk job has not succeeded (yet)',
+  RESULTS_EXPIRED: "The bulk job's results have expired",
   ARTEFACT_CORRUPT: 'A model artefact failed its integrity check',
   CANCELLED: 'The operation was cancelled',
   UNAUTHORIZED: 'Missing or invalid API key',

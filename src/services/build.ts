@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createBulk, type BulkConfig, type BulkSetup, type BulkTuning } from '../bulk/index.js';
 import type { Config } from '../config/index.js';
 import type { ServiceDeps } from '../contract/index.js';
 import type { Logger } from '../log/index.js';
@@ -47,6 +48,7 @@ export type ServicesConfig = Pick<
   | 'JOB_LOCK_MS'
   | 'JOB_STALLED_CHECK_MS'
   | 'JOB_MAX_STALLS'
+  | keyof BulkConfig
 >;
 
 /** How to build the services of one process. */
@@ -64,6 +66,8 @@ export interface ServicesOptions {
   thread?: ThreadOptions;
   /** Lock/stall settings of the training worker, over the config's (tests shorten them). */
   workerTuning?: WorkerTuning;
+  /** Lock/stall settings of the bulk worker over the config's, and test hooks. */
+  bulkTuning?: BulkTuning;
   /** Where the services count what they do (`GET /metrics`); none by default. */
   metrics?: Metrics;
 }
@@ -77,6 +81,8 @@ export interface Services {
   datasets: RedisDatasetStore;
   jobStore: JobStore;
   jobs: BullJobService;
+  /** Bulk classification jobs: the service, its store and queue, and the worker (roles worker/all). */
+  bulk: BulkSetup;
   /** The BullMQ queue of training jobs (for inspection; submit through `jobs`). */
   queue: Queue<TrainJobData>;
   classifier: ModelServer;
@@ -234,9 +240,13 @@ export function createServices(o: ServicesOptions): Services {
   if (o.metrics) sampleGauges(o.metrics, jobs, inference, memory);
   const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
   const worker = trainer?.worker;
+  const bulk = createBulk({
+    ...{ config: c, redisUrl: o.redisUrl, redis, keys, registry, memory, logger, worker: o.worker },
+    ...(o.bulkTuning ? { tuning: o.bulkTuning } : {}),
+  });
   return {
-    deps: { jobs, datasets, registry, classifier, health },
-    ...{ keys, redis, registry, datasets, jobStore, jobs, queue, classifier },
+    deps: { jobs, datasets, registry, classifier, health, bulk: bulk.jobs },
+    ...{ keys, redis, registry, datasets, jobStore, jobs, bulk, queue, classifier },
     ...(inference ? { inference } : {}),
     ...(worker ? { worker } : {}),
     async start() {
@@ -244,9 +254,10 @@ export function createServices(o: ServicesOptions): Services {
       if (o.serving ?? true) await classifier.start();
       worker?.start();
       await worker?.waitUntilReady();
+      await bulk.start();
     },
     async close(graceMs = 30_000) {
-      await worker?.close(graceMs);
+      await Promise.all([worker?.close(graceMs), bulk.close(graceMs)]);
       await classifier.close();
       await inference?.close();
       await jobs.close();

@@ -10,6 +10,10 @@ import { silentLogger } from '../../src/log/index.js';
 import { validateArticles } from '../../src/text/index.js';
 import type {
   components,
+  BulkItem,
+  BulkJobView,
+  BulkOptions,
+  BulkUpload,
   ClassifyResponse,
   DatasetRef,
   JobEvent,
@@ -235,6 +239,64 @@ export class FakeClassifier {
   }
 }
 
+/** Bulk jobs in memory: uploads for published versions are kept; nothing runs them. */
+export class FakeBulk {
+  readonly jobs = new Map<string, { view: BulkJobView; items: BulkItem[] }>();
+  private next = 1;
+  constructor(private readonly registry: FakeRegistry) {}
+
+  async open(model: string, opts: BulkOptions): Promise<BulkUpload> {
+    const m = this.registry.models.get(model);
+    if (!m) throw new AppError('MODEL_NOT_FOUND', `No model "${model}"; train one first`, { model });
+    const version = opts.version ?? m.latest;
+    if (!m.versions.has(version)) throw new AppError('VERSION_NOT_FOUND', `No version ${version}`);
+    const jobId = `bulk-${this.next++}`;
+    const items: BulkItem[] = [];
+    const createdAt = new Date(Date.UTC(2026, 0, 1)).toISOString();
+    return {
+      jobId,
+      model,
+      version,
+      write: async (more) => void items.push(...more),
+      commit: async () => {
+        const view: BulkJobView = {
+          jobId,
+          model,
+          version,
+          status: 'queued',
+          progress: { processed: 0, total: items.length },
+          createdAt,
+        };
+        this.jobs.set(jobId, { view, items });
+        return view;
+      },
+      abort: async () => void (items.length = 0),
+    };
+  }
+
+  async get(jobId: string): Promise<BulkJobView> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new AppError('JOB_NOT_FOUND', `No bulk job ${jobId}`, { jobId });
+    return { ...job.view };
+  }
+
+  async cancel(jobId: string): Promise<BulkJobView> {
+    const job = await this.get(jobId);
+    if (job.status !== 'queued' && job.status !== 'running')
+      throw new AppError('JOB_NOT_CANCELLABLE', `Bulk job ${jobId} is ${job.status}`);
+    const view: BulkJobView = { ...job, status: 'cancelled' };
+    this.jobs.set(jobId, { view, items: [] });
+    return view;
+  }
+
+  async results(jobId: string): Promise<AsyncIterable<Uint8Array>> {
+    const job = await this.get(jobId);
+    if (job.status !== 'succeeded')
+      throw new AppError('RESULTS_NOT_READY', `Bulk job ${jobId} is ${job.status}`);
+    return (async function* () {})();
+  }
+}
+
 export class FakeHealth {
   redis = true;
   registry = true;
@@ -263,6 +325,7 @@ export interface Fakes {
   registry: FakeRegistry;
   classifier: FakeClassifier;
   health: FakeHealth;
+  bulk: FakeBulk;
 }
 
 export function makeFakes(): Fakes {
@@ -273,6 +336,7 @@ export function makeFakes(): Fakes {
     registry,
     classifier: new FakeClassifier(registry),
     health: new FakeHealth(),
+    bulk: new FakeBulk(registry),
   };
 }
 

@@ -119,6 +119,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/classify/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a bulk classification job over an NDJSON body of texts
+         * @description The body is `application/x-ndjson`, one `BulkItem` (`{"id"?, "text"}`) per line, optionally with
+         *     `Content-Encoding: gzip`, `deflate` or `br`; `MAX_BODY_BYTES` (decoded bytes), `MAX_DOCUMENTS`
+         *     (lines) and `MAX_TEXT_BYTES` (per text) apply. The model and the options come from the query. The
+         *     version (`latest` now, or `version`) is resolved and pinned when the job is accepted: retention and
+         *     `DELETE` leave it alone until the job has ended. The texts are stored in Redis in gzipped chunks of
+         *     `BULK_CHUNK_LINES` lines as the body streams in; a broken line (`400` with its `line`), an empty body
+         *     (`400`) or an unknown model or version (`404`) queues nothing and leaves nothing stored. The job runs
+         *     on the workers, on a queue of its own (`<REDIS_PREFIX>:classify`), chunk by chunk.
+         */
+        post: operations["submitBulkJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/classify/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /** Status and progress of one bulk classification job */
+        get: operations["getBulkJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a queued or running bulk classification job
+         * @description A running job stops after the chunk it is classifying; its texts and any results are deleted and its version unpinned.
+         */
+        delete: operations["cancelBulkJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/classify/jobs/{jobId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The answers of a succeeded bulk job, as NDJSON in input order
+         * @description One `BulkResult` per input line (blank lines aside), in input order: the answer `POST /classify`
+         *     gives each text of a batch (`label`, `scores`, and `abstained`, `multiLabel`, `labels` where they
+         *     apply), with the line's `id` when it had one. Streamed from the stored chunks. Available for
+         *     `BULK_RESULTS_TTL_S` after the job succeeded (`expiresAt` in the job); `409 RESULTS_NOT_READY`
+         *     before it succeeded (or when it failed or was cancelled), `410 RESULTS_EXPIRED` after they expired.
+         */
+        get: operations["getBulkResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models": {
         parameters: {
             query?: never;
@@ -561,6 +637,50 @@ export interface components {
             /** @description One prediction per input text, in input order. */
             results: components["schemas"]["Prediction"][];
         };
+        /** @description One line of a bulk classification body. */
+        BulkItem: {
+            /** @description The caller's id for the text, repeated in its answer. */
+            id?: string;
+            text: components["schemas"]["Text"];
+        };
+        BulkJobAccepted: {
+            jobId: components["schemas"]["JobId"];
+            model: components["schemas"]["ModelName"];
+            /** @description The version the job classifies with, pinned until the job ends. */
+            version: components["schemas"]["Version"];
+            /** @constant */
+            status: "queued";
+        };
+        BulkProgress: {
+            /** @description Texts classified so far. */
+            processed: number;
+            /** @description Texts in the job. */
+            total: number;
+        };
+        BulkJob: {
+            jobId: components["schemas"]["JobId"];
+            model: components["schemas"]["ModelName"];
+            version: components["schemas"]["Version"];
+            status: components["schemas"]["JobStatus"];
+            progress: components["schemas"]["BulkProgress"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            /** @description Set when the job failed. */
+            error?: string;
+            /**
+             * Format: date-time
+             * @description Set when the job succeeded; its results can be read until then.
+             */
+            expiresAt?: string;
+        };
+        /** @description The answer to one line of a bulk job; `id` when the line had one. */
+        BulkResult: {
+            id?: string;
+        } & components["schemas"]["Prediction"];
         ModelSummary: {
             model: components["schemas"]["ModelName"];
             latest: components["schemas"]["Version"] | null;
@@ -742,7 +862,7 @@ export interface components {
          * @description Stable error code; see the table in the API description.
          * @enum {string}
          */
-        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "SHADOW_NOT_FOUND" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "STORAGE_FULL" | "INTERNAL";
+        ErrorCode: "INVALID_DATA" | "INVALID_FILE" | "INVALID_OPTIONS" | "INVALID_REQUEST" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_LABELS" | "MODEL_NOT_FOUND" | "VERSION_NOT_FOUND" | "VERSION_IN_USE" | "SHADOW_NOT_FOUND" | "JOB_NOT_FOUND" | "JOB_NOT_CANCELLABLE" | "RESULTS_NOT_READY" | "RESULTS_EXPIRED" | "ARTEFACT_CORRUPT" | "CANCELLED" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "SERVICE_UNAVAILABLE" | "STORAGE_FULL" | "INTERNAL";
         /** @description RFC 9457 problem details with a stable `code`. */
         Problem: {
             /**
@@ -812,8 +932,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The resource is in a state that forbids the change (`VERSION_IN_USE`, `JOB_NOT_CANCELLABLE`). */
+        /** @description The resource is in a state that forbids the change (`VERSION_IN_USE`, `JOB_NOT_CANCELLABLE`, `RESULTS_NOT_READY`). */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The resource existed but has expired (`RESULTS_EXPIRED`). */
+        Gone: {
             headers: {
                 [name: string]: unknown;
             };
@@ -932,6 +1061,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1085,6 +1215,138 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitBulkJob: {
+        parameters: {
+            query?: {
+                model?: components["schemas"]["ModelName"];
+                version?: components["schemas"]["Version"];
+                topK?: components["schemas"]["ClassifySingleRequest"]["topK"];
+                minProbability?: components["schemas"]["ClassifySingleRequest"]["minProbability"];
+                threshold?: components["schemas"]["ClassifySingleRequest"]["threshold"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description The texts are stored and the job is queued. */
+            202: {
+                headers: {
+                    /** @description URL of the job, `/classify/jobs/{jobId}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    getBulkJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelBulkJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, now `cancelled`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBulkResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answers, one JSON object per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
