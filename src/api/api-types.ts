@@ -51,6 +51,7 @@ export function toVersionDetail(v: VersionDetail): Schemas['VersionDetail'] {
     evaluation: v.evaluation ?? {},
   };
   if (v.jobId !== undefined) out.jobId = v.jobId;
+  if (v.lineage !== undefined) out.lineage = v.lineage;
   return out;
 }
 

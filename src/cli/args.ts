@@ -20,6 +20,7 @@ const OPTION_FLAGS = {
 const STRING_FLAGS = [
   'data',
   'out',
+  'base',
   'model',
   'train',
   'test',
@@ -115,10 +116,11 @@ export function topKFlag(args: ParsedArgs): number | undefined {
 
 /** What `textclf --help` prints. */
 export const USAGE = `usage: textclf <command> [flags]
-  train    --data FILE --out DIR [options]             train and save a model
+  train    --data FILE --out DIR [--base DIR] [options] train and save a model (--base: on top of that
+           model and the data it learnt from, recorded in its data.json)
   evaluate --model DIR --data FILE [--json]            accuracy, macro-F1, per-class metrics
   predict  --model DIR [--top-k N]                     one document per stdin line -> JSON line
-  fit-eval --train FILE --test FILE [--json] [options]
+  fit-eval --train FILE --test FILE [--base DIR] [--json] [options]
   remote train --url URL --data FILE [--model NAME] [--wait] [options]   train on a server
   remote classify --url URL [--model NAME] [--top-k N] [TEXT...]        texts, or stdin lines
   remote models | versions MODEL | rollback MODEL VERSION | jobs [--model NAME --limit N]

@@ -2,7 +2,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { readArticles, readCsvArticles, validateArticles, type Article } from '../text/index.js';
+import {
+  readArticles,
+  readCsvArticles,
+  validateArticles,
+  type Article,
+  type DataLimits,
+} from '../text/index.js';
 import { usageError } from './args.js';
 import type { Progress } from './progress.js';
 
@@ -32,16 +38,22 @@ async function sizeOf(file: string): Promise<number> {
 
 /**
  * Reads and validates a training or test file. Errors name the file and line
- * (`file:line: problem`, AppError INVALID_FILE / INVALID_DATA), as for JSON Lines.
+ * (`file:line: problem`, AppError INVALID_FILE / INVALID_DATA), as for JSON Lines. `limits.known`:
+ * the label counts of the data the file adds to (`--base`), checked together with the file's.
  */
-export async function readData(file: string, format: DataFormat, progress: Progress): Promise<Article[]> {
+export async function readData(
+  file: string,
+  format: DataFormat,
+  progress: Progress,
+  limits: DataLimits = {},
+): Promise<Article[]> {
   const size = await sizeOf(file);
   progress.start('reading', size, 'bytes');
   const onBytes = (bytes: number) => progress.update(bytes);
   try {
     if (format === 'csv') {
       const { articles, lines } = await readCsvArticles(createReadStream(file), { file, onBytes });
-      validateArticles(articles, {}, { file, lines });
+      validateArticles(articles, limits, { file, lines });
       return articles;
     }
     const chunks: Buffer[] = [];
@@ -50,7 +62,7 @@ export async function readData(file: string, format: DataFormat, progress: Progr
       chunks.push(chunk as Buffer);
       onBytes((bytes += (chunk as Buffer).length));
     }
-    return readArticles(Buffer.concat(chunks).toString('utf8'), file).articles;
+    return readArticles(Buffer.concat(chunks).toString('utf8'), file, limits).articles;
   } finally {
     progress.end();
   }

@@ -9,52 +9,89 @@ import {
   type TextClassifier,
 } from '../model/index.js';
 import type { Article } from '../text/index.js';
-import { evaluateAsync, resolveTrainOptions, train, type TrainResult } from '../training/index.js';
+import {
+  carryOptions,
+  evaluateAsync,
+  resolveTrainOptions,
+  train,
+  type BaseModel,
+  type TrainResult,
+} from '../training/index.js';
 import { required, topKFlag, usageError, type ParsedArgs } from './args.js';
+import { describeFile, loadBase, recordData, type CliBase } from './base.js';
 import { dataFormat, readData } from './data.js';
 import { formatEvaluation } from './output.js';
 import { Progress } from './progress.js';
 
-/** Reads the file a flag names, in the format its extension or `--format` says. */
-function dataFile(args: ParsedArgs, flag: string, command: string, progress: Progress): Promise<Article[]> {
+/**
+ * Reads the file a flag names, in the format its extension or `--format` says; its labels checked
+ * together with those of the data it adds to (`prior`).
+ */
+function dataFile(
+  args: ParsedArgs,
+  flag: string,
+  command: string,
+  progress: Progress,
+  prior?: CliBase,
+): Promise<Article[]> {
   const file = required(args.flags, flag, command);
-  return readData(file, dataFormat(file, args.flags.format), progress);
+  return readData(file, dataFormat(file, args.flags.format), progress, prior ? { known: prior.counts } : {});
 }
 
-/** Trains with the bars of `progress` (features, then the select and refit epochs). */
+/**
+ * Trains with the bars of `progress` (features, then the select and refit epochs); on top of
+ * `base` when given (its data first in `data`).
+ */
 async function trainWithProgress(
   args: ParsedArgs,
   data: Article[],
   progress: Progress,
+  base?: BaseModel,
 ): Promise<TrainResult> {
-  const r = await train(data, args.options, progress.trainHooks(resolveTrainOptions(args.options)));
+  const multiLabel = data.some((a) => 'labels' in a);
+  const plan = base ? carryOptions(base, args.options, multiLabel) : resolveTrainOptions(args.options);
+  const r = await train(data, args.options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
   progress.end();
   return r;
 }
 
+/** `--base DIR`: the model to train on top of, with the data it learnt from. */
+function baseFlag(args: ParsedArgs, progress: Progress): Promise<CliBase | undefined> {
+  const dir = args.flags.base;
+  return dir ? loadBase(dir, progress) : Promise.resolve(undefined);
+}
+
 async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<void> {
   const progress = Progress.forFlags(args);
-  const data = await dataFile(args, 'data', 'train', progress);
+  const prior = await baseFlag(args, progress);
+  const file = required(args.flags, 'data', 'train');
+  const format = dataFormat(file, args.flags.format);
+  const added = await readData(file, format, progress, prior ? { known: prior.counts } : {});
   const out = required(args.flags, 'out', 'train');
-  const r = await trainWithProgress(args, data, progress);
-  const file = await saveArtefact(r.classifier, out);
+  const data = prior ? prior.data.concat(added) : added;
+  const r = await trainWithProgress(args, data, progress, prior?.base);
+  const saved = await saveArtefact(r.classifier, out);
+  await recordData(out, [...(prior?.files ?? []), await describeFile(file, format, added.length)]);
   console.log(
     JSON.stringify({
-      model: file,
+      model: saved,
       labels: r.classifier.labels,
       epochs: r.epochs,
       trainSeconds: r.trainSeconds,
       backend: backend.name,
       validation: r.evaluation ? { accuracy: r.evaluation.accuracy, macroF1: r.evaluation.macroF1 } : null,
+      ...(prior ? { base: { documents: prior.data.length, added: added.length, ...r.added } } : {}),
     }),
   );
 }
 
 async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
   const progress = Progress.forFlags(args);
-  const trainData = await dataFile(args, 'train', 'fit-eval', progress);
+  const prior = await baseFlag(args, progress);
+  const added = await dataFile(args, 'train', 'fit-eval', progress, prior);
+  const trainData = prior ? prior.data.concat(added) : added;
   const testData = await dataFile(args, 'test', 'fit-eval', progress);
-  const r = await trainWithProgress(args, trainData, progress);
+  const r = await trainWithProgress(args, trainData, progress, prior?.base);
   const ev = await evaluateAsync(r.classifier, testData);
   const multi = 'multiLabel' in ev ? ev : undefined;
   const result = {

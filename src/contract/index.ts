@@ -40,6 +40,19 @@ export interface DatasetRef {
   /** Whether the data set trains a multi-label model (any article has `labels`). */
   multiLabel: boolean;
   bytes: number;
+  /** A chunk list (base + additions, `baseVersion`): its chunks' hashes in order; absent for one blob. */
+  chunks?: string[];
+}
+
+/** The version a training job builds on (`baseVersion`), as checked before anything is stored. */
+export interface TrainBase {
+  version: number;
+  /** The base version's data set, which the posted articles extend. */
+  datasetHash: string;
+  /** Documents in that data set. */
+  documents: number;
+  /** What the job trains with: the base's options, overridden by those given. */
+  options: TrainingOptionsInput;
 }
 
 export interface JobEvent {
@@ -48,8 +61,24 @@ export interface JobEvent {
 }
 
 export interface JobService {
-  /** Queues a training job for an already stored dataset. */
-  submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView>;
+  /** Queues a training job for an already stored dataset (with `base`: one `put` with that base). */
+  submit(
+    model: string,
+    dataset: DatasetRef,
+    options: TrainingOptionsInput,
+    base?: TrainBase,
+  ): Promise<JobView>;
+  /**
+   * Checks that a job can build on `version` of `model` with `options` (and articles that are
+   * multi-label or not); nothing is stored. AppError VERSION_NOT_FOUND; INVALID_OPTIONS naming
+   * each option that cannot be carried over (`multiLabel` for the kind of model).
+   */
+  resolveBase(
+    model: string,
+    version: number,
+    options: TrainingOptionsInput,
+    multiLabel: boolean,
+  ): Promise<TrainBase>;
   get(jobId: string): Promise<JobView>; // AppError JOB_NOT_FOUND
   /** Every epoch's progress so far, oldest first (AppError JOB_NOT_FOUND). */
   history(jobId: string): Promise<JobProgress[]>;
@@ -67,6 +96,12 @@ export interface DatasetStore {
    * contract's shape allows `label` and `labels` together; the store refuses that).
    */
   put(articles: readonly Schemas['Article'][]): Promise<DatasetRef>;
+  /**
+   * Stores the articles as one chunk and returns the chunk list of `base`'s data set followed by
+   * it (nothing is copied). Labels are checked over both. AppError INVALID_DATA when the base's
+   * data set is no longer stored.
+   */
+  extend(base: TrainBase, articles: readonly Schemas['Article'][]): Promise<DatasetRef>;
 }
 
 export interface ModelRegistryReader {

@@ -2,32 +2,49 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
+  components,
   DatasetRef,
   JobEvent,
   JobProgress,
   JobService,
   JobView,
+  ModelRegistryReader,
   QueueDepth,
+  TrainBase,
   TrainingOptionsInput,
 } from '../contract/index.js';
-import { AppError } from '../errors/index.js';
+import { AppError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Keys, PubSubHub, RedisMemory } from '../redis/index.js';
-import { resolveTrainOptions } from '../training/index.js';
+import { carryOptions, resolveTrainOptions } from '../training/index.js';
 import { toView, type JobStore } from './job-store.js';
 import { trainingBytesBound } from './storage-estimate.js';
+
+/** Where a version trained on top of another comes from (`baseVersion`). */
+export type Lineage = components['schemas']['VersionLineage'];
 
 /** The BullMQ payload: references only, never the articles. */
 export interface TrainJobData {
   model: string;
   datasetHash: string;
   options: TrainingOptionsInput;
+  /** Incremental jobs: the base version (its weights are the start), the chunks, the additions. */
+  lineage?: Lineage;
 }
 
 /** Retry policy for transient failures. */
 export interface RetryPolicy {
   attempts: number;
   backoffMs: number;
+}
+
+/** The lineage a version trained on `dataset` on top of `base` records. */
+function lineageOf(base: TrainBase, dataset: DatasetRef): Lineage {
+  return {
+    baseVersion: base.version,
+    datasetChunks: dataset.chunks ?? [dataset.hash],
+    documentsAdded: dataset.documents - base.documents,
+  };
 }
 
 /** A record older than this that still says queued/running is checked against BullMQ on read. */
@@ -55,9 +72,41 @@ export class BullJobService implements JobService {
     private readonly log?: Logger,
     /** Refuses a job whose model could not be stored (STORAGE_FULL) before it is queued. */
     private readonly memory?: RedisMemory,
+    /** Where `resolveBase` finds base versions (incremental training). */
+    private readonly registry?: Pick<ModelRegistryReader, 'getVersion'>,
   ) {}
 
-  async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
+  async resolveBase(
+    model: string,
+    version: number,
+    options: TrainingOptionsInput,
+    multiLabel: boolean,
+  ): Promise<TrainBase> {
+    if (!this.registry) throw new Error('BullJobService has no registry for base versions');
+    const detail = await this.registry.getVersion(model, version).catch((err: unknown) => {
+      if (!isAppError(err) || err.code !== 'MODEL_NOT_FOUND') throw err;
+      throw new AppError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`, {
+        model,
+        version,
+      });
+    });
+    const base = { options: detail.options, multiLabel: detail.multiLabel ?? false };
+    const carried = carryOptions(base, options, multiLabel, `version ${version} of "${model}"`);
+    return {
+      version,
+      datasetHash: detail.dataset.hash,
+      documents: detail.dataset.documents,
+      options: carried,
+    };
+  }
+
+  async submit(
+    model: string,
+    dataset: DatasetRef,
+    given: TrainingOptionsInput,
+    base?: TrainBase,
+  ): Promise<JobView> {
+    const options = base?.options ?? given;
     // AppError INVALID_OPTIONS before anything is queued.
     const resolved = resolveTrainOptions(options, { multiLabel: dataset.multiLabel });
     await this.memory?.ensureRoom(trainingBytesBound(resolved, dataset), 'the model these options allow');
@@ -72,7 +121,7 @@ export class BullJobService implements JobService {
     try {
       await this.queue.add(
         'train',
-        { model, datasetHash: dataset.hash, options },
+        { model, datasetHash: dataset.hash, options, ...(base ? { lineage: lineageOf(base, dataset) } : {}) },
         {
           jobId,
           attempts: this.retry.attempts,

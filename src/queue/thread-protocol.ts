@@ -7,6 +7,7 @@ import type { SerialError } from '../errors/index.js';
 import type { JobProgress, TrainingOptionsInput } from '../contract/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { EpochTiming } from '../training/index.js';
+import type { Lineage } from './job-service.js';
 
 /** `workerData` of a training thread. */
 export interface ThreadInput {
@@ -15,6 +16,9 @@ export interface ThreadInput {
   datasetHash: string;
   options: TrainingOptionsInput;
   resumeFrom?: Uint8Array;
+  /** Incremental jobs: the base version's artefact bytes, and the lineage the version records. */
+  base?: Uint8Array;
+  lineage?: Lineage;
   backend: BackendChoice;
   /** Config `WEBGPU_ADAPTER`, for an explicit `webgpu` backend. */
   webgpuAdapter?: WebGpuAdapterChoice;

@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toSerial } from '../errors/index.js';
-import { initBackend, serializeArtefact } from '../model/index.js';
-import { train } from '../training/index.js';
+import { initBackend, serializeArtefact, type BackendInfo } from '../model/index.js';
+import type { VersionMeta } from '../registry/index.js';
+import { baseFromArtefact, train, type TrainResult } from '../training/index.js';
 import { decodeDataset } from './dataset-codec.js';
 import { lowerPriority } from './priority.js';
 import type { FromThread, ThreadInput, ToThread } from './thread-protocol.js';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const articles = decodeDataset(input.dataset);
   const result = await train(articles, input.options, {
     signal: controller.signal,
+    // Incremental: the base's vocabulary, labels and weights (a resumed run still needs them).
+    ...(input.base ? { base: baseFromArtefact(input.base) } : {}),
     ...(input.resumeFrom ? { resumeFrom: input.resumeFrom } : {}),
     // `train` reports an epoch before its checkpoint; the report is held back until the checkpoint
     // is posted, so the parent stores it first: an epoch shown as done can be resumed after a crash.
@@ -57,28 +60,29 @@ async function main(): Promise<void> {
   });
   flushProgress();
   const c = result.classifier;
-  const evaluation = result.evaluation as { accuracy?: number; macroF1?: number } | undefined;
   const artefact = new Uint8Array(serializeArtefact(c)); // an ArrayBuffer of its own, to transfer
-  post(
-    {
-      type: 'result',
-      artefact,
-      meta: {
-        labels: [...c.labels],
-        options: c.metadata.options,
-        vocabularySize: c.metadata.vocabularySize,
-        backend: c.metadata.backend ?? backend,
-        dataset: { hash: input.datasetHash, documents: articles.length },
-        trainSeconds: result.trainSeconds,
-        evaluation: result.evaluation ?? null,
-        ...(typeof evaluation?.accuracy === 'number' ? { accuracy: evaluation.accuracy } : {}),
-        ...(typeof evaluation?.macroF1 === 'number' ? { macroF1: evaluation.macroF1 } : {}),
-        ...(c.multiLabel ? { multiLabel: true } : {}),
-      },
-    },
-    [artefact.buffer as ArrayBuffer],
-  );
+  const meta = versionMeta(result, articles.length, backend);
+  post({ type: 'result', artefact, meta }, [artefact.buffer as ArrayBuffer]);
   c.dispose();
+}
+
+/** What the registry records of the trained version besides its artefact. */
+function versionMeta(result: TrainResult, documents: number, backend: BackendInfo): VersionMeta {
+  const c = result.classifier;
+  const evaluation = result.evaluation as { accuracy?: number; macroF1?: number } | undefined;
+  return {
+    labels: [...c.labels],
+    options: c.metadata.options,
+    vocabularySize: c.metadata.vocabularySize,
+    backend: c.metadata.backend ?? backend,
+    dataset: { hash: input.datasetHash, documents },
+    trainSeconds: result.trainSeconds,
+    evaluation: result.evaluation ?? null,
+    ...(typeof evaluation?.accuracy === 'number' ? { accuracy: evaluation.accuracy } : {}),
+    ...(typeof evaluation?.macroF1 === 'number' ? { macroF1: evaluation.macroF1 } : {}),
+    ...(c.multiLabel ? { multiLabel: true } : {}),
+    ...(input.lineage ? { lineage: input.lineage } : {}),
+  };
 }
 
 main().catch((err: unknown) => post({ type: 'error', error: toSerial(err) }));

@@ -28,6 +28,9 @@ const PERMANENT_CODES = new Set([
   'TOO_MANY_LABELS',
   'PAYLOAD_TOO_LARGE',
   'STORAGE_FULL',
+  // An incremental job's base version was deleted (retention) before the job ran.
+  'VERSION_NOT_FOUND',
+  'MODEL_NOT_FOUND',
 ]);
 
 /** True for BullMQ's own verdict on a job that stalled (its worker died) or started too often. */
@@ -169,7 +172,10 @@ export class TrainingWorker {
     }
   }
 
-  /** Loads the dataset (and a checkpoint to resume from) and starts the training thread. */
+  /**
+   * Loads the dataset (and a checkpoint to resume from, and an incremental job's base artefact:
+   * needed on resume too, as it defines the vocabulary) and starts the training thread.
+   */
   private async startThread(
     job: Job<TrainJobData>,
     record: JobRecord,
@@ -177,9 +183,11 @@ export class TrainingWorker {
     log: Logger,
   ): Promise<TrainingThread> {
     const d = this.deps;
-    const [dataset, resumeFrom] = await Promise.all([
+    const { lineage } = job.data;
+    const [dataset, resumeFrom, base] = await Promise.all([
       d.datasets.loadRaw(job.data.datasetHash),
       record.loadCheckpoint(),
+      lineage ? d.registry.loadArtefact(job.data.model, lineage.baseVersion) : undefined,
     ]);
     if (resumeFrom) log.info({ epoch: await record.checkpointEpoch() }, 'resuming from checkpoint');
     const input: ThreadInput = {
@@ -191,6 +199,7 @@ export class TrainingWorker {
       checkpointEveryMs: d.checkpointEveryMs ?? 0,
       nice: d.threadNice ?? 0,
       ...(resumeFrom ? { resumeFrom: new Uint8Array(resumeFrom) } : {}),
+      ...(base && lineage ? { base: new Uint8Array(base.bytes), lineage } : {}),
     };
     return startTrainingThread(input, this.reports(job, record, watch, log), d.thread);
   }

@@ -222,7 +222,7 @@ export function createServices(o: ServicesOptions): Services {
   const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
   const queue = createTrainQueue(redis, keys);
   const retry = { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS };
-  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory);
+  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory, registry);
   const inference = inferencePool(o);
   const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
   const serverOptions = {

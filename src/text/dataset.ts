@@ -36,6 +36,11 @@ export interface DataLimits {
   maxLabels?: number;
   /** Largest text in UTF-8 bytes (default 1,000,000). */
   maxTextBytes?: number;
+  /**
+   * Label counts of the data set these articles extend (incremental training): they count towards
+   * the label minimums and `maxLabels`, and the summary's labels and counts are those of both.
+   */
+  known?: Readonly<Record<string, number>>;
 }
 
 /** Where articles came from, for error messages: a file name, and the file line of each article. */
@@ -190,7 +195,7 @@ export function validateArticles(
   const maxLabels = limits.maxLabels ?? 1000;
   const maxTextBytes = limits.maxTextBytes ?? 1_000_000;
   const src = typeof source === 'string' ? { file: source } : source;
-  const counts = new Map<string, number>();
+  const counts = new Map<string, number>(Object.entries(limits.known ?? {}));
   articles.forEach((a, i) => {
     for (const label of checkArticle(a, i, maxTextBytes, src)) {
       counts.set(label, (counts.get(label) ?? 0) + 1);

@@ -6,6 +6,7 @@ import {
   Vectorizer,
   type Article,
   type CsrMatrix,
+  type TokenizerOptions,
 } from '../text/index.js';
 import { throwIfAborted, yieldToEventLoop } from './loop.js';
 import type { TrainOptions } from './options.js';
@@ -21,11 +22,19 @@ export interface Features {
   y: Int32Array;
   /** Multi-label sets only: multi-hot targets, row-major [documents, labels]. */
   targets?: Uint8Array;
+  /** Incremental runs: what the data added to the base model's vocabulary and labels. */
+  added?: { terms: number; labels: string[] };
 }
 
-/** Label names and targets: a class index per document, or multi-hot rows for a multi-label set. */
-export function labelIndex(data: readonly Article[]): Pick<Features, 'labels' | 'y' | 'targets'> {
-  const labels = [...new Set(data.flatMap((a) => articleLabels(a)))].sort();
+/**
+ * Label names and targets: a class index per document, or multi-hot rows for a multi-label set.
+ * `known` labels (a base model's) are among the names even when no document carries them.
+ */
+export function labelIndex(
+  data: readonly Article[],
+  known: readonly string[] = [],
+): Pick<Features, 'labels' | 'y' | 'targets'> {
+  const labels = [...new Set([...known, ...data.flatMap((a) => articleLabels(a))])].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   if (!isMultiLabel(data)) {
     return { labels, y: Int32Array.from(data, (a) => index.get((a as { label: string }).label)!) };
@@ -36,6 +45,30 @@ export function labelIndex(data: readonly Article[]): Pick<Features, 'labels' | 
     for (const l of articleLabels(a)) targets[r * c + index.get(l)!] = 1;
   });
   return { labels, y: new Int32Array(data.length).fill(-1), targets };
+}
+
+/** The label index; AppError INVALID_DATA with fewer than 2 labels. */
+export function checkedLabels(
+  data: readonly Article[],
+  known: readonly string[] = [],
+): Pick<Features, 'labels' | 'y' | 'targets'> {
+  const targets = labelIndex(data, known);
+  if (targets.labels.length < 2) throw new AppError('INVALID_DATA', 'training needs at least 2 labels');
+  return targets;
+}
+
+/** Every document's tokens; `onProgress` hears of it every 256 documents. Yields once done. */
+export async function tokenizeAll(
+  data: readonly Article[],
+  tokenizer: TokenizerOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string[][]> {
+  const tokenLists = data.map((a, i) => {
+    if (onProgress && i % 256 === 0) onProgress(i, data.length);
+    return tokenize(a.text, tokenizer);
+  });
+  await yieldToEventLoop();
+  return tokenLists;
 }
 
 /**
@@ -51,19 +84,13 @@ export async function fitFeatures(
   onProgress?: (done: number, total: number) => void,
 ): Promise<Features> {
   // Labels first: a single-label data set is rejected before any tokenising work.
-  const targets = labelIndex(data);
-  const { labels } = targets;
-  if (labels.length < 2) throw new AppError('INVALID_DATA', 'training needs at least 2 labels');
+  const targets = checkedLabels(data);
   const tokenizer = {
     stem: options.stem,
     stopWords: options.stopWords,
     cjkCharBigrams: options.cjkCharBigrams,
   };
-  const tokenLists = data.map((a, i) => {
-    if (onProgress && i % 256 === 0) onProgress(i, data.length);
-    return tokenize(a.text, tokenizer);
-  });
-  await yieldToEventLoop();
+  const tokenLists = await tokenizeAll(data, tokenizer, onProgress);
   const vectorizer = Vectorizer.fit(tokenLists, {
     ngramMin: options.ngramMin,
     ngramMax: options.ngramMax,

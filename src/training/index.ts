@@ -16,3 +16,5 @@ export {
   expectedCalibrationError,
   multiLabelCalibrationError,
 } from './calibrate.js';
+export { baseFromArtefact, baseFromClassifier, carryOptions, FIXED_OPTIONS } from './base.js';
+export type { BaseModel } from './base.js';

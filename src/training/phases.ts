@@ -1,4 +1,5 @@
 import { AdamSlot, DEFAULT_ADAM } from './adam.js';
+import { classWeights } from './class-weights.js';
 import { encodeCheckpoint, type TrainState } from './checkpoint.js';
 import type { Features } from './features.js';
 import { paramSource, predictRows, runEpoch, type EpochContext, type ParamSource } from './loop.js';
@@ -25,42 +26,23 @@ export interface TrainingRun {
   trainRows: Int32Array;
   /** Records the epoch in the state's history, then calls the progress and checkpoint hooks. */
   epochDone(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
+  /** A phase's starting parameters: seeded random ones, or (incremental runs) the base's extended. */
+  init(rng: Rng): Pick<TrainState, 'hidden' | 'dense'>;
 }
+
+/** Starting parameters from a seeded RNG (an incremental run's: the base's, extended). */
+export type ParamInit = (rng: Rng) => Pick<TrainState, 'hidden' | 'dense'>;
 
 /**
- * `balanced` class weights, as scikit-learn defines them: n / (classes × n_c), so every class
- * carries the same total weight in the loss however rare it is.
+ * Sets up the shared parts of a run: network shape, seeded split and the epoch context; `init`
+ * gives each phase its starting parameters (fresh random ones by default).
  */
-function balancedWeights(y: Int32Array, classes: number): Float32Array {
-  const counts = new Float64Array(classes);
-  for (const l of y) counts[l]! += 1;
-  return Float32Array.from(counts, (n) => (n > 0 ? y.length / (classes * n) : 0));
-}
-
-/**
- * `balanced` for a multi-label set: each label is its own binary problem, so its positives weigh
- * n / (2 n_pos) and its negatives n / (2 n_neg) (`[pos..., neg...]`, see `StepMode`).
- */
-function balancedLabelWeights(targets: Uint8Array, classes: number): Float32Array {
-  const n = targets.length / classes;
-  const pos = new Float64Array(classes);
-  targets.forEach((t, k) => (pos[k % classes]! += t));
-  const w = new Float32Array(2 * classes);
-  for (let j = 0; j < classes; j++) {
-    w[j] = pos[j]! > 0 ? n / (2 * pos[j]!) : 1;
-    w[classes + j] = n - pos[j]! > 0 ? n / (2 * (n - pos[j]!)) : 1;
-  }
-  return w;
-}
-
-function classWeights(features: Features, options: TrainOptions): Float32Array | undefined {
-  if (options.classWeight !== 'balanced') return undefined;
-  const c = features.labels.length;
-  return features.targets ? balancedLabelWeights(features.targets, c) : balancedWeights(features.y, c);
-}
-
-/** Sets up the shared parts of a run: network shape, seeded split and the epoch context. */
-export function planRun(features: Features, options: TrainOptions, hooks: TrainHooks): TrainingRun {
+export function planRun(
+  features: Features,
+  options: TrainOptions,
+  hooks: TrainHooks,
+  init?: ParamInit,
+): TrainingRun {
   const { x, y, labels, targets } = features;
   const v = Math.max(1, features.vectorizer.size);
   const h = options.hiddenUnits;
@@ -93,22 +75,39 @@ export function planRun(features: Features, options: TrainOptions, hooks: TrainH
     shape,
     labels,
     order,
-    valRows: order.slice(0, nVal),
-    trainRows: order.slice(nVal),
+    ...splitRows(order, nVal, hooks.base?.documents ?? 0),
     epochDone,
+    init: init ?? ((rng) => initParams(v, h, c, rng)),
   };
+}
+
+/**
+ * The validation rows (`n` of them) and the training rows, both in `order`'s order. In an
+ * incremental run rows below `from` are the base's data set, which the base has learnt: held-out
+ * rows are taken from the additions first (so validation measures what is new, unflattered), but
+ * at most half of them, so that the select phase still trains on the rest.
+ */
+function splitRows(order: Int32Array, n: number, from: number): Pick<TrainingRun, 'valRows' | 'trainRows'> {
+  if (from <= 0) return { valRows: order.slice(0, n), trainRows: order.slice(n) };
+  const fresh = order.filter((r) => r >= from);
+  const seen = order.filter((r) => r < from);
+  const k = Math.min(n, Math.floor(fresh.length / 2));
+  const valRows = Int32Array.from([...fresh.subarray(0, k), ...seen.subarray(0, n - k)]);
+  const held = new Uint8Array(order.length);
+  for (const r of valRows) held[r] = 1;
+  return { valRows, trainRows: order.filter((r) => !held[r]) };
 }
 
 /** The state at the start of a phase: seeded parameters, zeroed optimiser, empty history. */
 export function freshState(run: TrainingRun, phase: TrainState['phase']): TrainState {
   const { options } = run;
-  const { vocabularySize: v, hiddenUnits: h, numClasses: c } = run.shape;
+  const { hiddenUnits: h, numClasses: c } = run.shape;
   return {
     phase,
     epoch: 0,
     step: 0,
     rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
-    ...initParams(v, h, c, new Rng(options.seed + 1)),
+    ...run.init(new Rng(options.seed + 1)),
     slots: [new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
     best: undefined,
     bestLoss: Infinity,
@@ -206,7 +205,10 @@ function headOf(v: Validated): TrainState['head'] {
   };
 }
 
-/** Starts the refit phase from scratch, carrying over what the result reports. */
+/**
+ * Starts the refit phase from the phase's starting parameters (random, or an incremental run's
+ * base), carrying over what the result reports.
+ */
 function startRefit(run: TrainingRun, state: TrainState, validated: Validated): TrainState {
   const carry = {
     history: state.history,

@@ -1,11 +1,14 @@
 import { currentBackend, TextClassifier } from '../model/index.js';
 import { isMultiLabel, type Article } from '../text/index.js';
+import { carryOptions, type BaseModel } from './base.js';
 import { decodeCheckpoint, type TrainState } from './checkpoint.js';
+import { extendFeatures, warmParams } from './extend.js';
 import type { AnyEvaluation } from './validation.js';
 import { fitFeatures, type Features } from './features.js';
 import { resolveTrainOptions, type TrainOptions } from './options.js';
 import { snapshotParams } from './params.js';
 import { freshState, planRun, refitPhase, selectPhase, type TrainingRun } from './phases.js';
+import type { Rng } from './rng.js';
 
 /** Metrics after one epoch; validation figures are absent without a validation split. */
 export interface EpochProgress {
@@ -36,6 +39,12 @@ export interface TrainHooks {
   onCheckpoint?(bytes: Uint8Array, epoch: number): void | Promise<void>;
   /** Progress of text -> features: documents tokenised so far of `total`; `(total, total)` once built. */
   onFeatures?(done: number, total: number): void;
+  /**
+   * Incremental training: start from this model (see `base.ts`). `data` is then everything the new
+   * model learns from (the base's data set and the additions); the vocabulary and the labels are
+   * the base's extended, both phases start from its weights, and options default to its own.
+   */
+  base?: BaseModel;
 }
 
 export interface TrainResult {
@@ -49,6 +58,8 @@ export interface TrainResult {
   /** Evaluation on the validation split (of the model selected before the refit), when there was one. */
   evaluation?: AnyEvaluation;
   options: TrainOptions;
+  /** Incremental runs: the vocabulary terms and the labels the data added to the base's. */
+  added?: { terms: number; labels: string[] };
 }
 
 /** Wraps the trained parameters in a classifier and gathers the figures the result reports. */
@@ -92,6 +103,7 @@ function buildResult(
     epochs: history.length,
     evaluation,
     options,
+    ...(features.added ? { added: features.added } : {}),
   };
 }
 
@@ -101,7 +113,7 @@ function buildResult(
  * loss to find the best epoch count; with `refit` (default) a second phase then retrains from
  * scratch on all documents for that many epochs, so no labelled document is left unused.
  * Progress is reported per epoch; cancellation is honoured between batches; the state after each
- * epoch can be checkpointed and resumed.
+ * epoch can be checkpointed and resumed. With `hooks.base` the run is incremental (see there).
  * @throws AppError INVALID_OPTIONS, INVALID_DATA, CANCELLED, ARTEFACT_CORRUPT (bad checkpoint)
  */
 export async function train(
@@ -109,10 +121,15 @@ export async function train(
   opts: Partial<TrainOptions> = {},
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const options = resolveTrainOptions(opts, { multiLabel: isMultiLabel(data) });
+  const { base } = hooks;
+  const multiLabel = isMultiLabel(data);
+  const options = base ? carryOptions(base, opts, multiLabel) : resolveTrainOptions(opts, { multiLabel });
   const started = performance.now();
-  const features = await fitFeatures(data, options, hooks.signal, hooks.onFeatures);
-  const run = planRun(features, options, hooks);
+  const features = base
+    ? await extendFeatures(data, options, base, hooks.signal, hooks.onFeatures)
+    : await fitFeatures(data, options, hooks.signal, hooks.onFeatures);
+  const init = base && ((rng: Rng) => warmParams(base, features, rng));
+  const run = planRun(features, options, hooks, init);
   // A checkpoint names its phase, so a resumed run skips whatever phases it had finished.
   let state = hooks.resumeFrom
     ? decodeCheckpoint(hooks.resumeFrom, run.shape)

@@ -21,6 +21,7 @@ import type {
   QueueDepth,
   ServiceDeps,
   ShadowReport,
+  TrainBase,
   TrainingOptionsInput,
   VersionDetail,
 } from '../../src/contract/index.js';
@@ -40,6 +41,13 @@ export class FakeDatasets {
     this.stored.set(hash, articles);
     return { hash, documents, labels, multiLabel, bytes: Buffer.byteLength(canonical) };
   }
+
+  /** Incremental training: the additions stored as one chunk after the base's data set. */
+  async extend(base: TrainBase, articles: readonly Schemas['Article'][]): Promise<DatasetRef> {
+    const chunk = await this.put(articles);
+    const chunks = [base.datasetHash, chunk.hash];
+    return { ...chunk, hash: chunks.join('+'), documents: base.documents + chunk.documents, chunks };
+  }
 }
 
 export class FakeJobs {
@@ -47,6 +55,11 @@ export class FakeJobs {
   readonly submitted: { model: string; dataset: DatasetRef; options: TrainingOptionsInput }[] = [];
   private readonly listeners = new Map<string, Set<(e: JobEvent) => void>>();
   private next = 1;
+
+  /** No base versions here: incremental training is tested against the real services. */
+  async resolveBase(model: string, version: number): Promise<TrainBase> {
+    throw new AppError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`, { model, version });
+  }
 
   async submit(model: string, dataset: DatasetRef, options: TrainingOptionsInput): Promise<JobView> {
     this.submitted.push({ model, dataset, options });

@@ -14,7 +14,7 @@ type FieldErrors = (v: unknown) => { path: string; message: string }[];
 export function trainHandler(validator: SpecValidator): Handler {
   const articleErrors = validator.body('#/components/schemas/Article');
   return async (c) => {
-    const { model, articles, options } = c.req.is('application/x-ndjson')
+    const { model, articles, options, baseVersion } = c.req.is('application/x-ndjson')
       ? await fromNdjson(c, articleErrors)
       : c.req.is('text/csv')
         ? await fromCsv(c, articleErrors)
@@ -29,11 +29,17 @@ export function trainHandler(validator: SpecValidator): Handler {
       c.config.MAX_TEXT_BYTES,
       (i) => `/body/articles/${i}/text`,
     );
-    const dataset = await c.deps.datasets.put(articles);
-    const job = await c.deps.jobs.submit(model, dataset, options);
+    // The base version and the options carried over are checked before anything is stored.
+    const multiLabel = articles.some((a) => a.labels !== undefined);
+    const base =
+      baseVersion === undefined
+        ? undefined
+        : await c.deps.jobs.resolveBase(model, baseVersion, options, multiLabel);
+    const dataset = base ? await c.deps.datasets.extend(base, articles) : await c.deps.datasets.put(articles);
+    const job = await c.deps.jobs.submit(model, dataset, options, base);
     locals(c.res).subject = { model, jobId: job.jobId };
     c.log.info(
-      { jobId: job.jobId, model, documents: dataset.documents, dataset: dataset.hash },
+      { jobId: job.jobId, model, documents: dataset.documents, dataset: dataset.hash, baseVersion },
       'training queued',
     );
     const body: Schemas['TrainAccepted'] = {
@@ -45,7 +51,9 @@ export function trainHandler(validator: SpecValidator): Handler {
         documents: dataset.documents,
         labels: dataset.labels,
         multiLabel: dataset.multiLabel,
+        ...(dataset.chunks ? { chunks: dataset.chunks } : {}),
       },
+      ...(base ? { baseVersion: base.version } : {}),
     };
     c.res
       .status(202)
@@ -58,11 +66,14 @@ interface TrainInput {
   model: string;
   articles: Article[];
   options: TrainingOptionsInput;
+  /** Incremental retraining: the version to train on top of. */
+  baseVersion?: number;
 }
 
 function fromJson(c: HandlerContext): TrainInput {
   const body = c.input.body as Schemas['TrainRequest'];
-  return { model: body.model ?? 'default', articles: body.articles, options: body.options ?? {} };
+  const input = { model: body.model ?? 'default', articles: body.articles, options: body.options ?? {} };
+  return body.baseVersion === undefined ? input : { ...input, baseVersion: body.baseVersion };
 }
 
 /**
@@ -86,9 +97,10 @@ function articleCheck(c: HandlerContext, articleErrors: FieldErrors): FieldError
  * not read: the answer goes out now and the connection is closed rather than drained.
  */
 async function streamed(c: HandlerContext, read: () => Promise<Article[]>): Promise<TrainInput> {
-  const { model, ...options } = c.input.query as QueryOf<'train'>;
+  const { model, baseVersion, ...options } = c.input.query as QueryOf<'train'>;
   try {
-    return { model: model ?? 'default', articles: await read(), options };
+    const input = { model: model ?? 'default', articles: await read(), options };
+    return baseVersion === undefined ? input : { ...input, baseVersion };
   } catch (e) {
     c.res.setHeader('Connection', 'close');
     c.req.unpipe();

@@ -22,6 +22,15 @@ export interface paths {
          *     the training options come from the query string (they are ignored for JSON bodies). NDJSON
          *     and CSV may be sent with `Content-Encoding: gzip`, `deflate` or `br`; the byte limit applies
          *     to the decoded stream. A bad line or row is `400` with the 1-based `line` in the problem.
+         *
+         *     With `baseVersion` (incremental retraining) the new version learns from that version's data
+         *     set plus the posted articles, starting from its weights: the data set becomes a chunk list
+         *     (the base's chunks, then the posted articles as one more; nothing is copied), new terms
+         *     extend the vocabulary and new labels add outputs. The options default to the base's; those
+         *     that shape the features or the network (`hiddenUnits`, `ngramMin`/`ngramMax`, `stem`,
+         *     `stopWords`, `cjkCharBigrams`) cannot change, nor can a single-label model take multi-label
+         *     articles or the reverse (`400 INVALID_OPTIONS` naming each). A `baseVersion` the model does
+         *     not have is `404 VERSION_NOT_FOUND`; in both cases nothing is stored or queued.
          */
         post: operations["train"];
         delete?: never;
@@ -498,6 +507,8 @@ export interface components {
             /** @description At most `MAX_DOCUMENTS` articles (server configuration), else `413`. */
             articles: components["schemas"]["Article"][];
             options?: components["schemas"]["TrainingOptions"];
+            /** @description Train on top of this version of the model: its data set plus `articles`, from its weights, with its options unless given (see `POST /train`). */
+            baseVersion?: components["schemas"]["Version"];
         };
         TrainAccepted: {
             jobId: components["schemas"]["JobId"];
@@ -510,7 +521,11 @@ export interface components {
                 labels: string[];
                 /** @description Whether the data set trains a multi-label model. */
                 multiLabel?: boolean;
+                /** @description With `baseVersion`, the chunk list's chunks in order (the base's, then the posted articles). */
+                chunks?: string[];
             };
+            /** @description The version the job trains on top of. */
+            baseVersion?: components["schemas"]["Version"];
         };
         /** @description Training runs in two phases: `select` trains on all but the validation split with early stopping (valLoss/valAccuracy are reported) to choose the epoch count; `refit` then retrains on every document for that many epochs. `epoch` counts from 1 within each phase. */
         JobProgress: {
@@ -786,6 +801,15 @@ export interface components {
             /** @description sha256 of the artefact. */
             checksum: string;
             evaluation: components["schemas"]["Evaluation"];
+            lineage?: components["schemas"]["VersionLineage"];
+        };
+        /** @description Where a version trained with `baseVersion` comes from (absent for a version trained from scratch). */
+        VersionLineage: {
+            baseVersion: components["schemas"]["Version"];
+            /** @description The data set's chunks (sha256 each), in training order; `dataset.hash` is the list's. */
+            datasetChunks: string[];
+            /** @description Documents posted on top of the base. */
+            documentsAdded: number;
         };
         /** @description The model's whole serving setup; a request without `canary` or `shadow` clears them. */
         SetLatestRequest: {
@@ -1022,6 +1046,8 @@ export interface operations {
         parameters: {
             query?: {
                 model?: components["schemas"]["ModelName"];
+                /** @description NDJSON and CSV bodies; see `TrainRequest.baseVersion`. */
+                baseVersion?: components["schemas"]["Version"];
                 epochs?: components["schemas"]["TrainingOptions"]["epochs"];
                 hiddenUnits?: components["schemas"]["TrainingOptions"]["hiddenUnits"];
                 learningRate?: components["schemas"]["TrainingOptions"]["learningRate"];
