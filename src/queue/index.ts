@@ -12,3 +12,5 @@ export type { ThreadOptions } from './thread-runner.js';
 export { liveTrainingThreads } from './thread-runner.js';
 export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { lowerPriority } from './priority.js';
+export { queueCounts, workerQueueDepth } from './depth.js';
+export type { QueueCounts, WorkerQueues } from './depth.js';

@@ -18,7 +18,11 @@ import type { Logger } from '../log/index.js';
 import type { Keys, PubSubHub, RedisMemory } from '../redis/index.js';
 import { carryOptions, resolveTrainOptions } from '../training/index.js';
 import { toView, type JobStore } from './job-store.js';
+import { workerQueueDepth } from './depth.js';
 import { trainingBytesBound } from './storage-estimate.js';
+
+/** Counts of a queue this process does not have: nothing in any state. */
+const NO_QUEUE: Pick<Queue, 'getJobCounts'> = { getJobCounts: async () => ({}) };
 
 /** Where a version trained on top of another comes from (`baseVersion`). */
 export type Lineage = components['schemas']['VersionLineage'];
@@ -74,6 +78,8 @@ export class BullJobService implements JobService {
     private readonly memory?: RedisMemory,
     /** Where `resolveBase` finds base versions (incremental training). */
     private readonly registry?: Pick<ModelRegistryReader, 'getVersion'>,
+    /** The bulk classification queue: its jobs run on the workers too, so `depth` counts them. */
+    private readonly classifyQueue?: Pick<Queue, 'getJobCounts'>,
   ) {}
 
   async resolveBase(
@@ -176,16 +182,7 @@ export class BullJobService implements JobService {
 
   /** Jobs by state, straight from BullMQ's own keys (prioritized and delayed sit apart from the wait list). */
   async depth(): Promise<QueueDepth> {
-    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
-    const n = (state: string) => c[state] ?? 0;
-    return {
-      pending: n('waiting') + n('prioritized') + n('delayed') + n('active'),
-      waiting: n('waiting'),
-      prioritized: n('prioritized'),
-      delayed: n('delayed'),
-      active: n('active'),
-      failed: n('failed'),
-    };
+    return workerQueueDepth({ training: this.queue, classify: this.classifyQueue ?? NO_QUEUE });
   }
 
   async subscribe(jobId: string, listener: (e: JobEvent) => void): Promise<() => void> {

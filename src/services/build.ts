@@ -182,12 +182,14 @@ function sampleGauges(
   );
   metrics.sampled(
     'textclf_queue_jobs',
-    'Training jobs in the queue by state (the same in every process: aggregated as the max)',
-    ['state'],
+    'Worker jobs by queue (training, classify: bulk jobs) and state (the same in every process: aggregated as the max)',
+    ['queue', 'state'],
     async () => {
-      const d = await jobs.depth();
+      const { queues } = await jobs.depth();
       const states = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
-      return states.map((state) => ({ labels: { state }, value: d[state] }));
+      return Object.entries(queues).flatMap(([queue, counts]) =>
+        states.map((state) => ({ labels: { queue, state }, value: counts[state] })),
+      );
     },
     'max',
   );
@@ -222,7 +224,11 @@ export function createServices(o: ServicesOptions): Services {
   const jobStore = new JobStore(redis, keys, c.KEEP_JOBS);
   const queue = createTrainQueue(redis, keys);
   const retry = { attempts: c.JOB_ATTEMPTS, backoffMs: c.JOB_BACKOFF_MS };
-  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory, registry);
+  const bulk = createBulk({
+    ...{ config: c, redisUrl: o.redisUrl, redis, keys, registry, memory, logger, worker: o.worker },
+    ...(o.bulkTuning ? { tuning: o.bulkTuning } : {}),
+  });
+  const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory, registry, bulk.queue);
   const inference = inferencePool(o);
   const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
   const serverOptions = {
@@ -240,10 +246,6 @@ export function createServices(o: ServicesOptions): Services {
   if (o.metrics) sampleGauges(o.metrics, jobs, inference, memory);
   const trainer = o.worker ? trainingWorker(o, keys, hub) : undefined;
   const worker = trainer?.worker;
-  const bulk = createBulk({
-    ...{ config: c, redisUrl: o.redisUrl, redis, keys, registry, memory, logger, worker: o.worker },
-    ...(o.bulkTuning ? { tuning: o.bulkTuning } : {}),
-  });
   return {
     deps: { jobs, datasets, registry, classifier, health, bulk: bulk.jobs },
     ...{ keys, redis, registry, datasets, jobStore, jobs, bulk, queue, classifier },

@@ -95,7 +95,7 @@ export class FakeJobs {
     const count = (status: string) => [...this.jobs.values()].filter((j) => j.status === status).length;
     const waiting = count('queued');
     const active = count('running');
-    return {
+    const training = {
       pending: waiting + active,
       waiting,
       prioritized: 0,
@@ -103,6 +103,8 @@ export class FakeJobs {
       active,
       failed: count('failed'),
     };
+    const classify = { pending: 0, waiting: 0, prioritized: 0, delayed: 0, active: 0, failed: 0 };
+    return { ...training, queues: { training, classify } };
   }
 
   async list(filter: { model?: string; limit?: number }): Promise<JobView[]> {

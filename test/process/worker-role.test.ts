@@ -50,7 +50,7 @@ describe('the worker role', () => {
       );
       assert.match(page, /^textclf_training_epoch_seconds_count\{phase="select"\} [1-9]/m);
       assert.match(page, /^textclf_training_docs_per_second\{phase="refit"\} \d/m);
-      assert.match(page, /^textclf_queue_jobs\{state="waiting"\} 0$/m);
+      assert.match(page, /^textclf_queue_jobs\{queue="training",state="waiting"\} 0$/m);
       assert.match(page, /^process_resident_memory_bytes \d/m);
       await waitFor(
         async () => /^textclf_training_threads 0$/m.test(await (await fetch(`${base}/metrics`)).text()),

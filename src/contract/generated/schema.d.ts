@@ -398,8 +398,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Training jobs waiting or running, as JSON (for autoscalers such as KEDA's metrics-api trigger)
-         * @description Exact counts from the queue: BullMQ keeps prioritized and delayed jobs apart from the wait list, so the length of that list alone undercounts. `pending` is what workers are needed for.
+         * Worker jobs (training and bulk classification) waiting or running, as JSON (for autoscalers such as KEDA's metrics-api trigger)
+         * @description Exact counts from the queue: BullMQ keeps prioritized and delayed jobs apart from the wait list, so the length of that list alone undercounts. `pending` is what workers are needed for: training jobs and bulk classification jobs both run on the workers, so both count.
          */
         get: operations["queueDepth"];
         put?: never;
@@ -859,7 +859,7 @@ export interface components {
             /** @constant */
             status: "ok";
         };
-        QueueDepth: {
+        QueueCounts: {
             /** @description waiting + prioritized + delayed + active */
             pending: number;
             waiting: number;
@@ -868,6 +868,22 @@ export interface components {
             delayed: number;
             active: number;
             failed: number;
+        };
+        /** @description Jobs by state summed over every queue the workers take from (training and bulk classification), and each queue's own counts under `queues`. */
+        QueueDepth: {
+            /** @description waiting + prioritized + delayed + active, both queues */
+            pending: number;
+            waiting: number;
+            prioritized: number;
+            /** @description Waiting out a retry backoff. */
+            delayed: number;
+            active: number;
+            failed: number;
+            queues: {
+                training: components["schemas"]["QueueCounts"];
+                /** @description Bulk classification jobs (`POST /classify/jobs`). */
+                classify: components["schemas"]["QueueCounts"];
+            };
         };
         Readiness: {
             /** @enum {string} */
