@@ -22,6 +22,7 @@ export function toJob(v: JobView): Schemas['Job'] {
   if (v.error !== undefined) job.error = v.error;
   if (v.startedAt !== undefined) job.startedAt = v.startedAt;
   if (v.finishedAt !== undefined) job.finishedAt = v.finishedAt;
+  if (v.search !== undefined) job.search = v.search;
   return job;
 }
 
@@ -52,6 +53,7 @@ export function toVersionDetail(v: VersionDetail): Schemas['VersionDetail'] {
   };
   if (v.jobId !== undefined) out.jobId = v.jobId;
   if (v.lineage !== undefined) out.lineage = v.lineage;
+  if (v.autotune !== undefined) out.autotune = v.autotune;
   return out;
 }
 

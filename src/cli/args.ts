@@ -33,6 +33,9 @@ const STRING_FLAGS = [
   ...Object.keys(OPTION_FLAGS),
   'class-weight',
   'quantize',
+  'autotune-seconds',
+  'autotune-trials',
+  'autotune-metric',
 ];
 
 const BOOLEAN_FLAGS = ['json', 'progress', 'wait'] as const;
@@ -86,6 +89,7 @@ export function parseCli(argv: string[]): ParsedArgs {
   // The word-valued options; the training schema checks their values (INVALID_OPTIONS, exit 2).
   if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
   if (flags.quantize !== undefined) options.quantize = flags.quantize;
+  const autotune = autotuneFlags(flags);
   const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
   return {
     command,
@@ -94,7 +98,28 @@ export function parseCli(argv: string[]): ParsedArgs {
     json: on('json'),
     progress: on('progress'),
     wait: on('wait'),
-    options: options as Partial<TrainOptions>,
+    options: { ...(options as Partial<TrainOptions>), ...(autotune ? { autotune } : {}) },
+  };
+}
+
+/** `--autotune-seconds N --autotune-trials N --autotune-metric M`: a search instead of one training. */
+function autotuneFlags(flags: Record<string, string | undefined>): TrainOptions['autotune'] {
+  const number = (flag: string): number | undefined => {
+    const raw = flags[flag];
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value))
+      throw usageError(`--${flag} must be a number, got "${raw}"`);
+    return value;
+  };
+  const budgetSeconds = number('autotune-seconds');
+  const trials = number('autotune-trials');
+  const metric = flags['autotune-metric'] as NonNullable<TrainOptions['autotune']>['metric'];
+  if (budgetSeconds === undefined && trials === undefined && metric === undefined) return undefined;
+  return {
+    ...(budgetSeconds === undefined ? {} : { budgetSeconds }),
+    ...(trials === undefined ? {} : { trials }),
+    ...(metric === undefined ? {} : { metric }),
   };
 }
 
@@ -129,4 +154,6 @@ progress bars on stderr when it is a terminal (not with --json); --progress draw
 remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
-  .join(' ')} --class-weight none|balanced --quantize none|int8 --backend auto|tensorflow|webgpu|wasm|cpu`;
+  .join(' ')} --class-weight none|balanced --quantize none|int8 --backend auto|tensorflow|webgpu|wasm|cpu
+autotune (train, fit-eval, remote train): --autotune-seconds N --autotune-trials N --autotune-metric accuracy|macroF1|microF1
+  searches the options not given; the best configuration is then trained (and its trial table printed)`;

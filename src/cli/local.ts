@@ -8,6 +8,8 @@ import {
   type BackendInfo,
   type TextClassifier,
 } from '../model/index.js';
+import { searchInProcess } from '../autotune/index.js';
+import type { AutotuneReport } from '../contract/index.js';
 import type { Article } from '../text/index.js';
 import {
   carryOptions,
@@ -15,6 +17,7 @@ import {
   resolveTrainOptions,
   train,
   type BaseModel,
+  type TrainOptions,
   type TrainResult,
 } from '../training/index.js';
 import { required, topKFlag, usageError, type ParsedArgs } from './args.js';
@@ -40,20 +43,34 @@ function dataFile(
 
 /**
  * Trains with the bars of `progress` (features, then the select and refit epochs); on top of
- * `base` when given (its data first in `data`).
+ * `base` when given (its data first in `data`). With `--autotune-*` a search comes first (one
+ * line per trial on stderr) and the best configuration is trained.
  */
 async function trainWithProgress(
   args: ParsedArgs,
   data: Article[],
   progress: Progress,
   base?: BaseModel,
-): Promise<TrainResult> {
+): Promise<TrainResult & { search?: AutotuneReport }> {
   const multiLabel = data.some((a) => 'labels' in a);
-  const plan = base ? carryOptions(base, args.options, multiLabel) : resolveTrainOptions(args.options);
-  const r = await train(data, args.options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
+  let options = args.options;
+  let search: AutotuneReport | undefined;
+  if (options.autotune) {
+    if (base) throw usageError('--autotune-* searches options a --base model would fix: leave out --base');
+    const outcome = await searchInProcess(data, options, { onTrial: (r, p) => progress.trial(r, p) });
+    ({ options, report: search } = outcome as { options: Partial<TrainOptions>; report: AutotuneReport });
+  }
+  const plan = base ? carryOptions(base, options, multiLabel) : resolveTrainOptions(options, { multiLabel });
+  const r = await train(data, options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
   progress.end();
-  return r;
+  return search ? { ...r, search } : r;
 }
+
+/** What the CLI prints of a search: the winner and the figures, not every trial. */
+const searchSummary = (s: AutotuneReport | undefined) =>
+  s
+    ? { autotune: { metric: s.metric, best: s.best, trials: s.table.length, wallSeconds: s.wallSeconds } }
+    : {};
 
 /** `--base DIR`: the model to train on top of, with the data it learnt from. */
 function baseFlag(args: ParsedArgs, progress: Progress): Promise<CliBase | undefined> {
@@ -81,6 +98,7 @@ async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<voi
       backend: backend.name,
       validation: r.evaluation ? { accuracy: r.evaluation.accuracy, macroF1: r.evaluation.macroF1 } : null,
       ...(prior ? { base: { documents: prior.data.length, added: added.length, ...r.added } } : {}),
+      ...searchSummary(r.search),
     }),
   );
 }
@@ -113,6 +131,7 @@ async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
     trainDocuments: trainData.length,
     testDocuments: testData.length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    ...searchSummary(r.search),
     ...('perClass' in ev ? { perClass: ev.perClass } : { perLabel: ev.perLabel }),
   };
   console.log(

@@ -4,10 +4,11 @@
  */
 import cliProgress from 'cli-progress';
 import type { Job } from '../client/index.js';
+import type { SearchProgress } from '../contract/index.js';
 import type { EpochProgress, TrainHooks } from '../training/index.js';
 
 /** What a stage counts; bytes are shown in MB. */
-type Unit = 'bytes' | 'docs' | 'epochs' | '';
+type Unit = 'bytes' | 'docs' | 'epochs' | 'trials' | '';
 
 const live = new Set<Progress>();
 
@@ -131,6 +132,15 @@ export class Progress {
         this.update(p.epoch, metrics(p));
       },
     };
+  }
+
+  /** Draws a search: trials ended of those queued, with the best score so far. */
+  trial(result: { id: string; status: string }, p: SearchProgress): void {
+    if (!this.enabled) return;
+    if (this.stage !== 'autotune' || this.total !== p.trialsTotal)
+      this.start('autotune', p.trialsTotal, 'trials');
+    const best = p.bestScore === null ? '' : `best ${p.metric} ${p.bestScore.toFixed(4)}`;
+    this.update(p.trialsDone, `${best} (${result.id} ${result.status})`);
   }
 
   /**

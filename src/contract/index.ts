@@ -25,6 +25,10 @@ export type VersionDetail = Omit<Schemas['VersionDetail'], 'evaluation'> & {
 export type ClassifyResult = Schemas['Prediction'];
 export type ClassifyResponse = Schemas['ClassifyBatchResponse'];
 export type QueueDepth = Schemas['QueueDepth'];
+/** Autotune: one trial as it ended, the report a version keeps, a running search's progress. */
+export type AutotuneTrial = Schemas['AutotuneTrial'];
+export type AutotuneReport = Schemas['AutotuneReport'];
+export type SearchProgress = Schemas['SearchProgress'];
 /** The serving setup besides `latest`: a canary answering a share of requests, a shadow scoring them all. */
 export type AliasRoutes = Omit<Schemas['SetLatestRequest'], 'version'>;
 export type LatestAlias = Schemas['LatestAlias'];

@@ -9,7 +9,7 @@ import type { TrainingThread } from './thread-runner.js';
  * before the thread exists is acted on when the thread is attached.
  */
 export class CancelWatch {
-  private thread: TrainingThread | undefined;
+  private thread: Pick<TrainingThread, 'cancel'> | undefined;
   private off: (() => Promise<void>) | undefined;
   private poll: NodeJS.Timeout | undefined;
 
@@ -31,7 +31,7 @@ export class CancelWatch {
   }
 
   /** The thread to stop from now on; checks the record at once for a cancel that came first. */
-  async attach(thread: TrainingThread): Promise<void> {
+  async attach(thread: Pick<TrainingThread, 'cancel'>): Promise<void> {
     this.thread = thread;
     this.check(await this.record.view());
   }

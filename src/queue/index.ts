@@ -14,3 +14,6 @@ export type { ThreadInput, FromThread, ToThread } from './thread-protocol.js';
 export { lowerPriority } from './priority.js';
 export { queueCounts, workerQueueDepth } from './depth.js';
 export type { QueueCounts, WorkerQueues } from './depth.js';
+export { SearchStore } from './search-store.js';
+export { TRIAL_JOB } from './search-flow.js';
+export type { SearchState, TrialJobData } from './search-flow.js';

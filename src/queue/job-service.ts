@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, type FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
   components,
@@ -19,6 +19,13 @@ import type { Keys, PubSubHub, RedisMemory } from '../redis/index.js';
 import { carryOptions, resolveTrainOptions } from '../training/index.js';
 import { toView, type JobStore } from './job-store.js';
 import { workerQueueDepth } from './depth.js';
+import {
+  addSearchFlow,
+  largestSearched,
+  planSubmittedSearch,
+  searchFlowProducer,
+  type SearchState,
+} from './search-flow.js';
 import { trainingBytesBound } from './storage-estimate.js';
 
 /** Counts of a queue this process does not have: nothing in any state. */
@@ -34,6 +41,8 @@ export interface TrainJobData {
   options: TrainingOptionsInput;
   /** Incremental jobs: the base version (its weights are the start), the chunks, the additions. */
   lineage?: Lineage;
+  /** Autotune jobs: where the search stands (its trials are child jobs, `search-flow.ts`). */
+  search?: SearchState;
 }
 
 /** Retry policy for transient failures. */
@@ -67,6 +76,8 @@ export function createTrainQueue(connection: Redis, keys: Keys): Queue<TrainJobD
  * waiting job, and tells a running worker through pub/sub.
  */
 export class BullJobService implements JobService {
+  private flows: FlowProducer | undefined;
+
   constructor(
     private readonly queue: Queue<TrainJobData>,
     private readonly store: JobStore,
@@ -115,7 +126,9 @@ export class BullJobService implements JobService {
     const options = base?.options ?? given;
     // AppError INVALID_OPTIONS before anything is queued.
     const resolved = resolveTrainOptions(options, { multiLabel: dataset.multiLabel });
-    await this.memory?.ensureRoom(trainingBytesBound(resolved, dataset), 'the model these options allow');
+    const search = resolved.autotune ? planSubmittedSearch(options, dataset, base !== undefined) : undefined;
+    const bound = trainingBytesBound(search ? largestSearched(resolved, options) : resolved, dataset);
+    await this.memory?.ensureRoom(bound, 'the model these options allow');
     const jobId = randomUUID();
     const view = await this.store.create({
       jobId,
@@ -125,17 +138,27 @@ export class BullJobService implements JobService {
       options,
     });
     try {
-      await this.queue.add(
-        'train',
-        { model, datasetHash: dataset.hash, options, ...(base ? { lineage: lineageOf(base, dataset) } : {}) },
-        {
-          jobId,
-          attempts: this.retry.attempts,
-          backoff: { type: 'exponential', delay: this.retry.backoffMs },
-          removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
-          removeOnFail: { age: 30 * 24 * 3600, count: 1000 },
-        },
-      );
+      const data = {
+        model,
+        datasetHash: dataset.hash,
+        options,
+        ...(base ? { lineage: lineageOf(base, dataset) } : {}),
+      };
+      const opts = {
+        jobId,
+        attempts: this.retry.attempts,
+        backoff: { type: 'exponential', delay: this.retry.backoffMs },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+        removeOnFail: { age: 30 * 24 * 3600, count: 1000 },
+      };
+      if (search)
+        await addSearchFlow(
+          this.flow(),
+          this.queue,
+          { data: { ...data, search: search.state }, opts },
+          search.trials,
+        );
+      else await this.queue.add('train', data, opts);
     } catch (err) {
       await this.store.update(jobId, {
         status: 'failed',
@@ -174,9 +197,14 @@ export class BullJobService implements JobService {
       });
     // A waiting or delayed job is removed; an active one is locked (remove fails) and its worker
     // stops on the pub/sub event `update` just sent, or at the latest when it tries to publish.
-    await this.queue
-      .remove(jobId)
-      .catch((err: unknown) => this.log?.debug({ err, jobId }, 'job not removable (running)'));
+    // An autotune job waiting on running trials is not removable: its queued trials go, and the
+    // running ones stop on the same event (they watch their parent's record).
+    const removed = await this.queue.remove(jobId).catch((err: unknown) => {
+      this.log?.debug({ err, jobId }, 'job not removable (running)');
+      return 0;
+    });
+    if (removed !== 1)
+      await (await this.queue.getJob(jobId))?.removeUnprocessedChildren().catch(() => undefined);
     return view;
   }
 
@@ -193,8 +221,15 @@ export class BullJobService implements JobService {
     return () => void off();
   }
 
+  /** The flow producer autotune jobs are added with (made on first use). */
+  private flow(): FlowProducer {
+    this.flows ??= searchFlowProducer(this.queue);
+    return this.flows;
+  }
+
   /** Closes the queue's connection use (the connection itself belongs to the caller). */
   async close(): Promise<void> {
+    await this.flows?.close();
     await this.queue.close();
   }
 

@@ -176,5 +176,6 @@ export function toView(r: Record<string, string>): JobView {
   if (r.error) view.error = r.error;
   if (r.startedAt) view.startedAt = r.startedAt;
   if (r.finishedAt) view.finishedAt = r.finishedAt;
+  if (r.search) view.search = JSON.parse(r.search) as JobView['search'];
   return view;
 }

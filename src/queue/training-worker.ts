@@ -1,16 +1,20 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { TrialResult } from '../autotune/index.js';
 import type { Redis } from 'ioredis';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
-import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelRegistry } from '../registry/index.js';
 import type { RedisDatasetStore } from './dataset-store.js';
+import type { SearchStore } from './search-store.js';
 import type { TrainJobData } from './job-service.js';
 import type { JobStore } from './job-store.js';
 import { CancelWatch } from './cancel-watch.js';
+import { gaveUpOnCrashes, handleFailure } from './job-failure.js';
 import { JobRecord } from './job-record.js';
+import { TRIAL_JOB, type TrialJobData } from './search-flow.js';
+import { processTrial, searchStep } from './search-worker.js';
 import type { ThreadInput } from './thread-protocol.js';
 import {
   startTrainingThread,
@@ -19,24 +23,6 @@ import {
   type TrainedModel,
   type TrainingThread,
 } from './thread-runner.js';
-
-/** Errors that retrying cannot fix: fail the job at once. */
-const PERMANENT_CODES = new Set([
-  'INVALID_DATA',
-  'INVALID_OPTIONS',
-  'INVALID_REQUEST',
-  'TOO_MANY_LABELS',
-  'PAYLOAD_TOO_LARGE',
-  'STORAGE_FULL',
-  // An incremental job's base version was deleted (retention) before the job ran.
-  'VERSION_NOT_FOUND',
-  'MODEL_NOT_FOUND',
-]);
-
-/** True for BullMQ's own verdict on a job that stalled (its worker died) or started too often. */
-function gaveUpOnCrashes(job: Job, err: Error): boolean {
-  return Boolean(job.deferredFailure) || /allowable limit/.test(err.message);
-}
 
 /** Everything a training worker needs. */
 export interface TrainingWorkerDeps {
@@ -62,6 +48,8 @@ export interface TrainingWorkerDeps {
   tuning?: WorkerTuning;
   /** Where attempts and epochs are counted. */
   metrics?: Metrics;
+  /** Autotune jobs' trial results (on a command connection: not `connection`). */
+  search: SearchStore;
 }
 
 /**
@@ -81,7 +69,8 @@ export interface WorkerTuning {
  * stops between batches when cancelled, and publishes the version atomically unless cancelled.
  */
 export class TrainingWorker {
-  private worker: Worker<TrainJobData> | undefined;
+  private worker: Worker<TrainJobData | TrialJobData> | undefined;
+  private trials: Queue<TrainJobData | TrialJobData> | undefined;
   private readonly active = new Map<string, TrainingThread>();
   private shuttingDown = false;
 
@@ -90,19 +79,23 @@ export class TrainingWorker {
   /** Starts taking jobs. */
   start(): void {
     const { connection, keys, concurrency, logger } = this.deps;
-    this.worker = new Worker<TrainJobData>(keys.queueName, (job, token) => this.process(job, token), {
-      connection,
-      prefix: keys.prefix,
-      concurrency,
-      // Training runs in its own thread, so this event loop is free to renew the lock on time.
-      lockDuration: this.deps.tuning?.lockDurationMs ?? 30_000,
-      stalledInterval: this.deps.tuning?.stalledIntervalMs ?? 30_000,
-      maxStalledCount: this.deps.tuning?.maxStalledCount ?? 2,
-    });
+    this.worker = new Worker<TrainJobData | TrialJobData>(
+      keys.queueName,
+      (job, token) => this.process(job, token),
+      {
+        connection,
+        prefix: keys.prefix,
+        concurrency,
+        // Training runs in its own thread, so this event loop is free to renew the lock on time.
+        lockDuration: this.deps.tuning?.lockDurationMs ?? 30_000,
+        stalledInterval: this.deps.tuning?.stalledIntervalMs ?? 30_000,
+        maxStalledCount: this.deps.tuning?.maxStalledCount ?? 2,
+      },
+    );
     this.worker.on('error', (err) => logger.error({ err }, 'training worker error'));
     this.worker.on('failed', (job, err) => {
       logger.warn({ jobId: job?.id, err: err.message }, 'training attempt failed');
-      if (job && gaveUpOnCrashes(job, err)) void this.recordGaveUp(job, err);
+      if (job && job.name !== TRIAL_JOB && gaveUpOnCrashes(job, err)) void this.recordGaveUp(job, err);
     });
   }
 
@@ -119,6 +112,13 @@ export class TrainingWorker {
     } catch (e) {
       this.deps.logger.error({ err: e, jobId }, 'could not record a job that crashed too often as failed');
     }
+  }
+
+  /** The queue a parent job adds its next rung of trials to (made on first use). */
+  private queue(): Queue<TrainJobData | TrialJobData> {
+    const { connection, keys } = this.deps;
+    this.trials ??= new Queue(keys.queueName, { connection, prefix: keys.prefix });
+    return this.trials;
   }
 
   /** Resolves once the BullMQ worker is connected and waiting for jobs. */
@@ -138,22 +138,39 @@ export class TrainingWorker {
     timer.unref();
     try {
       await this.worker?.close();
+      await this.trials?.close();
     } finally {
       clearTimeout(timer);
       await Promise.all([...this.active.values()].map((t) => t.terminate()));
     }
   }
 
-  /** One job: mark it running, train in a thread, publish the version (or handle the failure). */
+  /**
+   * One job: an autotune trial, or a training job (an autotune one plans its next rung first, or
+   * goes on with the winner): mark it running, train in a thread, publish the version (or handle
+   * the failure).
+   */
   private async process(
+    job: Job<TrainJobData | TrialJobData>,
+    token: string | undefined,
+  ): Promise<{ version?: number; status: string } | TrialResult> {
+    if (job.name === TRIAL_JOB) return processTrial(this.deps, job as Job<TrialJobData>);
+    return this.train(job as Job<TrainJobData>, token);
+  }
+
+  private async train(
     job: Job<TrainJobData>,
     token: string | undefined,
   ): Promise<{ version?: number; status: string }> {
     const jobId = job.id as string;
     const record = new JobRecord(this.deps.jobs, jobId);
     const log = this.deps.logger.child({ jobId, model: job.data.model });
+    if (job.data.search && !job.data.search.report)
+      await searchStep(this.deps, this.queue(), job, token, log);
     // Starts, including those after a crashed worker (a stall does not count as a failed attempt).
-    const start = await record.running(Math.max(job.attemptsMade + 1, job.attemptsStarted));
+    // An autotune job is started once more per rung it waited for: those starts are not attempts.
+    const starts = job.attemptsStarted - (job.data.search?.rung ?? 0);
+    const start = await record.running(Math.max(job.attemptsMade + 1, starts));
     if (!start.applied) return { status: start.view.status }; // cancelled while queued
     const { hub, keys } = this.deps;
     const watch = await CancelWatch.start(hub, keys, record, this.deps.cancelPollMs ?? 2000);
@@ -164,7 +181,11 @@ export class TrainingWorker {
       await watch.attach(thread);
       return await this.publish(job, record, await thread.result, log);
     } catch (err) {
-      return await this.handleFailure(job, record, token, err, log);
+      return await handleFailure({
+        ...{ job, record, token, err, log },
+        shuttingDown: this.shuttingDown,
+        ended: (outcome) => this.ended(record, outcome),
+      });
     } finally {
       await watch.stop();
       this.active.delete(jobId);
@@ -238,12 +259,9 @@ export class TrainingWorker {
     trained: TrainedModel,
     log: Logger,
   ): Promise<{ version?: number; status: string }> {
-    const out = await this.deps.registry.publish(
-      job.data.model,
-      trained.artefact,
-      trained.meta,
-      record.jobId,
-    );
+    const report = job.data.search?.report;
+    const meta = report ? { ...trained.meta, autotune: report } : trained.meta;
+    const out = await this.deps.registry.publish(job.data.model, trained.artefact, meta, record.jobId);
     await record.dropCheckpoint();
     await record.announce();
     this.ended(record, out.status === 'cancelled' ? 'cancelled' : 'succeeded');
@@ -257,38 +275,5 @@ export class TrainingWorker {
 
   private ended(record: JobRecord, outcome: string): void {
     this.deps.metrics?.jobEnded(outcome, record.seconds);
-  }
-
-  /** Classifies a failure: cancelled, handed back on shutdown, permanent, or retried with backoff. */
-  private async handleFailure(
-    job: Job<TrainJobData>,
-    record: JobRecord,
-    token: string | undefined,
-    err: unknown,
-    log: Logger,
-  ): Promise<{ status: string }> {
-    if ((await record.view()).status === 'cancelled') {
-      this.ended(record, 'cancelled');
-      await record.dropCheckpoint();
-      log.info('training cancelled');
-      return { status: 'cancelled' };
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    if (this.shuttingDown && isAppError(err) && err.code === 'CANCELLED' && token) {
-      this.ended(record, 'handed-back');
-      await record.requeued();
-      await job.moveToWait(token);
-      log.info('worker shutting down: job handed back to the queue');
-      throw new WaitingError();
-    }
-    // An unusable checkpoint would fail every retry the same way: the next attempt starts afresh.
-    if (isAppError(err) && err.code === 'ARTEFACT_CORRUPT') await record.dropCheckpoint();
-    const permanent = isAppError(err) && PERMANENT_CODES.has(err.code);
-    const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    this.ended(record, final ? 'failed' : 'retrying');
-    if (final) await record.failed(message);
-    else await record.requeued(`attempt ${job.attemptsMade + 1} failed: ${message}; retrying`);
-    log.warn({ err: message, permanent, final }, 'training failed');
-    throw permanent ? new UnrecoverableError(message) : err instanceof Error ? err : new Error(message);
   }
 }

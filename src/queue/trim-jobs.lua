@@ -9,7 +9,7 @@ for _, id in ipairs(ids) do
   local st = redis.call('HGET', key, 'status')
   if (not st) or st == 'succeeded' or st == 'failed' or st == 'cancelled' then
     local model = redis.call('HGET', key, 'model')
-    redis.call('DEL', key, key .. ':checkpoint', key .. ':history')
+    redis.call('DEL', key, key .. ':checkpoint', key .. ':history', key .. ':search')
     redis.call('ZREM', KEYS[1], id)
     if model then redis.call('ZREM', ARGV[2] .. ':jobs:model:' .. model, id) end
     removed = removed + 1

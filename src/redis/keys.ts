@@ -12,6 +12,8 @@ export interface Keys {
   jobCheckpoint(jobId: string): string;
   /** A job's per-epoch progress, oldest first (a list), for curves drawn after the fact. */
   jobHistory(jobId: string): string;
+  /** An autotune job's trials as they end (a hash: trial id → result) and its deadline. */
+  jobSearch(jobId: string): string;
   jobsAll: string;
   jobsByModel(model: string): string;
   models: string;
@@ -39,6 +41,7 @@ export function makeKeys(prefix: string): Keys {
     job: (id) => `${p}:job:${id}`,
     jobCheckpoint: (id) => `${p}:job:${id}:checkpoint`,
     jobHistory: (id) => `${p}:job:${id}:history`,
+    jobSearch: (id) => `${p}:job:${id}:search`,
     jobsAll: `${p}:jobs`,
     jobsByModel: (m) => `${p}:jobs:model:${m}`,
     models: `${p}:models`,

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.js';
 
+/**
+ * A hyper-parameter search instead of one training (`src/autotune`): trials of the options not
+ * given explicitly, scored on validation data; the best is trained as the version. At least one of
+ * `budgetSeconds` and `trials` bounds it (both: whichever ends first); without either the defaults
+ * below apply.
+ */
+export const autotuneSchema = z
+  .object({
+    /** Wall time of the search (its trials), from the first trial's start; the final training is extra. */
+    budgetSeconds: z.number().int().min(10).max(86_400).optional(),
+    /** Configurations tried (the first rung of the successive-halving search). */
+    trials: z.number().int().min(2).max(500).optional(),
+    /** What trials are ranked by; default `accuracy` (`microF1` for multi-label data sets). */
+    metric: z.enum(['accuracy', 'macroF1', 'microF1']).optional(),
+  })
+  .strict();
+
 /** Training options with their ranges and defaults; the HTTP contract mirrors these ranges. */
 export const trainOptionsSchema = z
   .object({
@@ -26,6 +43,8 @@ export const trainOptionsSchema = z
     // How the artefact stores the hidden kernel (`int8`: one byte a weight plus a scale per row);
     // training itself is float32 either way.
     quantize: z.enum(['none', 'int8']).default('none'),
+    // A search over the other options (`src/autotune`); absent: train these options as given.
+    autotune: autotuneSchema.optional(),
   })
   .strict()
   .refine((o) => o.ngramMin <= o.ngramMax, {
@@ -34,6 +53,7 @@ export const trainOptionsSchema = z
   });
 
 export type TrainOptions = z.infer<typeof trainOptionsSchema>;
+export type AutotuneSettings = z.infer<typeof autotuneSchema>;
 
 /** Options as a caller passes them: every field optional (the schema's defaults fill the rest). */
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
@@ -56,11 +76,11 @@ export function resolveTrainOptions(input: unknown = {}, kind: { multiLabel?: bo
       ? { ...MULTI_LABEL_DEFAULTS, ...given }
       : given;
   const result = trainOptionsSchema.safeParse(withKind);
-  if (!result.success) {
-    const errors = result.error.issues.map((i) => ({
-      path: i.path.join('.') || '(options)',
-      message: i.message,
-    }));
+  const kindErrors = result.success ? autotuneKindErrors(result.data, kind.multiLabel ?? false) : [];
+  if (!result.success || kindErrors.length > 0) {
+    const errors = result.success
+      ? kindErrors
+      : result.error.issues.map((i) => ({ path: i.path.join('.') || '(options)', message: i.message }));
     throw new AppError(
       'INVALID_OPTIONS',
       `invalid training options: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
@@ -68,4 +88,21 @@ export function resolveTrainOptions(input: unknown = {}, kind: { multiLabel?: bo
     );
   }
   return result.data;
+}
+
+/** Search settings that cannot work on this kind of data set (known before anything is queued). */
+function autotuneKindErrors(o: TrainOptions, multiLabel: boolean): { path: string; message: string }[] {
+  if (!o.autotune) return [];
+  const errors: { path: string; message: string }[] = [];
+  if (o.autotune.metric === 'microF1' && !multiLabel)
+    errors.push({
+      path: 'autotune.metric',
+      message: 'microF1 needs a multi-label data set; use accuracy or macroF1',
+    });
+  if (o.validationSplit === 0)
+    errors.push({
+      path: 'validationSplit',
+      message: 'autotune scores trials on a validation split: it must be above 0',
+    });
+  return errors;
 }

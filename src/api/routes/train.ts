@@ -97,7 +97,14 @@ function articleCheck(c: HandlerContext, articleErrors: FieldErrors): FieldError
  * not read: the answer goes out now and the connection is closed rather than drained.
  */
 async function streamed(c: HandlerContext, read: () => Promise<Article[]>): Promise<TrainInput> {
-  const { model, baseVersion, ...options } = c.input.query as QueryOf<'train'>;
+  const { model, baseVersion, autotuneSeconds, autotuneTrials, autotuneMetric, ...rest } = c.input
+    .query as QueryOf<'train'>;
+  const autotune = {
+    ...(autotuneSeconds === undefined ? {} : { budgetSeconds: autotuneSeconds }),
+    ...(autotuneTrials === undefined ? {} : { trials: autotuneTrials }),
+    ...(autotuneMetric === undefined ? {} : { metric: autotuneMetric }),
+  };
+  const options = Object.keys(autotune).length > 0 ? { ...rest, autotune } : rest;
   try {
     const input = { model: model ?? 'default', articles: await read(), options };
     return baseVersion === undefined ? input : { ...input, baseVersion };

@@ -500,6 +500,79 @@ export interface components {
              * @enum {string}
              */
             quantize?: "none" | "int8";
+            autotune?: components["schemas"]["AutotuneSettings"];
+        };
+        /** @description Search the options not given explicitly instead of training them as given: random configurations (the defaults first) raced by successive halving on validation data, each trial a child job of the training job that any worker takes; the best is then trained as the version, and the trial table is stored with it (`autotune` in `GET /models/{model}/versions/{version}`). On a data set whose validation split holds fewer than 1,000 documents a configuration is scored on up to three seeded splits (the best third of each rung gets another), otherwise on one. Searched: hiddenUnits, learningRate, dropout, batchSize, ngramMax, minDf, maxFeatures, stemming, stop words, CJK character bigrams and classWeight; epochs by early stopping. Neither bound given: 24 trials within 600 s. */
+        AutotuneSettings: {
+            /** @description Wall time of the search from its first trial; trials not started by then are skipped, a running one is stopped. The final training comes after it. */
+            budgetSeconds?: number;
+            /** @description Configurations tried in the first rung. */
+            trials?: number;
+            /**
+             * @description What trials are ranked by on the validation split: default `accuracy`, `microF1` for a multi-label data set (where it is the only one allowed besides macroF1 and accuracy, i.e. subset accuracy).
+             * @enum {string}
+             */
+            metric?: "accuracy" | "macroF1" | "microF1";
+        };
+        AutotuneTrial: {
+            /** @description `c<index>r<repeat>`. */
+            id: string;
+            /** @description The configuration (0: the defaults). */
+            index: number;
+            rung: number;
+            /** @description Which seeded split it was scored on. */
+            repeat: number;
+            /** @description The searched options it drew (the rest are the fixed ones). */
+            options: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description `skipped`: the budget was spent before it started; `timeout`: during it.
+             * @enum {string}
+             */
+            status: "done" | "skipped" | "timeout" | "failed" | "cancelled";
+            /** @description The metric on its validation split (done trials). */
+            score?: number;
+            /** @description Epochs until early stopping. */
+            epochs?: number;
+            seconds: number;
+            /** Format: date-time */
+            startedAt?: string;
+            /** @description The worker that ran it (host:pid). */
+            worker?: string;
+            error?: string;
+        };
+        /** @description The search a version was chosen by (versions trained with `options.autotune`). */
+        AutotuneReport: {
+            /** @enum {string} */
+            metric: "accuracy" | "macroF1" | "microF1";
+            budgetSeconds: number;
+            /** @description Configurations drawn for the first rung. */
+            trials: number;
+            /** @description Most splits a configuration could get (rungs). */
+            repeats: number;
+            /** @description From the first trial's start to the last one's end. */
+            wallSeconds: number;
+            best: {
+                index: number;
+                options: {
+                    [key: string]: unknown;
+                };
+                /** @description Its mean over the splits it was scored on. */
+                score: number;
+            } | null;
+            table: components["schemas"]["AutotuneTrial"][];
+        };
+        /** @description An autotune job's search so far (absent for other jobs). */
+        SearchProgress: {
+            /** @enum {string} */
+            metric: "accuracy" | "macroF1" | "microF1";
+            /** @description Trials ended (done, skipped, timed out or failed). */
+            trialsDone: number;
+            /** @description Trials queued so far (later rungs add some). */
+            trialsTotal: number;
+            /** @description The best configuration's mean score so far. */
+            bestScore: number | null;
         };
         TrainRequest: {
             /** @default default */
@@ -556,6 +629,7 @@ export interface components {
             startedAt?: string;
             /** Format: date-time */
             finishedAt?: string;
+            search?: components["schemas"]["SearchProgress"];
             /** @description Every epoch's progress so far, oldest first (the last 1,000), so loss and accuracy curves can be drawn for a job opened mid-run or after it ended. Only in `GET /jobs/{jobId}`. */
             history?: components["schemas"]["JobProgress"][];
         };
@@ -802,6 +876,7 @@ export interface components {
             checksum: string;
             evaluation: components["schemas"]["Evaluation"];
             lineage?: components["schemas"]["VersionLineage"];
+            autotune?: components["schemas"]["AutotuneReport"];
         };
         /** @description Where a version trained with `baseVersion` comes from (absent for a version trained from scratch). */
         VersionLineage: {
@@ -1076,6 +1151,12 @@ export interface operations {
                 minProbability?: components["schemas"]["TrainingOptions"]["minProbability"];
                 classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
                 quantize?: components["schemas"]["TrainingOptions"]["quantize"];
+                /** @description NDJSON and CSV bodies: `options.autotune.budgetSeconds`. */
+                autotuneSeconds?: components["schemas"]["AutotuneSettings"]["budgetSeconds"];
+                /** @description NDJSON and CSV bodies: `options.autotune.trials`. */
+                autotuneTrials?: components["schemas"]["AutotuneSettings"]["trials"];
+                /** @description NDJSON and CSV bodies: `options.autotune.metric`. */
+                autotuneMetric?: components["schemas"]["AutotuneSettings"]["metric"];
             };
             header?: never;
             path?: never;

@@ -1,0 +1,61 @@
+/** One trial: train a configuration's select phase on one seeded split and score its validation. */
+import { AppError } from '../errors/index.js';
+import type { Article } from '../text/index.js';
+import { train, type TrainOptionsInput } from '../training/index.js';
+import type { SearchMetric, TrialSpec } from './plan.js';
+
+/** What a finished trial measured. */
+export interface TrialScore {
+  score: number;
+  epochs: number;
+  seconds: number;
+}
+
+/** Seed step between splits: repeat `r` holds out (and initialises) differently from repeat 0. */
+const SPLIT_SEED_STEP = 7919;
+
+/** The options a trial trains with: the fixed ones, the drawn ones, its split's seed, no refit. */
+export function trialOptions(given: TrainOptionsInput, spec: TrialSpec): TrainOptionsInput {
+  const { autotune: _search, ...fixed } = given;
+  const seed = ((fixed.seed ?? 42) + spec.repeat * SPLIT_SEED_STEP) >>> 0;
+  // The refit phase cannot change a validation score: trials skip it.
+  return { ...fixed, ...spec.options, seed, refit: false };
+}
+
+/** The options the version is trained with once the search chose `best` (its seed is the user's). */
+export function finalOptions(given: TrainOptionsInput, best: TrialSpec['options']): TrainOptionsInput {
+  const { autotune: _search, ...fixed } = given;
+  return { ...fixed, ...best };
+}
+
+/** The metric from a validation evaluation (single- or multi-label). */
+function metricOf(evaluation: unknown, metric: SearchMetric): number {
+  const value = (evaluation as Record<string, unknown> | undefined)?.[metric];
+  if (typeof value !== 'number') throw new AppError('INTERNAL', `the trial's evaluation has no ${metric}`);
+  return value;
+}
+
+/**
+ * Runs `spec` on `articles`: early stopping on its validation split decides the epochs, the
+ * selected model's validation `metric` is the score.
+ * @throws AppError CANCELLED when `signal` aborts
+ */
+export async function runTrial(
+  articles: readonly Article[],
+  given: TrainOptionsInput,
+  spec: TrialSpec,
+  metric: SearchMetric,
+  signal?: AbortSignal,
+): Promise<TrialScore> {
+  const started = performance.now();
+  const r = await train(articles, trialOptions(given, spec), signal ? { signal } : {});
+  try {
+    return {
+      score: metricOf(r.evaluation, metric),
+      epochs: r.epochs,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    r.classifier.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The worker's side of an autotune job: running one trial (a child job), and the parent's step
+ * between rungs (queue the next rung, or choose the winner and let the training go on).
+ */
+import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import {
+  best,
+  finalOptions,
+  nextRung,
+  searchProgress,
+  searchReport,
+  type TrialResult,
+} from '../autotune/index.js';
+import type { Logger } from '../log/index.js';
+import type { TrainJobData } from './job-service.js';
+import { JobRecord } from './job-record.js';
+import { CancelWatch } from './cancel-watch.js';
+import { addRung, type SearchState, type TrialJobData } from './search-flow.js';
+import { startTrialThread } from './trial-runner.js';
+import type { TrainingWorkerDeps } from './training-worker.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Runs a trial job: scores its configuration, adds the result to the search and its progress. */
+export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobData>): Promise<TrialResult> {
+  const { parentJobId, spec, settings } = job.data;
+  const parent = new JobRecord(deps.jobs, parentJobId);
+  const log = deps.logger.child({ jobId: parentJobId, trial: spec.id });
+  const view = await parent.view();
+  const deadline = await deps.search.deadline(parentJobId, settings.budgetSeconds);
+  let result: TrialResult;
+  if (TERMINAL.has(view.status)) {
+    result = { ...spec, status: 'cancelled', seconds: 0 };
+  } else {
+    if (view.status === 'queued')
+      await deps.jobs.update(parentJobId, { status: 'running', startedAt: new Date().toISOString() });
+    result = await scoreInThread(deps, job.data, deadline, parent);
+  }
+  const all = await deps.search.record(parentJobId, result);
+  const progress = searchProgress(settings, all, job.data.queued);
+  await deps.jobs.update(parentJobId, { search: JSON.stringify(progress) }).catch((err: unknown) => {
+    log.warn({ err }, 'could not record the search progress');
+  });
+  log.info({ status: result.status, score: result.score, seconds: result.seconds }, 'autotune trial ended');
+  return result;
+}
+
+/** The trial in a thread of its own, stopped when its parent job is cancelled. */
+async function scoreInThread(
+  deps: TrainingWorkerDeps,
+  data: TrialJobData,
+  deadline: number,
+  parent: JobRecord,
+): Promise<TrialResult> {
+  const watch = await CancelWatch.start(deps.hub, deps.keys, parent, deps.cancelPollMs ?? 2000);
+  try {
+    const dataset = await deps.datasets.loadRaw(data.datasetHash);
+    const thread = startTrialThread({
+      dataset: new Uint8Array(dataset),
+      options: data.options,
+      spec: data.spec,
+      metric: data.settings.metric,
+      deadline,
+      backend: deps.backend,
+      ...(deps.webgpuAdapter ? { webgpuAdapter: deps.webgpuAdapter } : {}),
+      nice: deps.threadNice ?? 0,
+    });
+    await watch.attach(thread);
+    return await thread.result;
+  } finally {
+    await watch.stop();
+  }
+}
+
+/**
+ * The parent's step once a rung's trials have ended: queue the next rung and wait for it
+ * (throws BullMQ's WaitingChildrenError, which ends this processing without ending the job), or
+ * choose the winner, put its options and the report in the job's data, and return so the job
+ * trains it as any other.
+ */
+export async function searchStep(
+  deps: TrainingWorkerDeps,
+  queue: Queue<TrainJobData | TrialJobData>,
+  job: Job<TrainJobData>,
+  token: string | undefined,
+  log: Logger,
+): Promise<void> {
+  const jobId = job.id as string;
+  let results: TrialResult[];
+  for (;;) {
+    const state = job.data.search as SearchState;
+    results = await deps.search.results(jobId);
+    const deadline = await deps.search.deadline(jobId, state.settings.budgetSeconds);
+    const next = Date.now() < deadline ? nextRung(results, state.rung, state.repeats) : [];
+    if (next.length === 0 || !token) break;
+    const moved: SearchState = { ...state, rung: state.rung + 1, queued: state.queued + next.length };
+    await addRung(queue, job, next, moved);
+    await job.updateData({ ...job.data, search: moved });
+    log.info({ rung: moved.rung, trials: next.length }, 'autotune: next rung queued');
+    // False when the new trials have all ended already (skipped at the deadline): go on at once.
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  }
+  const state = job.data.search as SearchState;
+  const winner = best(results);
+  const report = searchReport(state.settings, state.repeats, results);
+  const options = finalOptions(job.data.options, winner?.options ?? {});
+  await job.updateData({ ...job.data, options, search: { ...state, report } });
+  log.info({ best: winner, wallSeconds: report.wallSeconds }, 'autotune: search done, training the best');
+}
