@@ -42,10 +42,13 @@ const MAX_REPEATS = 3;
 /** Validation rows a search needs at the least (and one per label). */
 const MIN_VALIDATION_ROWS = 10;
 
-/** Fills the defaults: neither bound given gives 24 trials in 10 minutes; one given, the other is loose. */
+/**
+ * Fills the defaults: neither bound given, 24 trials in 10 minutes; a budget alone, 16 trials (so
+ * that later rungs fit in it too); a trial count alone, a day.
+ */
 export function searchSettings(a: AutotuneSettings, multiLabel: boolean): SearchSettings {
   return {
-    trials: a.trials ?? (a.budgetSeconds === undefined ? 24 : 500),
+    trials: a.trials ?? (a.budgetSeconds === undefined ? 24 : 16),
     budgetSeconds: a.budgetSeconds ?? (a.trials === undefined ? 600 : 86_400),
     metric: a.metric ?? (multiLabel ? 'microF1' : 'accuracy'),
   };

@@ -32,7 +32,9 @@ export type SearchedOption =
  */
 export const SEARCH_SPACE: readonly Dimension[] = [
   { name: 'hiddenUnits', values: [16, 32, 64, 128, 256] },
-  { name: 'learningRate', values: [0.001, 0.002, 0.003, 0.005, 0.008, 0.012, 0.02] },
+  // Above 0.008 early stopping often picks epoch 1, and a one-epoch refit from scratch lands far
+  // from the snapshot the trial scored (sms-spam: validation 0.985, refit test 0.958).
+  { name: 'learningRate', values: [0.001, 0.002, 0.003, 0.005, 0.008] },
   { name: 'dropout', values: [0, 0.2, 0.35, 0.5, 0.65] },
   { name: 'batchSize', values: [16, 32, 64, 128] },
   { name: 'ngramMax', values: [1, 2, 3] },

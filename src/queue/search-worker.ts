@@ -6,6 +6,7 @@ import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import {
   best,
   finalOptions,
+  workerName,
   nextRung,
   searchProgress,
   searchReport,
@@ -31,6 +32,15 @@ export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobDa
   let result: TrialResult;
   if (TERMINAL.has(view.status)) {
     result = { ...spec, status: 'cancelled', seconds: 0 };
+  } else if (Date.now() >= deadline) {
+    // Spent before it started: no data set read, no thread.
+    result = {
+      ...spec,
+      status: 'skipped',
+      seconds: 0,
+      worker: workerName(),
+      startedAt: new Date().toISOString(),
+    };
   } else {
     if (view.status === 'queued')
       await deps.jobs.update(parentJobId, { status: 'running', startedAt: new Date().toISOString() });

@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { TrialResult } from '../autotune/index.js';
+import { workerName, type TrialResult } from '../autotune/index.js';
 import type { Redis } from 'ioredis';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -86,6 +86,8 @@ export class TrainingWorker {
         connection,
         prefix: keys.prefix,
         concurrency,
+        // Jobs record who ran them (`processedBy`), named as the trial table names workers.
+        name: workerName(),
         // Training runs in its own thread, so this event loop is free to renew the lock on time.
         lockDuration: this.deps.tuning?.lockDurationMs ?? 30_000,
         stalledInterval: this.deps.tuning?.stalledIntervalMs ?? 30_000,
