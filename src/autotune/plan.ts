@@ -17,6 +17,11 @@ export interface SearchSettings {
   budgetSeconds: number;
   trials: number;
   metric: SearchMetric;
+  /**
+   * How much a configuration must beat the defaults by (mean over the same splits) to replace
+   * them: one validation document's worth. Less is within one split's noise.
+   */
+  minGain?: number;
 }
 
 /** One trial job: a configuration scored on one split (`repeat`). */
@@ -110,24 +115,35 @@ function ranked(results: readonly TrialResult[], rung: number) {
 
 /**
  * The trials of rung `rung + 1`: the best third of those that finished rung `rung`, each on its
- * next split. Empty when the last rung is done or fewer than two would go on (one more split
- * cannot change the winner then).
+ * next split, and the defaults (configuration 0) beside them whenever they finished it too, so the
+ * winner is always compared with them on the same splits. Empty when the last rung is done or
+ * fewer than two would go on (one more split cannot change the winner then).
  */
 export function nextRung(results: readonly TrialResult[], rung: number, repeats: number): TrialSpec[] {
   if (rung + 1 >= repeats) return [];
   const order = ranked(results, rung);
-  const keep = Math.ceil(order.length / ETA);
-  if (keep < 2) return [];
-  return order.slice(0, keep).map(([i, s]) => spec(i, s.options, rung + 1, rung + 1));
+  const keep = order.slice(0, Math.ceil(order.length / ETA));
+  const defaults = order.find(([i]) => i === 0);
+  if (defaults && !keep.includes(defaults)) keep.push(defaults);
+  if (keep.length < 2) return [];
+  return keep.map(([i, s]) => spec(i, s.options, rung + 1, rung + 1));
 }
 
-/** The winner: the best mean among the configurations that reached the highest rung finished. */
+/**
+ * The winner: the best mean among the configurations that reached the highest rung finished;
+ * the defaults instead unless it beats them there by at least `minGain`.
+ */
 export function best(
   results: readonly TrialResult[],
+  minGain = 0,
 ): { index: number; options: TrialOptions; score: number } | undefined {
   for (let rung = Math.max(0, ...results.map((r) => r.rung)); rung >= 0; rung--) {
-    const top = ranked(results, rung)[0];
-    if (top) return { index: top[0], options: top[1].options, score: top[1].mean };
+    const order = ranked(results, rung);
+    const top = order[0];
+    if (!top) continue;
+    const defaults = order.find(([i]) => i === 0);
+    const pick = defaults && top[1].mean - defaults[1].mean < minGain ? defaults : top;
+    return { index: pick[0], options: pick[1].options, score: pick[1].mean };
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ export function searchProgress(
     metric: settings.metric,
     trialsDone: results.length,
     trialsTotal: Math.max(queued, results.length),
-    bestScore: best(results)?.score ?? null,
+    bestScore: best(results, settings.minGain)?.score ?? null,
   };
 }
 
@@ -26,7 +26,7 @@ export function searchReport(
   const starts = results.filter((r) => r.startedAt !== undefined);
   const first = Math.min(...starts.map((r) => Date.parse(r.startedAt!)));
   const last = Math.max(...starts.map((r) => Date.parse(r.startedAt!) + r.seconds * 1000));
-  const top = best(results);
+  const top = best(results, settings.minGain);
   return {
     metric: settings.metric,
     budgetSeconds: settings.budgetSeconds,

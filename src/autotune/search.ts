@@ -39,8 +39,9 @@ export function planSearch(given: TrainOptionsInput, documents: number, labels: 
   const resolved = resolveTrainOptions(given, { multiLabel });
   if (!resolved.autotune) throw new AppError('INVALID_OPTIONS', 'no autotune settings in the options');
   assertSearchable(documents, labels, resolved.validationSplit);
+  const validationRows = Math.floor(documents * resolved.validationSplit);
   return {
-    settings: searchSettings(resolved.autotune, multiLabel),
+    settings: { ...searchSettings(resolved.autotune, multiLabel), minGain: 1 / validationRows },
     repeats: repeatsFor(documents, resolved.validationSplit),
     seed: resolved.seed,
   };
@@ -73,7 +74,7 @@ export async function searchInProcess(
     specs = nextRung(results, rung, repeats);
   }
   return {
-    options: finalOptions(given, best(results)?.options ?? {}),
+    options: finalOptions(given, best(results, settings.minGain)?.options ?? {}),
     report: searchReport(settings, repeats, results),
   };
 }

@@ -111,7 +111,7 @@ export async function searchStep(
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
   }
   const state = job.data.search as SearchState;
-  const winner = best(results);
+  const winner = best(results, state.settings.minGain);
   const report = searchReport(state.settings, state.repeats, results);
   const options = finalOptions(job.data.options, winner?.options ?? {});
   await job.updateData({ ...job.data, options, search: { ...state, report } });
