@@ -8,7 +8,7 @@
 import type { AutotuneTrial } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import type { AutotuneSettings, TrainOptionsInput } from '../training/index.js';
-import { sampleConfigs, type TrialOptions } from './space.js';
+import { sampleConfigs, type SearchedOption, type TrialOptions } from './space.js';
 
 export type SearchMetric = NonNullable<AutotuneSettings['metric']>;
 
@@ -78,8 +78,15 @@ export function assertSearchable(documents: number, labels: number, validationSp
 }
 
 /** Rung 0: `settings.trials` configurations (the defaults first), one split each. */
-export function firstRung(given: TrainOptionsInput, settings: SearchSettings, seed: number): TrialSpec[] {
-  return sampleConfigs(given, settings.trials, seed).map((options, index) => spec(index, options, 0, 0));
+export function firstRung(
+  given: TrainOptionsInput,
+  settings: SearchSettings,
+  seed: number,
+  defaults: Partial<Record<SearchedOption, unknown>> = {},
+): TrialSpec[] {
+  return sampleConfigs(given, settings.trials, seed, defaults).map((options, index) =>
+    spec(index, options, 0, 0),
+  );
 }
 
 const spec = (index: number, options: TrialOptions, repeat: number, rung: number): TrialSpec => ({

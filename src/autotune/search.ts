@@ -3,6 +3,7 @@ import type { AutotuneReport, SearchProgress } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import { articleLabels, isMultiLabel, type Article } from '../text/index.js';
 import { resolveTrainOptions, type TrainOptionsInput } from '../training/index.js';
+import type { SearchedOption } from './space.js';
 import {
   assertSearchable,
   best,
@@ -44,6 +45,8 @@ export function planSearch(given: TrainOptionsInput, documents: number, labels: 
     settings: { ...searchSettings(resolved.autotune, multiLabel), minGain: 1 / validationRows },
     repeats: repeatsFor(documents, resolved.validationSplit),
     seed: resolved.seed,
+    // What configuration 0 trains with: the other configurations are drawn around it.
+    defaults: resolved as Partial<Record<SearchedOption, unknown>>,
   };
 }
 
@@ -53,7 +56,7 @@ export async function searchInProcess(
   given: TrainOptionsInput,
   hooks: SearchHooks = {},
 ): Promise<SearchOutcome> {
-  const { settings, repeats, seed } = planSearch(
+  const { settings, repeats, seed, defaults } = planSearch(
     given,
     articles.length,
     labelCount(articles),
@@ -62,7 +65,7 @@ export async function searchInProcess(
   const deadline = Date.now() + settings.budgetSeconds * 1000;
   const results: TrialResult[] = [];
   let queued = 0;
-  for (let rung = 0, specs = firstRung(given, settings, seed); specs.length > 0; rung++) {
+  for (let rung = 0, specs = firstRung(given, settings, seed, defaults); specs.length > 0; rung++) {
     queued += specs.length;
     for (const spec of specs) {
       const run = (signal: AbortSignal) => runTrial(articles, given, spec, settings.metric, signal);

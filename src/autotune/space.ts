@@ -58,19 +58,33 @@ export function freeDimensions(given: TrainOptionsInput): readonly Dimension[] {
 const configKey = (o: TrialOptions): string =>
   JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
+/** The chance that a configuration keeps a dimension at its default value. */
+const KEEP_DEFAULT = 0.5;
+
 /**
- * `n` distinct configurations drawn with `seed`: the first is `{}` (the defaults), the rest draw
- * every free dimension uniformly. Fewer than `n` when the free space is smaller.
+ * `n` distinct configurations drawn with `seed`: the first is `{}` (the defaults), each other one
+ * changes a random subset of the free dimensions away from `defaults` (each kept with probability
+ * 1/2, at least one changed) and lists only what it changed. Drawing near the defaults rather than
+ * uniformly matters with a few dozen trials: in 5-fold CV on the shared sets single changes moved
+ * accuracy by tenths of a point, while most uniform draws combine several harmful ones.
  */
-export function sampleConfigs(given: TrainOptionsInput, n: number, seed: number): TrialOptions[] {
+export function sampleConfigs(
+  given: TrainOptionsInput,
+  n: number,
+  seed: number,
+  defaults: Partial<Record<SearchedOption, unknown>> = {},
+): TrialOptions[] {
   const free = freeDimensions(given);
   const rng = new Rng(seed ^ 0x2545f491);
   const out: TrialOptions[] = [{}];
   const seen = new Set([configKey({})]);
-  const size = free.reduce((s, d) => s * d.values.length, 1);
-  for (let tries = 0; out.length < Math.min(n, size) && tries < n * 50; tries++) {
+  for (let tries = 0; out.length < n && tries < n * 50; tries++) {
     const c: Record<string, unknown> = {};
-    for (const d of free) c[d.name] = d.values[Math.floor(rng.next() * d.values.length)];
+    for (const d of free) {
+      const others = d.values.filter((v) => v !== defaults[d.name]);
+      if (others.length > 0 && rng.next() >= KEEP_DEFAULT)
+        c[d.name] = others[Math.floor(rng.next() * others.length)];
+    }
     const key = configKey(c as TrialOptions);
     if (seen.has(key)) continue;
     seen.add(key);

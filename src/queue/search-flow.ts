@@ -129,7 +129,7 @@ export function planSubmittedSearch(
     throw new AppError('INVALID_OPTIONS', message, { errors: [{ path: 'autotune', message }] });
   }
   const plan = planSearch(options, dataset.documents, dataset.labels.length, dataset.multiLabel);
-  const trials = firstRung(options, plan.settings, plan.seed);
+  const trials = firstRung(options, plan.settings, plan.seed, plan.defaults);
   return {
     state: { settings: plan.settings, repeats: plan.repeats, rung: 0, queued: trials.length },
     trials,

@@ -28,6 +28,15 @@ describe('autotune plan', () => {
       assert.ok(trainOptionsSchema.safeParse(c).success, JSON.stringify(c));
     }
     assert.deepEqual(sampleConfigs({}, 5, 7), sampleConfigs({}, 5, 7), 'seeded');
+    // Drawn around the defaults: only changed dimensions are listed, about half of them each time.
+    const defaults = trainOptionsSchema.parse({});
+    const near = sampleConfigs({}, 40, 3, defaults).slice(1);
+    for (const c of near) {
+      assert.ok(Object.keys(c).length >= 1, 'at least one change');
+      for (const [k, v] of Object.entries(c)) assert.notEqual(v, defaults[k as keyof typeof defaults], k);
+    }
+    const changed = near.reduce((n, c) => n + Object.keys(c).length, 0) / near.length;
+    assert.ok(changed > 3 && changed < 8, `mean changes ${changed} of ${SEARCH_SPACE.length}`);
     // Every dimension's values are valid training options on their own.
     for (const d of SEARCH_SPACE)
       for (const v of d.values)
