@@ -11,7 +11,7 @@
  *   AUTOTUNE_SCALE_SET (default sms-spam), with 1 worker and with 2: the search's wall time each.
  * Env also: DATASETS_DIR, BENCH_BACKEND (default wasm).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -37,18 +37,20 @@ interface Report {
   best: { options: Record<string, unknown>; score: number } | null;
 }
 
-/** fastText e25, fastText autotune on `budget` s, LinearSVC: anchors.py's lines, by name. */
-function anchors(set: string): Record<string, number> {
+/**
+ * fastText e25, fastText autotune on `budget` s, LinearSVC: anchors.py's lines, by name. Run
+ * without blocking this process: a blocked event loop misses the API closing idle keep-alive
+ * sockets, and the next request on one fails.
+ */
+async function anchors(set: string): Promise<Record<string, number>> {
   if (env.AUTOTUNE_ANCHORS === '0' || !existsSync('/usr/bin/fasttext')) return {};
-  const r = spawnSync(
-    '/usr/bin/python3',
-    [join(datasetsDir, '..', 'bench', 'anchors.py'), join(datasetsDir, set), '--autotune', String(budget)],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const script = join(datasetsDir, '..', 'bench', 'anchors.py');
+  const child = spawn('/usr/bin/python3', [script, join(datasetsDir, set), '--autotune', String(budget)]);
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await new Promise((r) => child.once('close', r));
   const out: Record<string, number> = {};
-  for (const m of (r.stdout ?? '').matchAll(/^(.+?)\s+acc ([\d.]+)/gm)) out[m[1]!.trim()] = Number(m[2]);
+  for (const m of stdout.matchAll(/^(.+?)\s+acc ([\d.]+)/gm)) out[m[1]!.trim()] = Number(m[2]);
   return out;
 }
 
@@ -68,7 +70,7 @@ async function tableRow(c: Cluster, set: string): Promise<string> {
       `(${tuned.seconds.toFixed(1)} s job, search ${report.wallSeconds.toFixed(1)} s, ${done}/${report.table.length} trials done on ${ws} workers; ` +
       `best ${JSON.stringify(report.best?.options)} validation ${f4(report.best?.score)})`,
   );
-  const a = multi ? {} : anchors(set);
+  const a = multi ? {} : await anchors(set);
   const pick = (re: RegExp) => Object.entries(a).find(([k]) => re.test(k))?.[1];
   return `| ${set}${multi ? ' (micro-F1)' : ''} | ${f4(plainScore)} | ${f4(tunedScore)} | ${report.table.length} (${done} done) | ${report.wallSeconds.toFixed(0)} s | ${f4(pick(/LinearSVC/))} | ${f4(pick(/e25/))} | ${f4(pick(/autotune/))} |`;
 }

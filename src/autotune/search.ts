@@ -68,7 +68,8 @@ export async function searchInProcess(
   for (let rung = 0, specs = firstRung(given, settings, seed, defaults); specs.length > 0; rung++) {
     queued += specs.length;
     for (const spec of specs) {
-      const run = (signal: AbortSignal) => runTrial(articles, given, spec, settings.metric, signal);
+      const run = (signal: AbortSignal) =>
+        runTrial(articles, given, spec, settings.metric, { signal, deadline });
       const r = await boundedTrial(spec, deadline, run, hooks.signal);
       if (r.status === 'cancelled') throw new AppError('CANCELLED', 'autotune cancelled');
       results.push(r);

@@ -9,6 +9,8 @@ export interface TrialScore {
   score: number;
   epochs: number;
   seconds: number;
+  /** Stopped at the search's deadline before early stopping ended it (scored on its best epoch so far). */
+  truncated?: boolean;
 }
 
 /** Seed step between splits: repeat `r` holds out (and initialises) differently from repeat 0. */
@@ -37,7 +39,8 @@ function metricOf(evaluation: unknown, metric: SearchMetric): number {
 
 /**
  * Runs `spec` on `articles`: early stopping on its validation split decides the epochs, the
- * selected model's validation `metric` is the score.
+ * selected model's validation `metric` is the score. Past `deadline` it stops after the epoch
+ * running then and is scored on its best epoch so far (`truncated`).
  * @throws AppError CANCELLED when `signal` aborts
  */
 export async function runTrial(
@@ -45,15 +48,21 @@ export async function runTrial(
   given: TrainOptionsInput,
   spec: TrialSpec,
   metric: SearchMetric,
-  signal?: AbortSignal,
+  bounds: { signal?: AbortSignal; deadline?: number } = {},
 ): Promise<TrialScore> {
   const started = performance.now();
-  const r = await train(articles, trialOptions(given, spec), signal ? { signal } : {});
+  let truncated = false;
+  const stopEarly = () => (truncated = bounds.deadline !== undefined && Date.now() >= bounds.deadline);
+  const r = await train(articles, trialOptions(given, spec), {
+    ...(bounds.signal ? { signal: bounds.signal } : {}),
+    stopEarly,
+  });
   try {
     return {
       score: metricOf(r.evaluation, metric),
       epochs: r.epochs,
       seconds: (performance.now() - started) / 1000,
+      ...(truncated ? { truncated } : {}),
     };
   } finally {
     r.classifier.dispose();

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   });
   const articles = decodeDataset(input.dataset);
   const { spec, options, metric, deadline } = input;
-  const run = (signal: AbortSignal) => runTrial(articles, options, spec, metric, signal);
+  const run = (signal: AbortSignal) => runTrial(articles, options, spec, metric, { signal, deadline });
   post({ type: 'result', result: await boundedTrial(spec, deadline, run, controller.signal) });
 }
 

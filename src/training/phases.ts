@@ -28,6 +28,8 @@ export interface TrainingRun {
   epochDone(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
   /** A phase's starting parameters: seeded random ones, or (incremental runs) the base's extended. */
   init(rng: Rng): Pick<TrainState, 'hidden' | 'dense'>;
+  /** Checked after each select epoch: true ends the phase there (`hooks.stopEarly`). */
+  stopEarly?: () => boolean;
 }
 
 /** Starting parameters from a seeded RNG (an incremental run's: the base's, extended). */
@@ -78,6 +80,7 @@ export function planRun(
     ...splitRows(order, nVal, hooks.base?.documents ?? 0),
     epochDone,
     init: init ?? ((rng) => initParams(v, h, c, rng)),
+    ...(hooks.stopEarly ? { stopEarly: hooks.stopEarly } : {}),
   };
 }
 
@@ -159,7 +162,8 @@ async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch:
   const fit = await runEpoch(ctx, trainRows, state.hidden, state.dense, state.slots, rng, () => ++state.step);
   const val = await predictRows(ctx, run.valRows, tableSource(state));
   state.docsSeen += trainRows.length;
-  const stop = trackBest(state, val.loss, epoch, options.patience);
+  // `hooks.stopEarly` (a search's deadline) ends the phase as running out of patience would.
+  const stop = trackBest(state, val.loss, epoch, options.patience) || run.stopEarly?.() === true;
   const ms = closeEpoch(state, epoch, rng, t0);
   // Persisted so that resuming from a checkpoint taken after early stopping trains no further select epochs.
   state.stopped = stop || epoch === options.epochs;

@@ -33,6 +33,11 @@ export interface TrainHooks {
   onEpochEnd?(p: EpochProgress, timing: EpochTiming): void | Promise<void>;
   /** Checked between batches; an aborted signal ends training with AppError CANCELLED. */
   signal?: AbortSignal;
+  /**
+   * Checked after each select epoch: true ends the select phase there, keeping the best epoch so
+   * far, as if patience had run out (an autotune trial at its search's deadline).
+   */
+  stopEarly?: () => boolean;
   /** Bytes from an earlier `onCheckpoint`: training continues after that epoch. */
   resumeFrom?: Uint8Array;
   /** Called after every epoch with the full training state (parameters, optimiser, RNG). */

@@ -504,7 +504,7 @@ export interface components {
         };
         /** @description Search the options not given explicitly instead of training them as given: random configurations (the defaults first) raced by successive halving on validation data, each trial a child job of the training job that any worker takes; the best is then trained as the version, and the trial table is stored with it (`autotune` in `GET /models/{model}/versions/{version}`). On a data set whose validation split holds fewer than 1,000 documents a configuration is scored on up to three seeded splits (the best third of each rung gets another), otherwise on one. Searched: hiddenUnits, learningRate, dropout, batchSize, ngramMax, minDf, maxFeatures, stemming, stop words, CJK character bigrams and classWeight; epochs by early stopping. Neither bound given: 24 trials within 600 s; a budget alone: 16 trials; trials alone: no time limit but a day. */
         AutotuneSettings: {
-            /** @description Wall time of the search from its first trial; trials not started by then are skipped, a running one is stopped. The final training comes after it. */
+            /** @description Wall time of the search from its first trial; trials not started by then are skipped, a running one stops after its current epoch and is scored on its best epoch so far (`truncated`). The final training comes after it. */
             budgetSeconds?: number;
             /** @description Configurations tried in the first rung. */
             trials?: number;
@@ -535,6 +535,8 @@ export interface components {
             score?: number;
             /** @description Epochs until early stopping. */
             epochs?: number;
+            /** @description Stopped at the deadline before early stopping ended it: scored on its best epoch so far. */
+            truncated?: boolean;
             seconds: number;
             /** Format: date-time */
             startedAt?: string;
