@@ -91,12 +91,12 @@ export async function score(c: Cluster, model: string, version: number, test: Li
       body: JSON.stringify({ model, version, texts: part.map((t) => t.text) }),
     });
     if (!r.ok) throw new Error(`POST /classify: ${r.status} ${await r.text()}`);
-    const { results } = (await r.json()) as { results: { label: string; labels?: string[] }[] };
+    const { results } = (await r.json()) as { results: { label: string; labels?: { label: string }[] }[] };
     results.forEach((a, k) => {
       const t = part[k]!;
       if (t.labels) {
         const want = new Set(t.labels);
-        const got = new Set(a.labels ?? []);
+        const got = new Set((a.labels ?? []).map((s) => s.label));
         for (const l of got) {
           if (want.has(l)) tp++;
           else fp++;

@@ -1,7 +1,8 @@
 /**
  * The search plan: random configurations raced by successive halving. Rung 0 scores every
- * configuration on one validation split; each later rung gives the best third another split (a
- * different seeded hold-out and initialisation) and ranks them by their mean, so a winner is
+ * configuration on one validation split; each later rung gives the best third (and the defaults)
+ * another split (the next disjoint validation fold of the same seeded order) and ranks them by
+ * their mean over the same folds, so a winner is
  * never chosen on one small split's noise. Big data sets hold enough validation rows for one
  * split to decide: they get one rung (random search).
  */
@@ -42,8 +43,8 @@ export type TrialResult = Omit<AutotuneTrial, 'options'> & { options: TrialOptio
 const ETA = 3;
 /** With fewer validation rows than this one split is noise (±1 point at 1,000): repeat it. */
 export const ONE_SPLIT_ROWS = 1000;
-/** Splits a configuration may get on a small data set. */
-const MAX_REPEATS = 3;
+/** Splits (disjoint validation folds) a configuration may get on a small data set. */
+const MAX_REPEATS = 4;
 /** Validation rows a search needs at the least (and one per label). */
 const MIN_VALIDATION_ROWS = 10;
 
@@ -97,15 +98,25 @@ const spec = (index: number, options: TrialOptions, repeat: number, rung: number
   rung,
 });
 
-/** Each configuration's mean score over its finished splits, and how many there were. */
+/**
+ * Whether a result ranks: finished with a score. A trial stopped at the deadline keeps its score
+ * in the table but is not compared with those that ran to early stopping.
+ */
+const counts = (r: TrialResult): boolean => r.status === 'done' && r.score !== undefined && !r.truncated;
+
+/**
+ * Each configuration's mean score over its finished splits up to rung `upTo` (so that every
+ * configuration ranked at a rung is compared on the same splits), and how many there were.
+ */
 function scores(
   results: readonly TrialResult[],
+  upTo: number,
 ): Map<number, { mean: number; n: number; options: TrialOptions }> {
   const acc = new Map<number, { sum: number; n: number; options: TrialOptions }>();
   for (const r of results) {
-    if (r.status !== 'done' || r.score === undefined) continue;
+    if (!counts(r) || r.rung > upTo) continue;
     const a = acc.get(r.index) ?? { sum: 0, n: 0, options: r.options };
-    a.sum += r.score;
+    a.sum += r.score!;
     a.n += 1;
     acc.set(r.index, a);
   }
@@ -114,8 +125,8 @@ function scores(
 
 /** The configurations that finished rung `rung`, best mean first (ties: the lower index). */
 function ranked(results: readonly TrialResult[], rung: number) {
-  const done = new Set(results.filter((r) => r.rung === rung && r.status === 'done').map((r) => r.index));
-  return [...scores(results)]
+  const done = new Set(results.filter((r) => r.rung === rung && counts(r)).map((r) => r.index));
+  return [...scores(results, rung)]
     .filter(([i]) => done.has(i))
     .sort(([ia, a], [ib, b]) => b.mean - a.mean || ia - ib);
 }
@@ -137,18 +148,20 @@ export function nextRung(results: readonly TrialResult[], rung: number, repeats:
 }
 
 /**
- * The winner: the best mean among the configurations that reached the highest rung finished;
- * the defaults instead unless it beats them there by at least `minGain`.
+ * The winner: the best mean at the highest rung where the defaults finished too (the rungs above
+ * it compare configurations with each other only), replacing the defaults only when it beats them
+ * there by at least `minGain`. Without a finished defaults trial: the best at the highest rung.
  */
 export function best(
   results: readonly TrialResult[],
   minGain = 0,
 ): { index: number; options: TrialOptions; score: number } | undefined {
+  const withDefaults = results.some((r) => r.index === 0 && counts(r));
   for (let rung = Math.max(0, ...results.map((r) => r.rung)); rung >= 0; rung--) {
     const order = ranked(results, rung);
-    const top = order[0];
-    if (!top) continue;
     const defaults = order.find(([i]) => i === 0);
+    const top = order[0];
+    if (!top || (withDefaults && !defaults)) continue;
     const pick = defaults && top[1].mean - defaults[1].mean < minGain ? defaults : top;
     return { index: pick[0], options: pick[1].options, score: pick[1].mean };
   }

@@ -13,15 +13,12 @@ export interface TrialScore {
   truncated?: boolean;
 }
 
-/** Seed step between splits: repeat `r` holds out (and initialises) differently from repeat 0. */
-const SPLIT_SEED_STEP = 7919;
-
-/** The options a trial trains with: the fixed ones, the drawn ones, its split's seed, no refit. */
+/** The options a trial trains with: the fixed ones and the drawn ones, no refit. */
 export function trialOptions(given: TrainOptionsInput, spec: TrialSpec): TrainOptionsInput {
   const { autotune: _search, ...fixed } = given;
-  const seed = ((fixed.seed ?? 42) + spec.repeat * SPLIT_SEED_STEP) >>> 0;
-  // The refit phase cannot change a validation score: trials skip it.
-  return { ...fixed, ...spec.options, seed, refit: false };
+  // The refit phase cannot change a validation score: trials skip it. The seed stays the user's:
+  // a trial's split is a fold of the same order (`validationFold`), disjoint from the others.
+  return { ...fixed, ...spec.options, refit: false };
 }
 
 /** The options the version is trained with once the search chose `best` (its seed is the user's). */
@@ -56,6 +53,7 @@ export async function runTrial(
   const r = await train(articles, trialOptions(given, spec), {
     ...(bounds.signal ? { signal: bounds.signal } : {}),
     stopEarly,
+    validationFold: spec.repeat,
   });
   try {
     return {

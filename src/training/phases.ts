@@ -77,7 +77,7 @@ export function planRun(
     shape,
     labels,
     order,
-    ...splitRows(order, nVal, hooks.base?.documents ?? 0),
+    ...splitRows(order, nVal, hooks.base?.documents ?? 0, hooks.validationFold ?? 0),
     epochDone,
     init: init ?? ((rng) => initParams(v, h, c, rng)),
     ...(hooks.stopEarly ? { stopEarly: hooks.stopEarly } : {}),
@@ -85,13 +85,27 @@ export function planRun(
 }
 
 /**
- * The validation rows (`n` of them) and the training rows, both in `order`'s order. In an
+ * The validation rows (`n` of them: fold `fold` of the order, the head for fold 0) and the training
+ * rows, both in `order`'s order. In an
  * incremental run rows below `from` are the base's data set, which the base has learnt: held-out
  * rows are taken from the additions first (so validation measures what is new, unflattered), but
  * at most half of them, so that the select phase still trains on the rest.
  */
-function splitRows(order: Int32Array, n: number, from: number): Pick<TrainingRun, 'valRows' | 'trainRows'> {
-  if (from <= 0) return { valRows: order.slice(0, n), trainRows: order.slice(n) };
+function splitRows(
+  order: Int32Array,
+  n: number,
+  from: number,
+  fold: number,
+): Pick<TrainingRun, 'valRows' | 'trainRows'> {
+  if (from <= 0) {
+    // Fold `fold`: the next `n` rows of the same order, so folds are disjoint (as many as fit).
+    const start = n > 0 ? (fold % Math.max(1, Math.floor(order.length / n))) * n : 0;
+    const valRows = order.slice(start, start + n);
+    return {
+      valRows,
+      trainRows: Int32Array.from([...order.subarray(0, start), ...order.subarray(start + n)]),
+    };
+  }
   const fresh = order.filter((r) => r >= from);
   const seen = order.filter((r) => r < from);
   const k = Math.min(n, Math.floor(fresh.length / 2));

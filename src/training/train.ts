@@ -38,6 +38,11 @@ export interface TrainHooks {
    * far, as if patience had run out (an autotune trial at its search's deadline).
    */
   stopEarly?: () => boolean;
+  /**
+   * Which disjoint validation window of the seeded order the select phase holds out (0, the
+   * default: the head): autotune scores its splits on different folds of the same order.
+   */
+  validationFold?: number;
   /** Bytes from an earlier `onCheckpoint`: training continues after that epoch. */
   resumeFrom?: Uint8Array;
   /** Called after every epoch with the full training state (parameters, optimiser, RNG). */

@@ -58,7 +58,7 @@ describe('autotune plan', () => {
   });
 
   it('repeats splits only where one split is too small to decide', () => {
-    assert.equal(repeatsFor(1701, 0.1), 3);
+    assert.equal(repeatsFor(1701, 0.1), 4);
     assert.equal(repeatsFor(43_112, 0.1), 1);
     assert.doesNotThrow(() => assertSearchable(100, 5, 0.1));
     assert.throws(
@@ -87,5 +87,11 @@ describe('autotune plan', () => {
     // Trials that did not finish do not count.
     const r1Skipped = [...r0, ...rung1.map((s): TrialResult => ({ ...s, status: 'skipped', seconds: 0 }))];
     assert.equal(best(r1Skipped)?.index, 2);
+    // A rung the defaults did not finish (the deadline) decides nothing: the rung below does.
+    const r1NoDefaults = [...r0, ...rung1.filter((s) => s.index !== 0).map((s) => done(s, second[s.index]!))];
+    assert.equal(best(r1NoDefaults)?.index, 2);
+    // Trials stopped at the deadline do not rank.
+    const cut = r0.map((r) => (r.index === 2 ? { ...r, truncated: true } : r));
+    assert.equal(best(cut)?.index, 4);
   });
 });

@@ -59,7 +59,7 @@ describe('autotune over HTTP', { timeout: 300_000 }, () => {
     assertSchema(detail, 'VersionDetail');
     const report = detail.autotune;
     assert.equal(report.trials, 4);
-    assert.equal(report.repeats, 3, 'a small validation split: up to three splits per configuration');
+    assert.equal(report.repeats, 4, 'a small validation split: up to four folds per configuration');
     const first = report.table.filter((t: { rung: number }) => t.rung === 0);
     assert.equal(first.length, 4);
     assert.deepEqual(first[0].options, {}, 'configuration 0 is the defaults');

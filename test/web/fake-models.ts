@@ -31,6 +31,7 @@ interface FakeVersion {
   /** Multi-label: each label's decision threshold. */
   thresholds: number[];
   evaluation: VersionDetail['evaluation'];
+  autotune?: VersionDetail['autotune'];
 }
 
 /** What each label's explanation finds in a text: the surface form to look for, its term and weight. */
@@ -92,6 +93,53 @@ const NEWS: FakeVersion = {
       [2, 18],
     ],
     calibration: { method: 'temperature', temperature: 1.4537, eceBefore: 0.12, eceAfter: 0.031 },
+  },
+  autotune: {
+    metric: 'accuracy',
+    budgetSeconds: 120,
+    trials: 2,
+    repeats: 3,
+    wallSeconds: 31.5,
+    best: { index: 1, options: { learningRate: 0.0025 }, score: 0.95 },
+    table: [
+      {
+        id: 'c0r0',
+        index: 0,
+        rung: 0,
+        repeat: 0,
+        options: {},
+        status: 'done',
+        score: 0.9,
+        epochs: 12,
+        seconds: 9.5,
+        worker: 'a:1',
+      },
+      {
+        id: 'c1r0',
+        index: 1,
+        rung: 0,
+        repeat: 0,
+        options: { learningRate: 0.0025 },
+        status: 'done',
+        score: 0.95,
+        epochs: 20,
+        seconds: 14,
+        worker: 'b:2',
+      },
+      {
+        id: 'c1r1',
+        index: 1,
+        rung: 1,
+        repeat: 1,
+        options: { learningRate: 0.0025 },
+        status: 'done',
+        score: 0.95,
+        epochs: 3,
+        seconds: 3,
+        worker: 'a:1',
+        truncated: true,
+      },
+    ],
   },
 };
 
@@ -175,6 +223,7 @@ export class FakeModels {
       trainSeconds: 1.5,
       checksum: 'f'.repeat(64),
       evaluation: v.evaluation,
+      ...(v.autotune ? { autotune: v.autotune } : {}),
     };
   }
   /** Moves latest behind the page's back (another user rolling back or forward). */

@@ -49,6 +49,7 @@ describe('web dashboard: multi-label, explanations, calibration', { skip, timeou
   it('Try it: a threshold for every label; "none of the labels"; a label that is markup', thresholds);
   it('Try it: no threshold for a single-label model; a stale one is refused readably', singleLabel);
   it('version page: micro-F1, subset accuracy, Hamming loss, thresholds, ECE', versionPages);
+  it('version page: the autotune trial table, the winner marked', autotunePage);
   it('no page errors, no CSP violations, nothing wider than a phone', noFaults);
 });
 
@@ -206,6 +207,25 @@ async function facts(): Promise<Record<string, string>> {
     .locator('.facts > div[data-fact]')
     .evaluateAll((ds) => ds.map((d) => [d.getAttribute('data-fact'), d.querySelector('dd')?.textContent]));
   return Object.fromEntries(pairs);
+}
+
+async function autotunePage(): Promise<void> {
+  const p = page();
+  await p.goto(`${base()}/#/models/news/v/1`);
+  await p.locator('table.autotune-trials').waitFor();
+  const rows = await p
+    .locator('table.autotune-trials tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(rows, [
+    ['c0r0', 'defaults', 'done', '0.9', '12', '9.5 s', 'a:1'],
+    ['c1r0', 'learningRate 0.0025', 'done', '0.95', '20', '14 s', 'b:2'],
+    ['c1r1', 'learningRate 0.0025', 'done (at deadline)', '0.95', '3', '3 s', 'a:1'],
+  ]);
+  assert.equal(await p.locator('table.autotune-trials strong').count(), 2, 'the winner in bold');
+  assert.match(
+    await p.locator('.autotune-summary').innerText(),
+    /3 trials in 31\.5 s \(budget 120 s, up to 3 splits each\); best: learningRate 0\.0025, accuracy 0\.95/,
+  );
 }
 
 async function versionPages(): Promise<void> {

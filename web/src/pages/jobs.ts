@@ -65,6 +65,16 @@ export function statusBadge(status: string): HTMLElement {
 
 export function progressCell(j: Job): HTMLElement | string {
   const p = j.progress;
+  const s = j.search;
+  // An autotune job: its trials first, then the winner's epochs.
+  if (s && (!p || s.trialsDone < s.trialsTotal)) {
+    const best = s.bestScore === null ? '' : ` · best ${s.metric} ${s.bestScore.toFixed(4)}`;
+    return progressBar(
+      s.trialsDone,
+      s.trialsTotal,
+      `autotune ${s.trialsDone}/${s.trialsTotal} trials${best}`,
+    );
+  }
   if (!p) return j.status === 'queued' ? 'waiting for a worker' : 'starting…';
   return progressBar(p.epoch, p.epochs, `${p.phase ?? 'epoch'} ${p.epoch}/${p.epochs}`);
 }

@@ -58,7 +58,41 @@ function versionColumn(d: VersionDetail): HTMLElement {
     { class: 'version', 'data-version': d.version, 'data-multi-label': isMultiLabel(d) },
     versionFacts(d),
     ...tables,
+    ...(d.autotune ? autotuneTable(d.autotune) : []),
   );
+}
+
+type Report = NonNullable<VersionDetail['autotune']>;
+
+/** The search the version was chosen by: the winner first, then every trial in plan order. */
+function autotuneTable(r: Report): HTMLElement[] {
+  const opts = (o: Record<string, unknown>) =>
+    Object.keys(o).length === 0
+      ? 'defaults'
+      : Object.entries(o)
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', ');
+  const rows = r.table.map((t) => [
+    t.id,
+    t.index === r.best?.index ? h('strong', {}, opts(t.options)) : opts(t.options),
+    t.status + (t.truncated ? ' (at deadline)' : ''),
+    num(t.score, 4),
+    t.epochs === undefined ? '–' : String(t.epochs),
+    `${num(t.seconds, 1)} s`,
+    t.worker ?? '–',
+  ]);
+  const best = r.best
+    ? `best: ${opts(r.best.options)}, ${r.metric} ${num(r.best.score, 4)} on validation`
+    : 'no trial finished';
+  return [
+    h('h2', {}, 'Autotune'),
+    h(
+      'p',
+      { class: 'autotune-summary' },
+      `${r.table.length} trials in ${num(r.wallSeconds, 1)} s (budget ${r.budgetSeconds} s, up to ${r.repeats} splits each); ${best}`,
+    ),
+    table(['trial', 'options', 'status', r.metric, 'epochs', 'time', 'worker'], rows, 'autotune-trials'),
+  ];
 }
 
 /** `#/models/{m}/compare/{a}/{b}`: two versions side by side, with the differences first. */
