@@ -13,13 +13,11 @@
  * CV_TEST=1: instead of CV, trains each candidate once on all of train.jsonl and scores test.jsonl.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { initBackend } from '../src/model/index.js';
 import type { Article } from '../src/text/index.js';
-import { evaluate, train, type TrainOptionsInput } from '../src/training/index.js';
-
-const root = resolve(import.meta.dirname, '..');
-const dataDir = resolve(process.env.DATASETS_DIR ?? join(root, '..', 'shared', 'datasets'));
+import { evaluate, Rng, train, type TrainOptionsInput } from '../src/training/index.js';
+import { datasetsDir, readJsonl } from './lib/service.js';
 
 interface Candidate {
   name: string;
@@ -32,35 +30,9 @@ interface FitScore {
   seconds: number;
 }
 
-function readJsonl(file: string): Article[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const o = JSON.parse(l) as { text: string; label: string };
-      return { text: o.text, label: o.label };
-    });
-}
-
-/** mulberry32: a small seeded generator in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    let t = (state = (state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fold index per document: shuffled with `seed`, then dealt round-robin within each label. */
 export function stratifiedFolds(data: readonly Article[], k: number, seed: number): Int32Array {
-  const next = mulberry32(seed);
-  const idx = data.map((_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
+  const idx = new Rng(seed).shuffle(data.map((_, i) => i));
   const byLabel = new Map<string, number[]>();
   for (const i of idx) {
     const label = (data[i] as { label: string }).label;
@@ -156,7 +128,7 @@ function table(candidates: Candidate[], scores: FitScore[][]): string {
 
 /** The one final look: each candidate trained on all of train.jsonl, scored on test.jsonl. */
 async function testLook(name: string, data: Article[], candidates: Candidate[]): Promise<void> {
-  const test = readJsonl(join(dataDir, name, 'test.jsonl'));
+  const test = readJsonl(join(datasetsDir, name, 'test.jsonl'));
   console.log(`## ${name}: test accuracy (trained on all of train.jsonl)\n`);
   console.log('| candidate | options | test accuracy | epochs | s |\n| --- | --- | --- | --- | --- |');
   for (const cand of candidates) {
@@ -174,7 +146,7 @@ async function main(): Promise<void> {
   const seed = Number(process.env.CV_SEED ?? 1);
   const candidates = parseCandidates();
   await initBackend('wasm');
-  const data = readJsonl(join(dataDir, name, 'train.jsonl'));
+  const data = readJsonl(join(datasetsDir, name, 'train.jsonl'));
   if (process.env.CV_TEST === '1') return testLook(name, data, candidates);
   const started = performance.now();
   const scores = await crossValidate(data, candidates, k, repeats, seed);

@@ -10,44 +10,21 @@
  * Env: DATASETS_DIR, BENCH_BACKEND (default wasm), INCREMENTAL_SEEDS (split seeds, default 1,2,3),
  * INCREMENTAL_SERVICE=0 skips the service run (seed: the first of INCREMENTAL_SEEDS).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { initBackend } from '../src/model/index.js';
 import type { Article } from '../src/text/index.js';
-import { baseFromClassifier, evaluate, train, type TrainResult } from '../src/training/index.js';
+import { baseFromClassifier, evaluate, Rng, train, type TrainResult } from '../src/training/index.js';
 import { serviceRun } from './lib/incremental-service.js';
+import { datasetsDir, readJsonl } from './lib/service.js';
 
-const root = resolve(import.meta.dirname, '..');
-const dataDir = resolve(process.env.DATASETS_DIR ?? join(root, '..', 'shared', 'datasets'));
 /** Seeds of the 80/20 split: one split is one draw; the bar is judged per seed and on the mean. */
 const seeds = (process.env.INCREMENTAL_SEEDS ?? '1,2,3').split(',').map(Number);
 /** Accuracy the incremental model may lose against the from-scratch one (0.2 points). */
 const TOLERANCE = 0.002;
 
-function readJsonl(file: string): Article[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const o = JSON.parse(l) as { text: string; label: string };
-      return { text: o.text, label: o.label };
-    });
-}
-
-/** A seeded 80/20 split (mulberry32 shuffle of the indices). */
+/** A seeded 80/20 split (the training RNG's shuffle of the indices: the same mulberry32 stream). */
 function split(data: Article[], share: number, s: number): [Article[], Article[]] {
-  let state = s >>> 0;
-  const next = () => {
-    let t = (state = (state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const idx = data.map((_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
+  const idx = new Rng(s).shuffle(data.map((_, i) => i));
   const cut = Math.round(data.length * share);
   return [idx.slice(0, cut).map((i) => data[i]!), idx.slice(cut).map((i) => data[i]!)];
 }
@@ -139,8 +116,8 @@ function mean(rows: Row[]): Omit<Row, 'run'> {
 async function main(): Promise<number> {
   const backend = process.env.BENCH_BACKEND ?? 'wasm';
   const info = await initBackend(backend as 'wasm');
-  const all = readJsonl(join(dataDir, 'bbc-news', 'train.jsonl'));
-  const test = readJsonl(join(dataDir, 'bbc-news', 'test.jsonl'));
+  const all = readJsonl(join(datasetsDir, 'bbc-news', 'train.jsonl'));
+  const test = readJsonl(join(datasetsDir, 'bbc-news', 'test.jsonl'));
   const inc: Row[] = [];
   const scratch: Row[] = [];
   let fewer = true;

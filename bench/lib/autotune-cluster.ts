@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { startRedis, startService, type Child, type ServiceProcess } from './processes.js';
-import { waitForJob } from './service.js';
+import { readJsonl, waitForJob } from './service.js';
 
 export interface Cluster {
   api: ServiceProcess;
@@ -35,11 +35,8 @@ export interface Line {
   labels?: string[];
 }
 
-export const readLines = (file: string): Line[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Line);
+/** A data set's lines: single-label (`label`) or multi-label (`labels`). */
+export const readLines = (file: string): Line[] => readJsonl<Line>(file);
 
 /** Trains `model` from `file` with the query's options; the finished job and its wall time. */
 export async function trainFile(

@@ -36,12 +36,12 @@ export function runBench(name: string, main: () => Promise<number>): void {
   );
 }
 
-/** Reads a JSONL file of `{text, label}`. */
-export function readJsonl(path: string): Article[] {
+/** Reads a JSONL file, one object a line (`{text, label}` unless `T` says otherwise). */
+export function readJsonl<T = Article>(path: string): T[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Article);
+    .map((l) => JSON.parse(l) as T);
 }
 
 export interface JobView {

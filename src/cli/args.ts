@@ -79,12 +79,8 @@ export function parseCli(argv: string[]): ParsedArgs {
   const flags = parsed.values as Record<string, string | undefined>;
   const options: Record<string, number | string> = {};
   for (const [flag, name] of Object.entries(OPTION_FLAGS)) {
-    const raw = flags[flag];
-    if (raw === undefined) continue;
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value))
-      throw usageError(`--${flag} must be a number, got "${raw}"`);
-    options[name] = value;
+    const value = numberFlag(flags, flag);
+    if (value !== undefined) options[name] = value;
   }
   // The word-valued options; the training schema checks their values (INVALID_OPTIONS, exit 2).
   if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
@@ -102,18 +98,20 @@ export function parseCli(argv: string[]): ParsedArgs {
   };
 }
 
+/** A numeric flag's value; absent: undefined; not a number: a usage error naming it. */
+function numberFlag(flags: Record<string, string | undefined>, flag: string): number | undefined {
+  const raw = flags[flag];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw usageError(`--${flag} must be a number, got "${raw}"`);
+  return value;
+}
+
 /** `--autotune-seconds N --autotune-trials N --autotune-metric M`: a search instead of one training. */
 function autotuneFlags(flags: Record<string, string | undefined>): TrainOptions['autotune'] {
-  const number = (flag: string): number | undefined => {
-    const raw = flags[flag];
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value))
-      throw usageError(`--${flag} must be a number, got "${raw}"`);
-    return value;
-  };
-  const budgetSeconds = number('autotune-seconds');
-  const trials = number('autotune-trials');
+  const budgetSeconds = numberFlag(flags, 'autotune-seconds');
+  const trials = numberFlag(flags, 'autotune-trials');
   const metric = flags['autotune-metric'] as NonNullable<TrainOptions['autotune']>['metric'];
   if (budgetSeconds === undefined && trials === undefined && metric === undefined) return undefined;
   return {
