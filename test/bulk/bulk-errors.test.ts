@@ -40,6 +40,12 @@ describe('bulk classification jobs: bad input and expiry', { timeout: 180_000 },
     });
     app = createApp(s.deps, { logger: silentLogger, config });
     await trainModel(app, 'news');
+    // Serving loads the new version under a pin of its own: the checks below start once it is done.
+    await waitFor(
+      async () => (await pinHolders(s, 'news', 1)).length === 0,
+      20_000,
+      'the serving pin released',
+    );
   });
   after(() => s.close());
 
