@@ -31,6 +31,12 @@ export class SearchStore {
     return this.results(jobId);
   }
 
+  /** One trial's stored result, if it has one. */
+  async result(jobId: string, trialId: string): Promise<TrialResult | undefined> {
+    const value = await this.redis.hget(this.keys.jobSearch(jobId), trialId);
+    return value === null ? undefined : (JSON.parse(value) as TrialResult);
+  }
+
   /** Every trial result so far, in no particular order. */
   async results(jobId: string): Promise<TrialResult[]> {
     const all = await this.redis.hgetall(this.keys.jobSearch(jobId));

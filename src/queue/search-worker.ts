@@ -27,6 +27,13 @@ export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobDa
   const { parentJobId, spec, settings } = job.data;
   const parent = new JobRecord(deps.jobs, parentJobId);
   const log = deps.logger.child({ jobId: parentJobId, trial: spec.id });
+  // A worker that stored this trial's result and died before BullMQ marked the job done leaves
+  // the result behind: the re-run takes it rather than training the trial again.
+  const stored = await deps.search.result(parentJobId, spec.id);
+  if (stored) {
+    log.info({ status: stored.status }, 'autotune trial already ended before a crash; its result stands');
+    return stored;
+  }
   const view = await parent.view();
   const deadline = await deps.search.deadline(parentJobId, settings.budgetSeconds);
   let result: TrialResult;

@@ -177,6 +177,15 @@ export async function classifyThroughPage(page: Page, model: string, text: strin
   await page.fill('#try-model', model);
   await page.fill('#try-text', text);
   await page.click('#try-form button[type="submit"]');
+  // The first request for a model waits for its load (threads started, weights warmed), which on a
+  // loaded 2-core CI machine can take longer than a click's usual timeout; a problem ends it at once.
+  const answer = page.locator('.prediction, .result .problem').first();
+  await answer.waitFor({ timeout: 60_000 }).catch(async (e: unknown) => {
+    throw new Error(`no answer on the Try page: "${await page.locator('.result').innerText()}"`, {
+      cause: e,
+    });
+  });
+  assert.equal(await page.locator('.result .problem').count(), 0, await page.locator('.result').innerText());
   const label = await page.locator('.predicted-label').innerText();
   const line = await page.locator('.prediction p').first().innerText();
   const version = Number(/version (\d+)/.exec(line)?.[1]);
