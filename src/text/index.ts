@@ -7,6 +7,7 @@ export { NormalisedText } from './offsets.js';
 export type { FeatureSpans, Span } from './feature-spans.js';
 export { CJK_BIGRAM_PREFIX, isCharBigram } from './cjk.js';
 export { Vectorizer } from './vectorizer.js';
+export { VectorizerFit } from './fit.js';
 export { countTerms, forEachTerm } from './terms.js';
 export { DEFAULT_VECTORIZER_OPTIONS, resolveVectorizerOptions } from './options.js';
 export type { VectorizerOptions, ResolvedVectorizerOptions } from './options.js';

@@ -8,27 +8,10 @@ import { doubled } from './arrays.js';
 import { termOccurrences, withSpans, type FeatureSpans } from './feature-spans.js';
 import { TermIndex } from './term-index.js';
 import { TermReader } from './term-reader.js';
-import { countTerms } from './terms.js';
+import { VectorizerFit } from './fit.js';
 import { tokenize } from './tokenizer.js';
 import type { CsrMatrix, SparseVector } from './types.js';
 import { parseVectorizerState, type VectorizerState } from './state.js';
-
-/** Compares by UTF-16 code units: locale-independent, so vocabularies are identical on every machine. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Picks the vocabulary: minDf <= df <= maxDf*N, then the `maxFeatures` most frequent (ties by term). */
-function selectTerms(df: Map<string, number>, numDocs: number, o: ResolvedVectorizerOptions): string[] {
-  const maxCount = o.maxDf * numDocs;
-  let kept: [string, number][] = [];
-  for (const entry of df) if (entry[1] >= o.minDf && entry[1] <= maxCount) kept.push(entry);
-  if (kept.length > o.maxFeatures) {
-    kept.sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
-    kept = kept.slice(0, o.maxFeatures);
-  }
-  return kept.map((e) => e[0]).sort(compareStrings);
-}
 
 /**
  * TF-IDF bag of words over word n-grams (and CJK character bigrams): smooth idf
@@ -102,18 +85,14 @@ export class Vectorizer {
    * Throws `AppError('INVALID_OPTIONS')` for out-of-range options.
    */
   static fit(tokenLists: readonly (readonly string[])[], opts: Partial<VectorizerOptions> = {}): Vectorizer {
-    const o = resolveVectorizerOptions(opts);
-    const df = new Map<string, number>();
-    for (const tokens of tokenLists) {
-      for (const term of countTerms(tokens, o.ngramMin, o.ngramMax).keys())
-        df.set(term, (df.get(term) ?? 0) + 1);
-    }
-    const n = tokenLists.length;
-    const terms = selectTerms(df, n, o);
-    const idf = new Float64Array(terms.length);
-    terms.forEach((t, i) => {
-      idf[i] = Math.log((1 + n) / (1 + (df.get(t) as number))) + 1;
-    });
+    const fitting = new VectorizerFit(opts);
+    for (const tokens of tokenLists) fitting.add(tokens);
+    return fitting.vectorizer();
+  }
+
+  /** @internal The vectoriser {@link VectorizerFit} chose: options, sorted terms, their df, N. */
+  static fromCounts(o: ResolvedVectorizerOptions, terms: string[], df: Int32Array, n: number): Vectorizer {
+    const idf = Float64Array.from(df, (d) => Math.log((1 + n) / (1 + d)) + 1);
     return new Vectorizer(o, terms, idf, n);
   }
 
@@ -123,9 +102,9 @@ export class Vectorizer {
     opts: Partial<VectorizerOptions> = {},
   ): { vectorizer: Vectorizer; matrix: CsrMatrix } {
     const tokenizerOptions = resolveVectorizerOptions(opts).tokenizer;
-    const tokenLists = texts.map((t) => tokenize(t, tokenizerOptions));
-    const vectorizer = Vectorizer.fit(tokenLists, opts);
-    return { vectorizer, matrix: vectorizer.transformManyTokens(tokenLists) };
+    const fitting = new VectorizerFit(opts);
+    for (const t of texts) fitting.add(tokenize(t, tokenizerOptions));
+    return fitting.finish();
   }
 
   /** Restores a vectoriser saved with {@link Vectorizer.toJSON}; `AppError('ARTEFACT_CORRUPT')` if malformed. */
@@ -200,6 +179,15 @@ export class Vectorizer {
     const occ = termOccurrences(text, this.options, this.index);
     for (let k = 0; k < occ.count; k++) this.countTerm(occ.ids[k]!);
     return withSpans(this.takeVector(), occ);
+  }
+
+  /**
+   * The vector of the feature ids that `count` is given by `feed` (each call one occurrence):
+   * how a fit turns its stored documents into rows without their token lists.
+   */
+  vectorOf(feed: (count: (id: number) => void) => void): SparseVector {
+    feed(this.countTerm);
+    return this.takeVector();
   }
 
   // Known terms are counted by feature id straight away, in a scratch array the size of the

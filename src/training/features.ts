@@ -3,7 +3,8 @@ import {
   articleLabels,
   isMultiLabel,
   tokenize,
-  Vectorizer,
+  VectorizerFit,
+  type Vectorizer,
   type Article,
   type CsrMatrix,
   type TokenizerOptions,
@@ -90,8 +91,8 @@ export async function fitFeatures(
     stopWords: options.stopWords,
     cjkCharBigrams: options.cjkCharBigrams,
   };
-  const tokenLists = await tokenizeAll(data, tokenizer, onProgress);
-  const vectorizer = Vectorizer.fit(tokenLists, {
+  // Documents are counted as they are tokenised: no token lists of strings for the whole corpus.
+  const fitting = new VectorizerFit({
     ngramMin: options.ngramMin,
     ngramMax: options.ngramMax,
     // A tiny corpus cannot meet a large minDf: cap it at half the documents so some terms survive.
@@ -99,9 +100,13 @@ export async function fitFeatures(
     maxFeatures: options.maxFeatures,
     tokenizer,
   });
-  const x = vectorizer.transformManyTokens(tokenLists);
-  // Drop the token lists now rather than when this returns: they can be as large as the corpus.
-  tokenLists.length = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (onProgress && i % 256 === 0) onProgress(i, data.length);
+    fitting.add(tokenize(data[i]!.text, tokenizer));
+  }
+  await yieldToEventLoop();
+  throwIfAborted(signal);
+  const { vectorizer, matrix: x } = fitting.finish();
   onProgress?.(data.length, data.length);
   await yieldToEventLoop();
   throwIfAborted(signal);

@@ -1,0 +1,193 @@
+/** Document frequencies of every term of a corpus, counted over word ids in a trie. */
+import { doubled, tableSize } from './arrays.js';
+import { isCharBigram } from './cjk.js';
+import { selectTerms } from './vocabulary.js';
+import type { ResolvedVectorizerOptions } from './options.js';
+
+const NONE = -1;
+
+/**
+ * Counts in how many documents each term ({@link forEachTerm}'s word n-grams and CJK character
+ * bigrams) occurs, without building a string per n-gram: tokens are interned once as word ids,
+ * n-grams are nodes of a trie over them (one integer hash-table probe each), and each document's
+ * tokens are kept as word ids (4 bytes a token) for {@link TermCounter.forEachTerm} to replay
+ * once the vocabulary is chosen. A string per term is made only for the terms that could be kept.
+ */
+export class TermCounter {
+  private readonly wordIds = new Map<string, number>();
+  private readonly words: string[] = [];
+  /** Per word id: its trie node (NONE until first seen). */
+  private rootNode = new Int32Array(1024).fill(NONE);
+  /** Per node: document frequency, last document counted, parent node (NONE at the root) and word. */
+  private df = new Int32Array(1024);
+  private stamp = new Int32Array(1024).fill(NONE);
+  private parent = new Int32Array(1024);
+  private last = new Int32Array(1024);
+  private nodes = 0;
+  /** Child table, three ints a slot: parent node (NONE when empty), word id, child node. */
+  private slots = emptySlots(1 << 16);
+  private mask = (1 << 16) - 1;
+  private used = 0;
+  /** The documents' tokens as word ids in order; a character bigram as `-1 - id`. */
+  private pool = new Int32Array(1 << 16);
+  private poolUsed = 0;
+  private starts = new Int32Array(1024);
+  private docs = 0;
+  private scratch = new Int32Array(256);
+
+  constructor(
+    private readonly ngramMin: number,
+    private readonly ngramMax: number,
+  ) {}
+
+  /** Documents added so far. */
+  get documents(): number {
+    return this.docs;
+  }
+
+  /** Trie nodes made so far (terms seen, n-grams of every length up to ngramMax). */
+  get nodeCount(): number {
+    return this.nodes;
+  }
+
+  /** Adds one document's tokens (as {@link tokenize} makes them). */
+  add(tokens: readonly string[]): void {
+    const d = this.docs++;
+    if (this.docs >= this.starts.length) this.starts = doubled(this.starts);
+    while (this.poolUsed + tokens.length > this.pool.length) this.pool = doubled(this.pool);
+    for (const t of tokens) {
+      const id = this.intern(t);
+      this.pool[this.poolUsed++] = isCharBigram(t) ? -1 - id : id;
+    }
+    this.starts[d + 1] = this.poolUsed;
+    this.walk(d, (node) => {
+      if (this.stamp[node] !== d) {
+        this.stamp[node] = d;
+        this.df[node]! += 1;
+      }
+    });
+  }
+
+  /**
+   * The vocabulary {@link selectTerms} picks from these counts, sorted by term, with each term's
+   * trie node and document frequency.
+   */
+  select(o: ResolvedVectorizerOptions): { terms: string[]; nodes: Int32Array; df: Int32Array } {
+    const { terms, chosen } = selectTerms(this.df, this.nodes, (n) => this.term(n), this.docs, o);
+    return { terms, nodes: chosen, df: Int32Array.from(chosen, (n) => this.df[n]!) };
+  }
+
+  /** Calls `visit(node)` for every term occurrence of document `d`, as {@link add} counted them. */
+  forEachTerm(d: number, visit: (node: number) => void): void {
+    this.walk(d, visit, false);
+  }
+
+  /** Every node's term occurrences in document `d` (creating nodes while counting). */
+  private walk(d: number, visit: (node: number) => void, create = true): void {
+    const start = this.starts[d]!;
+    const end = this.starts[d + 1]!;
+    if (this.scratch.length < end - start) this.scratch = new Int32Array((end - start) * 2);
+    const seq = this.scratch;
+    let count = 0;
+    for (let k = start; k < end; k++) {
+      const id = this.pool[k]!;
+      if (id < 0) visit(this.root(-1 - id));
+      else seq[count++] = id;
+    }
+    for (let i = 0; i < count; i++) {
+      let node = this.root(seq[i]!);
+      if (this.ngramMin <= 1) visit(node);
+      for (let n = 2; n <= this.ngramMax && i + n <= count; n++) {
+        node = create ? this.child(node, seq[i + n - 1]!) : this.find(node, seq[i + n - 1]!);
+        if (n >= this.ngramMin) visit(node);
+      }
+    }
+  }
+
+  /** The term of `node`: its words from the root, joined by spaces. */
+  private term(node: number): string {
+    let term = this.words[this.last[node]!]!;
+    for (let p = this.parent[node]!; p !== NONE; p = this.parent[p]!)
+      term = `${this.words[this.last[p]!]!} ${term}`;
+    return term;
+  }
+
+  private intern(token: string): number {
+    let id = this.wordIds.get(token);
+    if (id === undefined) {
+      id = this.words.length;
+      this.wordIds.set(token, id);
+      this.words.push(token);
+      if (id >= this.rootNode.length) this.rootNode = doubled(this.rootNode, NONE);
+    }
+    return id;
+  }
+
+  private root(word: number): number {
+    let node = this.rootNode[word]!;
+    if (node === NONE) this.rootNode[word] = node = this.newNode(NONE, word);
+    return node;
+  }
+
+  private newNode(parent: number, word: number): number {
+    const node = this.nodes++;
+    if (node >= this.df.length) {
+      this.df = doubled(this.df);
+      this.stamp = doubled(this.stamp, NONE);
+      this.parent = doubled(this.parent);
+      this.last = doubled(this.last);
+    }
+    this.parent[node] = parent;
+    this.last[node] = word;
+    return node;
+  }
+
+  /** The child of `parent` by `word`, made when absent. */
+  private child(parent: number, word: number): number {
+    const found = this.find(parent, word);
+    if (found !== NONE) return found;
+    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
+    const node = this.newNode(parent, word);
+    this.place(parent, word, node);
+    return node;
+  }
+
+  private find(parent: number, word: number): number {
+    const slots = this.slots;
+    for (let s = hash(parent, word) & this.mask; ; s = (s + 1) & this.mask) {
+      const p = slots[s * 3]!;
+      if (p === NONE) return NONE;
+      if (p === parent && slots[s * 3 + 1] === word) return slots[s * 3 + 2]!;
+    }
+  }
+
+  private place(parent: number, word: number, node: number): void {
+    let s = hash(parent, word) & this.mask;
+    while (this.slots[s * 3] !== NONE) s = (s + 1) & this.mask;
+    this.slots[s * 3] = parent;
+    this.slots[s * 3 + 1] = word;
+    this.slots[s * 3 + 2] = node;
+    this.used++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const count = tableSize(this.used + 1) * 2;
+    this.slots = emptySlots(count);
+    this.mask = count - 1;
+    this.used = 0;
+    for (let s = 0; s < old.length; s += 3)
+      if (old[s] !== NONE) this.place(old[s]!, old[s + 1]!, old[s + 2]!);
+  }
+}
+
+function emptySlots(count: number): Int32Array {
+  const slots = new Int32Array(count * 3);
+  for (let s = 0; s < slots.length; s += 3) slots[s] = NONE;
+  return slots;
+}
+
+function hash(parent: number, word: number): number {
+  const h = Math.imul(parent, 0x9e3779b1) ^ Math.imul(word + 0x7f4a7c15, 0x85ebca77);
+  return (h ^ (h >>> 15)) >>> 0;
+}
