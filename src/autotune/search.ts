@@ -37,7 +37,7 @@ const labelCount = (data: readonly Article[]): number => new Set(data.flatMap(ar
  * @throws AppError INVALID_OPTIONS (ranges, metric for the data set's kind, too small to hold out)
  */
 export function planSearch(given: TrainOptionsInput, documents: number, labels: number, multiLabel: boolean) {
-  const resolved = resolveTrainOptions(given, { multiLabel });
+  const resolved = resolveTrainOptions(given, { multiLabel, documents });
   if (!resolved.autotune) throw new AppError('INVALID_OPTIONS', 'no autotune settings in the options');
   assertSearchable(documents, labels, resolved.validationSplit);
   const validationRows = Math.floor(documents * resolved.validationSplit);

@@ -33,6 +33,7 @@ const STRING_FLAGS = [
   ...Object.keys(OPTION_FLAGS),
   'class-weight',
   'quantize',
+  'refit',
   'autotune-seconds',
   'autotune-trials',
   'autotune-metric',
@@ -77,7 +78,7 @@ export function parseCli(argv: string[]): ParsedArgs {
   }
   const [command = parsed.values.help ? 'help' : ''] = parsed.positionals;
   const flags = parsed.values as Record<string, string | undefined>;
-  const options: Record<string, number | string> = {};
+  const options: Record<string, number | string | boolean> = {};
   for (const [flag, name] of Object.entries(OPTION_FLAGS)) {
     const value = numberFlag(flags, flag);
     if (value !== undefined) options[name] = value;
@@ -85,6 +86,7 @@ export function parseCli(argv: string[]): ParsedArgs {
   // The word-valued options; the training schema checks their values (INVALID_OPTIONS, exit 2).
   if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
   if (flags.quantize !== undefined) options.quantize = flags.quantize;
+  if (flags.refit !== undefined) options.refit = booleanFlag(flags, 'refit');
   const autotune = autotuneFlags(flags);
   const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
   return {
@@ -106,6 +108,13 @@ function numberFlag(flags: Record<string, string | undefined>, flag: string): nu
   if (raw.trim() === '' || !Number.isFinite(value))
     throw usageError(`--${flag} must be a number, got "${raw}"`);
   return value;
+}
+
+/** `--refit true|false`: a flag whose value is a boolean word. */
+function booleanFlag(flags: Record<string, string | undefined>, flag: string): boolean {
+  const raw = flags[flag];
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw usageError(`--${flag} must be true or false, got "${raw}"`);
 }
 
 /** `--autotune-seconds N --autotune-trials N --autotune-metric M`: a search instead of one training. */
@@ -152,6 +161,8 @@ progress bars on stderr when it is a terminal (not with --json); --progress draw
 remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
-  .join(' ')} --class-weight none|balanced --quantize none|int8 --backend auto|tensorflow|webgpu|wasm|cpu
+  .join(
+    ' ',
+  )} --class-weight none|balanced --quantize none|int8 --refit true|false --backend auto|tensorflow|webgpu|wasm|cpu
 autotune (train, fit-eval, remote train): --autotune-seconds N --autotune-trials N --autotune-metric accuracy|macroF1|microF1
   searches the options not given; the best configuration is then trained (and its trial table printed)`;

@@ -60,7 +60,9 @@ async function trainWithProgress(
     const outcome = await searchInProcess(data, options, { onTrial: (r, p) => progress.trial(r, p) });
     ({ options, report: search } = outcome as { options: Partial<TrainOptions>; report: AutotuneReport });
   }
-  const plan = base ? carryOptions(base, options, multiLabel) : resolveTrainOptions(options, { multiLabel });
+  const plan = base
+    ? carryOptions(base, options, multiLabel)
+    : resolveTrainOptions(options, { multiLabel, documents: data.length });
   const r = await train(data, options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
   progress.end();
   return search ? { ...r, search } : r;

@@ -46,7 +46,8 @@ export function selectTerms(
     if (!eligible(c) || c < cut) continue;
     (c === cut && fromCut !== Infinity ? tied : kept).push([term(i), i]);
   }
-  if (tied.length > 0) kept.push(...smallest(tied, fromCut));
+  // A loop, not push(...): the tie can be longer than the arguments a call may take.
+  if (tied.length > 0) for (const e of smallest(tied, fromCut)) kept.push(e);
   kept.sort((a, b) => compareStrings(a[0], b[0]));
   return { terms: kept.map((e) => e[0]), chosen: Int32Array.from(kept, (e) => e[1]) };
 }

@@ -10,6 +10,8 @@ export interface Batch {
   /** Local row ids, int32 [size, width]; padding has weight 0. */
   ids: Int32Array;
   weights: Float32Array;
+  /** Non-zeros of each document: row `b` is `ids/weights[b * width .. b * width + lengths[b])`. */
+  lengths: Int32Array;
   /** Global feature id of each local row. */
   unique: Int32Array;
   /** Class index per document (-1 in a multi-label batch). */
@@ -46,6 +48,7 @@ export function buildBatch(
   const ids = new Int32Array(size * width);
   const weights = new Float32Array(size * width);
   const labels = new Int32Array(size);
+  const lengths = new Int32Array(size);
   const targets = t.targets ? new Float32Array(size * t.classes) : undefined;
   let count = 0;
   const seen: number[] = [];
@@ -69,13 +72,14 @@ export function buildBatch(
   for (let b = 0; b < size; b++) {
     const r = order[start + b]!;
     const from = x.rowPtr[r]!;
+    lengths[b] = x.rowPtr[r + 1]! - from;
     for (let k = from; k < x.rowPtr[r + 1]!; k++) {
       ids[b * width + (k - from)] = slot[x.indices[k]!]!;
       weights[b * width + (k - from)] = x.values[k]!;
     }
   }
   for (let i = 0; i < unique.length; i++) slot[unique[i]!] = -1;
-  return { size, width, ids, weights, unique, labels, ...(targets ? { targets } : {}) };
+  return { size, width, ids, weights, lengths, unique, labels, ...(targets ? { targets } : {}) };
 }
 
 /** Copies the rows `unique` of a [rows, units] matrix into a compact [unique.length, units] one. */

@@ -2,10 +2,12 @@ import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
 import { updateDense, type AdamConfig, type AdamSlot } from './adam.js';
-import { buildBatch, gatherRows, type BatchTargets } from './batch.js';
+import { buildBatch, gatherRows, type Batch, type BatchTargets } from './batch.js';
 import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
-import { runStep } from './step.js';
+import { gatheredRows, hostStep } from './host-step.js';
+import { runStep, type StepMode, type StepResult } from './step.js';
+import * as tf from '@tensorflow/tfjs';
 import type { HiddenTable } from './table.js';
 
 /** Longest stretch the loop may hold the event loop before yielding (ms). */
@@ -15,6 +17,32 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
 
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AppError('CANCELLED', 'training was cancelled');
+}
+
+/** Whether steps run as the plain loops of `host-step.ts` (cpu, wasm) or as TensorFlow.js ops. */
+const onHost = (): boolean => {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm';
+};
+
+/**
+ * One step on the batch's kernel rows, read where they are: in place in the training table on
+ * the host, gathered into a compact matrix for the ops.
+ */
+function step(
+  batch: Batch,
+  source: Omit<ParamSource, 'dense'>,
+  p: DenseParams,
+  dims: EpochContext['dims'],
+  mode: StepMode,
+): Promise<StepResult> | StepResult {
+  const h = dims.hiddenUnits;
+  if (!onHost()) return runStep(batch, source.gather(batch.unique), p, dims, mode);
+  const { table } = source;
+  const rows = table
+    ? { data: table.data, at: Int32Array.from(batch.unique, (u) => u * table.stride) }
+    : gatheredRows(source.gather(batch.unique), h, batch.unique.length);
+  return hostStep(batch, rows, p, dims, mode);
 }
 
 /** What one epoch needs besides the parameters. */
@@ -59,9 +87,9 @@ export async function runEpoch(
     throwIfAborted(ctx.signal);
     const end = Math.min(order.length, start + ctx.batchSize);
     const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.slot);
-    const gathered = hidden.gather(batch.unique);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
-    const r = await runStep(batch, gathered, p, ctx.dims, {
+    const source = { table: hidden, gather: (u: Int32Array) => hidden.gather(u) };
+    const r = await step(batch, source, p, ctx.dims, {
       train: true,
       dropoutMask: mask,
       ...(ctx.classWeights ? { classWeights: ctx.classWeights } : {}),
@@ -79,6 +107,8 @@ export async function runEpoch(
       lastYield = performance.now();
     }
   }
+  // At least one turn per epoch, however short the epoch (the host step never awaits anything).
+  await yieldToEventLoop();
   const n = Math.max(1, order.length);
   return { loss: lossSum / n, accuracy: correct / n };
 }
@@ -87,6 +117,8 @@ export async function runEpoch(
 export interface ParamSource {
   gather(unique: Int32Array): Float32Array;
   dense: DenseParams;
+  /** The training table itself, which the host step reads in place. */
+  table?: HiddenTable;
 }
 
 export function paramSource(p: NetworkParams, units: number): ParamSource {
@@ -112,7 +144,7 @@ export async function predictRows(
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
     const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.slot);
-    const r = await runStep(batch, params.gather(batch.unique), params.dense, dims, { train: false });
+    const r = await step(batch, params, params.dense, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
     logits.set(r.logits!, start * dims.numClasses);

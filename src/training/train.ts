@@ -133,7 +133,9 @@ export async function train(
 ): Promise<TrainResult> {
   const { base } = hooks;
   const multiLabel = isMultiLabel(data);
-  const options = base ? carryOptions(base, opts, multiLabel) : resolveTrainOptions(opts, { multiLabel });
+  const options = base
+    ? carryOptions(base, opts, multiLabel)
+    : resolveTrainOptions(opts, { multiLabel, documents: data.length });
   const started = performance.now();
   const features = base
     ? await extendFeatures(data, options, base, hooks.signal, hooks.onFeatures)

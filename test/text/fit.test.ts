@@ -105,6 +105,15 @@ describe('VectorizerFit: documents as they come', () => {
     }
   });
 
+  it('keeps a tie of hundreds of thousands of terms (more than a call takes as arguments)', () => {
+    const rng = new Rng(8);
+    const docs = Array.from({ length: 40_000 }, () =>
+      Array.from({ length: 4 }, () => `v${Math.floor(rng.next() * 1e9).toString(36)}`),
+    );
+    const o = { ngramMin: 1, ngramMax: 2, minDf: 1, maxDf: 1, maxFeatures: 200_000 };
+    assert.deepEqual(Vectorizer.fit(docs, o).terms, byDefinition(docs, o));
+  });
+
   it('gives Vectorizer.fitTransform the same vectoriser and rows', () => {
     const texts = corpus(new Rng(3), 50);
     const a = Vectorizer.fitTransform(texts, { minDf: 1 });

@@ -1,0 +1,198 @@
+/** The training step of `step.ts`, computed in plain loops on the host for the cpu and wasm backends. */
+import type { Batch } from './batch.js';
+import type { DenseParams } from './params.js';
+import type { StepMode, StepResult } from './step.js';
+
+interface Dims {
+  hiddenUnits: number;
+  numClasses: number;
+}
+
+/**
+ * Where the step reads the hidden kernel's rows: row `local` of the batch starts at `at[local]` in
+ * `data`. Gathered rows are `at[l] = l * units`; the training table is read in place
+ * (`at[l] = unique[l] * stride`), so a batch's rows are not first copied out of it.
+ */
+export interface KernelRows {
+  data: Float32Array;
+  at: Int32Array;
+}
+
+/** {@link KernelRows} of a compact [rows, units] matrix (what `gatherRows` makes). */
+export function gatheredRows(rows: Float32Array, units: number, count: number): KernelRows {
+  return { data: rows, at: Int32Array.from({ length: count }, (_, l) => l * units) };
+}
+
+/**
+ * {@link runStep}'s forward (and with `mode.train` backward) pass, same loss, gradients and
+ * counts, without TensorFlow.js. Why: the network is one sparse layer, a ReLU and a small dense
+ * layer, so a batch of short documents is a few thousand multiply-adds, while the ops path
+ * dispatches some thirty kernels per step (tensor creation, tape, read-back), and pads every
+ * document to the longest in its batch; on the host backends that overhead was most of an epoch.
+ * Values are stored in float32 as the kernels store them; a test holds both paths to 1e-5.
+ */
+export function hostStep(
+  batch: Batch,
+  kernel: KernelRows,
+  params: DenseParams,
+  dims: Dims,
+  mode: StepMode,
+): StepResult {
+  const { hiddenUnits: h, numClasses: c } = dims;
+  const { pre, hidden } = forwardHidden(batch, kernel, params.hiddenBias, h, mode.dropoutMask);
+  const logits = denseLayer(hidden, params.outputKernel, params.outputBias, batch.size, h, c);
+  const { loss, dLogits } = lossAndGradient(batch, logits, c, mode.classWeights);
+  const correct = countCorrect(batch, logits, c);
+  if (!mode.train) return { loss, correct, logits };
+  return { loss, correct, grads: backward(batch, pre, hidden, dLogits, params, dims, mode.dropoutMask) };
+}
+
+/** Pre-activations [size, h] (sparse rows times the gathered table, plus bias) and the hidden layer. */
+function forwardHidden(
+  batch: Batch,
+  kernel: KernelRows,
+  bias: Float32Array,
+  h: number,
+  mask: Float32Array | undefined,
+): { pre: Float32Array; hidden: Float32Array } {
+  const { size, width, ids, weights, lengths } = batch;
+  const { data: table, at } = kernel;
+  const pre = new Float32Array(size * h);
+  for (let b = 0; b < size; b++) {
+    const out = b * h;
+    for (let k = b * width, end = k + lengths[b]!; k < end; k++) {
+      const w = weights[k]!;
+      const row = at[ids[k]!]!;
+      for (let j = 0; j < h; j++) pre[out + j]! += w * table[row + j]!;
+    }
+    for (let j = 0; j < h; j++) pre[out + j]! += bias[j]!;
+  }
+  const hidden = new Float32Array(size * h);
+  for (let i = 0; i < hidden.length; i++) {
+    const v = pre[i]! > 0 ? pre[i]! : 0;
+    hidden[i] = mask ? v * mask[i]! : v;
+  }
+  return { pre, hidden };
+}
+
+/** `x [rows, h] · kernel [h, c] + bias`. */
+function denseLayer(
+  x: Float32Array,
+  kernel: Float32Array,
+  bias: Float32Array,
+  rows: number,
+  h: number,
+  c: number,
+): Float32Array {
+  const out = new Float32Array(rows * c);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < c; k++) {
+      let s = 0;
+      for (let j = 0; j < h; j++) s += x[r * h + j]! * kernel[j * c + k]!;
+      out[r * c + k] = s + bias[k]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * The batch's loss as TensorFlow.js's losses reduce it (the weighted sum over the number of
+ * non-zero weights, so the plain mean without weights) and its gradient by the logits.
+ */
+function lossAndGradient(
+  batch: Batch,
+  logits: Float32Array,
+  c: number,
+  cw: Float32Array | undefined,
+): { loss: number; dLogits: Float32Array } {
+  const dLogits = new Float32Array(logits.length);
+  let sum = 0;
+  let weights = 0;
+  for (let b = 0; b < batch.size; b++) {
+    if (batch.targets) {
+      for (let k = b * c; k < (b + 1) * c; k++) {
+        const x = logits[k]!;
+        const z = batch.targets[k]!;
+        const w = cw ? (z > 0 ? cw[k % c]! : cw[c + (k % c)]!) : 1;
+        sum += w * (Math.max(x, 0) - x * z + Math.log1p(Math.exp(-Math.abs(x))));
+        dLogits[k] = w * (1 / (1 + Math.exp(-x)) - z);
+        if (w !== 0) weights++;
+      }
+      continue;
+    }
+    const label = batch.labels[b]!;
+    const w = cw ? cw[label]! : 1;
+    let max = -Infinity;
+    for (let k = 0; k < c; k++) max = Math.max(max, logits[b * c + k]!);
+    let total = 0;
+    for (let k = 0; k < c; k++) total += Math.exp(logits[b * c + k]! - max);
+    sum += w * (max + Math.log(total) - logits[b * c + label]!);
+    for (let k = 0; k < c; k++) {
+      const p = Math.exp(logits[b * c + k]! - max) / total;
+      dLogits[b * c + k] = w * (p - (k === label ? 1 : 0));
+    }
+    if (w !== 0) weights++;
+  }
+  const scale = weights > 0 ? 1 / weights : 0;
+  for (let i = 0; i < dLogits.length; i++) dLogits[i]! *= scale;
+  return { loss: Math.fround(sum * scale), dLogits };
+}
+
+/** Documents right: argmax (first of equals) is the label, or every label on the right side of 0. */
+function countCorrect(batch: Batch, logits: Float32Array, c: number): number {
+  let correct = 0;
+  for (let b = 0; b < batch.size; b++) {
+    if (batch.targets) {
+      let all = true;
+      for (let k = b * c; k < (b + 1) * c && all; k++) all = logits[k]! > 0 === batch.targets[k]! > 0.5;
+      if (all) correct++;
+      continue;
+    }
+    let best = 0;
+    for (let k = 1; k < c; k++) if (logits[b * c + k]! > logits[b * c + best]!) best = k;
+    if (best === batch.labels[b]) correct++;
+  }
+  return correct;
+}
+
+/** Gradients of the gathered table rows, the hidden bias and the output layer. */
+function backward(
+  batch: Batch,
+  pre: Float32Array,
+  hidden: Float32Array,
+  dLogits: Float32Array,
+  params: DenseParams,
+  dims: Dims,
+  mask: Float32Array | undefined,
+): NonNullable<StepResult['grads']> {
+  const { hiddenUnits: h, numClasses: c } = dims;
+  const { size, width, ids, weights, lengths, unique } = batch;
+  const outputKernel = new Float32Array(h * c);
+  const outputBias = new Float32Array(c);
+  const dPre = new Float32Array(size * h);
+  const hiddenBias = new Float32Array(h);
+  for (let b = 0; b < size; b++) {
+    for (let k = 0; k < c; k++) {
+      const g = dLogits[b * c + k]!;
+      outputBias[k]! += g;
+      for (let j = 0; j < h; j++) outputKernel[j * c + k]! += hidden[b * h + j]! * g;
+    }
+    for (let j = 0; j < h; j++) {
+      if (!(pre[b * h + j]! > 0)) continue;
+      let s = 0;
+      for (let k = 0; k < c; k++) s += dLogits[b * c + k]! * params.outputKernel[j * c + k]!;
+      const d = mask ? s * mask[b * h + j]! : s;
+      dPre[b * h + j] = d;
+      hiddenBias[j]! += d;
+    }
+  }
+  const hiddenRows = new Float32Array(unique.length * h);
+  for (let b = 0; b < size; b++) {
+    for (let k = b * width, end = k + lengths[b]!; k < end; k++) {
+      const w = weights[k]!;
+      const row = ids[k]! * h;
+      for (let j = 0; j < h; j++) hiddenRows[row + j]! += w * dPre[b * h + j]!;
+    }
+  }
+  return { hiddenRows, hiddenBias, outputKernel, outputBias };
+}

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/model/index.js';
+import type { CsrMatrix } from '../../src/text/index.js';
+import { buildBatch } from '../../src/training/batch.js';
+import { gatheredRows, hostStep, type KernelRows } from '../../src/training/host-step.js';
+import { dropoutMask } from '../../src/training/params.js';
+import { Rng } from '../../src/training/rng.js';
+import { runStep, type StepResult } from '../../src/training/step.js';
+
+/** Random L2-normalised sparse rows of very different lengths (so batches are padded). */
+function matrix(rng: Rng, rows: number, cols: number): CsrMatrix {
+  const rowPtr = new Int32Array(rows + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const ids = new Set<number>();
+    const n = 1 + Math.floor(rng.next() ** 3 * 40);
+    while (ids.size < n) ids.add(Math.floor(rng.next() * cols));
+    const row = [...ids].sort((a, b) => a - b);
+    const w = row.map(() => 0.1 + rng.next());
+    const norm = Math.hypot(...w);
+    indices.push(...row);
+    values.push(...w.map((x) => x / norm));
+    rowPtr[r + 1] = indices.length;
+  }
+  return {
+    rowPtr,
+    indices: Int32Array.from(indices),
+    values: Float32Array.from(values),
+    numRows: rows,
+    numCols: cols,
+  };
+}
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) {
+    const tol = 1e-5 * Math.max(1, Math.abs(b[i]!));
+    assert.ok(Math.abs(a[i]! - b[i]!) <= tol, `${what}[${i}]: ${a[i]} against ${b[i]}`);
+  }
+}
+
+function same(host: StepResult, ops: StepResult, what: string): void {
+  assert.equal(host.correct, ops.correct, `${what}: correct`);
+  close([host.loss], [ops.loss], `${what}: loss`);
+  if (ops.logits) close(host.logits!, ops.logits, `${what}: logits`);
+  if (ops.grads) {
+    for (const k of ['hiddenRows', 'hiddenBias', 'outputKernel', 'outputBias'] as const)
+      close(host.grads![k], ops.grads[k], `${what}: ${k}`);
+  }
+}
+
+/** The same rows spread through a wider table (as the training table interleaves Adam's moments), backwards. */
+function strided(rows: Float32Array, h: number): KernelRows {
+  const n = rows.length / h;
+  const stride = h * 3;
+  const data = new Float32Array(n * stride).fill(Number.NaN);
+  const at = Int32Array.from({ length: n }, (_, l) => (n - 1 - l) * stride);
+  for (let l = 0; l < n; l++) data.set(rows.subarray(l * h, (l + 1) * h), at[l]);
+  return { data, at };
+}
+
+describe('the host training step', () => {
+  before(async () => {
+    await initBackend('cpu');
+  });
+
+  it('gives the ops step loss, counts, logits and gradients: single- and multi-label, weights, dropout', async () => {
+    const rng = new Rng(9);
+    for (let trial = 0; trial < 24; trial++) {
+      const h = 1 + Math.floor(rng.next() * 24);
+      const c = 2 + Math.floor(rng.next() * 6);
+      const cols = 50 + Math.floor(rng.next() * 200);
+      const rows = 20;
+      const x = matrix(rng, rows, cols);
+      const multi = trial % 2 === 1;
+      const y = Int32Array.from({ length: rows }, () => (multi ? -1 : Math.floor(rng.next() * c)));
+      const targets = multi
+        ? Uint8Array.from({ length: rows * c }, () => (rng.next() < 0.3 ? 1 : 0))
+        : undefined;
+      const order = rng.shuffle(Int32Array.from({ length: rows }, (_, i) => i));
+      const slot = new Int32Array(cols).fill(-1);
+      const batch = buildBatch(
+        x,
+        { y, classes: c, ...(targets ? { targets } : {}) },
+        order,
+        0,
+        1 + (trial % rows),
+        slot,
+      );
+      const table = Float32Array.from({ length: batch.unique.length * h }, () => rng.next() - 0.5);
+      const params = {
+        hiddenBias: Float32Array.from({ length: h }, () => (rng.next() - 0.5) * 0.2),
+        outputKernel: Float32Array.from({ length: h * c }, () => rng.next() - 0.5),
+        outputBias: Float32Array.from({ length: c }, () => (rng.next() - 0.5) * 0.2),
+      };
+      const cw =
+        trial % 3 === 0
+          ? Float32Array.from({ length: multi ? 2 * c : c }, () => 0.5 + rng.next())
+          : undefined;
+      const mask = trial % 4 < 2 ? dropoutMask(rng, batch.size * h, 0.5) : undefined;
+      const dims = { hiddenUnits: h, numClasses: c };
+      for (const train of [true, false]) {
+        const mode = {
+          train,
+          ...(mask && train ? { dropoutMask: mask } : {}),
+          ...(cw ? { classWeights: cw } : {}),
+        };
+        const ops = await runStep(batch, table, params, dims, mode);
+        same(
+          hostStep(batch, gatheredRows(table, h, batch.unique.length), params, dims, mode),
+          ops,
+          `trial ${trial} train ${train}`,
+        );
+        same(
+          hostStep(batch, strided(table, h), params, dims, mode),
+          ops,
+          `trial ${trial} train ${train}, in place`,
+        );
+      }
+    }
+  });
+
+  it('allocates no tensors', () => {
+    const before = tf.memory().numTensors;
+    const rng = new Rng(1);
+    const x = matrix(rng, 8, 30);
+    const batch = buildBatch(
+      x,
+      { y: new Int32Array(8), classes: 2 },
+      Int32Array.from({ length: 8 }, (_, i) => i),
+      0,
+      8,
+      new Int32Array(30).fill(-1),
+    );
+    const dims = { hiddenUnits: 4, numClasses: 2 };
+    const params = {
+      hiddenBias: new Float32Array(4),
+      outputKernel: new Float32Array(8).fill(0.1),
+      outputBias: new Float32Array(2),
+    };
+    hostStep(
+      batch,
+      gatheredRows(new Float32Array(batch.unique.length * 4).fill(0.2), 4, batch.unique.length),
+      params,
+      dims,
+      { train: true },
+    );
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
