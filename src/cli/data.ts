@@ -1,9 +1,10 @@
 /** Data files for the CLI: JSON Lines or CSV, read with a progress bar and validated with file lines. */
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
-  readArticles,
+  parseJsonLine,
   readCsvArticles,
   validateArticles,
   type Article,
@@ -56,14 +57,34 @@ export async function readData(
       validateArticles(articles, limits, { file, lines });
       return articles;
     }
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    for await (const chunk of createReadStream(file)) {
-      chunks.push(chunk as Buffer);
-      onBytes((bytes += (chunk as Buffer).length));
-    }
-    return readArticles(Buffer.concat(chunks).toString('utf8'), file, limits).articles;
+    const { articles, lines } = await readJsonLines(file, onBytes);
+    validateArticles(articles, limits, { file, lines });
+    return articles;
   } finally {
     progress.end();
   }
+}
+
+/**
+ * A JSON Lines file's articles, parsed line by line as the file streams in: the file is never
+ * held whole (nor its lines), so reading a million documents costs the articles, not three
+ * copies of the file besides them.
+ */
+async function readJsonLines(
+  file: string,
+  onBytes: (bytes: number) => void,
+): Promise<{ articles: Article[]; lines: number[] }> {
+  const stream = createReadStream(file);
+  stream.on('data', () => onBytes(stream.bytesRead));
+  const articles: Article[] = [];
+  const lines: number[] = [];
+  let line = 0;
+  for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
+    line++;
+    const article = parseJsonLine(line === 1 ? raw.replace(/^\uFEFF/, '') : raw, file, line);
+    if (!article) continue;
+    articles.push(article);
+    lines.push(line);
+  }
+  return { articles, lines };
 }

@@ -82,6 +82,23 @@ function lineArticle(obj: Record<string, unknown>, source: string, line: number)
 }
 
 /**
+ * One line of a JSON Lines file: its article, or undefined for a blank line. Throws
+ * `AppError('INVALID_FILE', '<source>:<line>: ...')`.
+ */
+export function parseJsonLine(raw: string, source: string, line: number): Article | undefined {
+  if (raw.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw fileError(source, line, `invalid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw fileError(source, line, 'expected a JSON object');
+  return lineArticle(value as Record<string, unknown>, source, line);
+}
+
+/**
  * Parses JSON Lines of `{"text": ..., "label": ...}` or `{"text": ..., "labels": [...]}` (other fields ignored, blank lines skipped) and
  * returns each article with its 1-based line number. Throws `AppError('INVALID_FILE', '<source>:<line>: ...')`.
  */
@@ -91,21 +108,15 @@ export function parseJsonLinesWithLines(
 ): { articles: Article[]; lines: number[] } {
   const articles: Article[] = [];
   const lines: number[] = [];
-  const rows = content.replace(/^\uFEFF/, '').split('\n');
-  rows.forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw fileError(source, line, `invalid JSON (${(err as Error).message})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw fileError(source, line, 'expected a JSON object');
-    articles.push(lineArticle(value as Record<string, unknown>, source, line));
-    lines.push(line);
-  });
+  content
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .forEach((raw, i) => {
+      const article = parseJsonLine(raw, source, i + 1);
+      if (!article) return;
+      articles.push(article);
+      lines.push(i + 1);
+    });
   return { articles, lines };
 }
 

@@ -1,5 +1,4 @@
 /** Fitting a vectoriser on documents as they come, keeping word ids rather than token lists. */
-import { doubled } from './arrays.js';
 import {
   resolveVectorizerOptions,
   type ResolvedVectorizerOptions,
@@ -43,15 +42,18 @@ export class VectorizerFit {
     return this.chosen.vectorizer;
   }
 
-  /** The fitted vectoriser and the TF-IDF matrix of the documents added, one row each in order. */
+  /**
+   * The fitted vectoriser and the TF-IDF matrix of the documents added, one row each in order.
+   * Two walks over the documents: the first counts each row's features so that the matrix is
+   * allocated once at its exact size (growing it by doubling would peak at three times it).
+   */
   finish(): { vectorizer: Vectorizer; matrix: CsrMatrix } {
     const vectorizer = this.vectorizer();
     const featureOf = this.featureOfNode();
+    const rowPtr = this.rowStarts(featureOf, vectorizer.size);
     const n = this.counter.documents;
-    const rowPtr = new Int32Array(n + 1);
-    let indices = new Int32Array(Math.max(16, n * 8));
-    let values = new Float32Array(indices.length);
-    let nnz = 0;
+    const indices = new Int32Array(rowPtr[n]!);
+    const values = new Float32Array(rowPtr[n]!);
     for (let d = 0; d < n; d++) {
       const row = vectorizer.vectorOf((count) =>
         this.counter.forEachTerm(d, (node) => {
@@ -59,26 +61,29 @@ export class VectorizerFit {
           if (f >= 0) count(f);
         }),
       );
-      while (nnz + row.indices.length > indices.length) {
-        indices = doubled(indices);
-        values = grownFloats(values);
-      }
-      indices.set(row.indices, nnz);
-      values.set(row.values, nnz);
-      nnz += row.indices.length;
-      rowPtr[d + 1] = nnz;
+      indices.set(row.indices, rowPtr[d]);
+      values.set(row.values, rowPtr[d]);
     }
-    return {
-      vectorizer,
-      // Trimmed copies: the slack of the last doubling is not kept for the whole training.
-      matrix: {
-        rowPtr,
-        indices: indices.slice(0, nnz),
-        values: values.slice(0, nnz),
-        numRows: n,
-        numCols: vectorizer.size,
-      },
-    };
+    return { vectorizer, matrix: { rowPtr, indices, values, numRows: n, numCols: vectorizer.size } };
+  }
+
+  /** Where each document's row starts: the running count of its distinct features. */
+  private rowStarts(featureOf: Int32Array, features: number): Int32Array {
+    const n = this.counter.documents;
+    const rowPtr = new Int32Array(n + 1);
+    const seenIn = new Int32Array(features).fill(-1);
+    for (let d = 0; d < n; d++) {
+      let length = 0;
+      this.counter.forEachTerm(d, (node) => {
+        const f = featureOf[node]!;
+        if (f >= 0 && seenIn[f] !== d) {
+          seenIn[f] = d;
+          length++;
+        }
+      });
+      rowPtr[d + 1] = rowPtr[d]! + length;
+    }
+    return rowPtr;
   }
 
   /** Per trie node, its feature id in the chosen vocabulary (-1 when not chosen). */
@@ -88,10 +93,4 @@ export class VectorizerFit {
     nodes.forEach((node, f) => (featureOf[node] = f));
     return featureOf;
   }
-}
-
-function grownFloats(a: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
-  const grown = new Float32Array(a.length * 2);
-  grown.set(a);
-  return grown;
 }

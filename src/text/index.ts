@@ -16,6 +16,7 @@ export type { SparseVector, CsrMatrix } from './types.js';
 export {
   parseJsonLines,
   parseJsonLinesWithLines,
+  parseJsonLine,
   validateArticles,
   readArticles,
   articleLabels,
