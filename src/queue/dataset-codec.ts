@@ -15,14 +15,25 @@ export function encodeDataset(articles: readonly StoredArticle[]): Buffer {
   return Buffer.from(lines.join('\n') + '\n', 'utf8');
 }
 
-/** Inverse of `encodeDataset`. */
+/**
+ * Inverse of `encodeDataset`. Line by line from the bytes: the data set is never one string (nor
+ * an array of its lines) beside the articles, which for a million documents was twice its size.
+ */
 export function decodeDataset(bytes: Uint8Array): StoredArticle[] {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: StoredArticle[] = [];
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    const o = JSON.parse(line) as { text: string; label?: string; labels?: string[] };
-    out.push(o.labels ? { text: o.text, labels: o.labels } : { text: o.text, label: o.label! });
+  for (let start = 0; start < buf.length;) {
+    let end = buf.indexOf(0x0a, start);
+    if (end === -1) end = buf.length;
+    if (end > start) {
+      const o = JSON.parse(buf.toString('utf8', start, end)) as {
+        text: string;
+        label?: string;
+        labels?: string[];
+      };
+      out.push(o.labels ? { text: o.text, labels: o.labels } : { text: o.text, label: o.label! });
+    }
+    start = end + 1;
   }
   return out;
 }

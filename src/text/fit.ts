@@ -21,9 +21,20 @@ export class VectorizerFit {
   private readonly counter: TermCounter;
   private chosen?: { vectorizer: Vectorizer; nodes: Int32Array };
 
-  constructor(opts: Partial<VectorizerOptions> = {}) {
+  /**
+   * @param limits.maxCountedTerms most distinct terms counted at once (default: 20 per vocabulary
+   *   term, at least 4 million, ~40 bytes each); beyond it the rarest n-grams are pruned, which only
+   *   a corpus with far more distinct n-grams than that reaches
+   */
+  constructor(opts: Partial<VectorizerOptions> = {}, limits: { maxCountedTerms?: number } = {}) {
     this.options = resolveVectorizerOptions(opts);
-    this.counter = new TermCounter(this.options.ngramMin, this.options.ngramMax);
+    const cap = limits.maxCountedTerms ?? Math.max(4_000_000, 20 * this.options.maxFeatures);
+    this.counter = new TermCounter(this.options.ngramMin, this.options.ngramMax, cap);
+  }
+
+  /** See {@link TermCounter.prunedAtOrBelow}: 0 when every count was exact. */
+  get prunedAtOrBelow(): number {
+    return this.counter.prunedAtOrBelow;
   }
 
   /** Adds one document's tokens (as {@link tokenize} made them with the options' tokenizer). */

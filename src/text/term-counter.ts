@@ -35,10 +35,28 @@ export class TermCounter {
   private docs = 0;
   private scratch = new Int32Array(256);
 
+  /** Document frequencies up to this are pruned from the longer n-grams (0: none pruned yet). */
+  private pruned = 0;
+  /** Nodes beyond which the next prune runs: the cap, or higher when words alone come near it. */
+  private nextPrune: number;
+
   constructor(
     private readonly ngramMin: number,
     private readonly ngramMax: number,
-  ) {}
+    /** Most trie nodes held; beyond it the rarest longer n-grams are pruned (see {@link prune}). */
+    private readonly maxNodes = Infinity,
+  ) {
+    this.nextPrune = maxNodes;
+  }
+
+  /**
+   * The highest document frequency pruned so far: n-grams of two or more words whose counts
+   * stayed at or below it were dropped and counted afresh when seen again, so their counts are
+   * lower bounds. 0 when nothing was pruned (every count exact).
+   */
+  get prunedAtOrBelow(): number {
+    return this.pruned;
+  }
 
   /** Documents added so far. */
   get documents(): number {
@@ -66,6 +84,50 @@ export class TermCounter {
         this.df[node]! += 1;
       }
     });
+    if (this.nodes > this.nextPrune) this.prune();
+  }
+
+  /**
+   * Bounds memory by the cap, not by the corpus (a million documents made 13 million n-grams):
+   * drops every n-gram of two or more words seen in no more than `k` documents, raising `k` until
+   * at most three quarters of the cap remain, then renumbers the nodes and rebuilds the child
+   * table. A child's count never exceeds its parent's, so a pruned node's descendants go with it.
+   * Words are never pruned. (The space-saving idea of counting the frequent items exactly and
+   * forgetting the rare: a term must be frequent to make the vocabulary of a large corpus.)
+   */
+  private prune(): void {
+    const target = Math.floor(this.maxNodes * 0.75);
+    // Longer n-grams per document frequency; words stay whatever happens.
+    const byDf = new Map<number, number>();
+    for (let n = 0; n < this.nodes; n++) {
+      if (this.parent[n] !== NONE) byDf.set(this.df[n]!, (byDf.get(this.df[n]!) ?? 0) + 1);
+    }
+    let kept = this.nodes;
+    for (const df of [...byDf.keys()].sort((a, b) => a - b)) {
+      if (kept <= target) break;
+      kept -= byDf.get(df)!;
+      this.pruned = Math.max(this.pruned, df);
+    }
+    // Words alone may fill the cap: then wait for a quarter of it to be new before pruning again.
+    this.nextPrune = Math.max(this.maxNodes, kept + Math.ceil(this.maxNodes / 4));
+    const newId = new Int32Array(this.nodes).fill(NONE);
+    let next = 0;
+    for (let n = 0; n < this.nodes; n++) {
+      if (this.parent[n] !== NONE && this.df[n]! <= this.pruned) continue;
+      // Ids only shrink, and a parent comes before its children: compacting in place is safe.
+      newId[n] = next;
+      this.df[next] = this.df[n]!;
+      this.stamp[next] = this.stamp[n]!;
+      this.parent[next] = this.parent[n] === NONE ? NONE : newId[this.parent[n]!]!;
+      this.last[next] = this.last[n]!;
+      next++;
+    }
+    this.nodes = next;
+    for (let w = 0; w < this.words.length; w++)
+      if (this.rootNode[w] !== NONE) this.rootNode[w] = newId[this.rootNode[w]!]!;
+    this.slots.fill(NONE);
+    this.used = 0;
+    for (let n = 0; n < next; n++) if (this.parent[n] !== NONE) this.place(this.parent[n]!, this.last[n]!, n);
   }
 
   /**
@@ -99,6 +161,7 @@ export class TermCounter {
       if (this.ngramMin <= 1) visit(node);
       for (let n = 2; n <= this.ngramMax && i + n <= count; n++) {
         node = create ? this.child(node, seq[i + n - 1]!) : this.find(node, seq[i + n - 1]!);
+        if (node === NONE) break; // pruned since (replay only): so are its longer n-grams
         if (n >= this.ngramMin) visit(node);
       }
     }
@@ -139,6 +202,9 @@ export class TermCounter {
     }
     this.parent[node] = parent;
     this.last[node] = word;
+    // After a prune the slot may hold a dropped node's figures.
+    this.df[node] = 0;
+    this.stamp[node] = NONE;
     return node;
   }
 
@@ -172,7 +238,7 @@ export class TermCounter {
 
   private grow(): void {
     const old = this.slots;
-    const count = tableSize(this.used + 1) * 2;
+    const count = tableSize(this.used + 1);
     this.slots = emptySlots(count);
     this.mask = count - 1;
     this.used = 0;

@@ -114,6 +114,44 @@ describe('VectorizerFit: documents as they come', () => {
     assert.deepEqual(Vectorizer.fit(docs, o).terms, byDefinition(docs, o));
   });
 
+  it('prunes rare n-grams beyond its cap and still finds the frequent terms, with rows as transform gives', () => {
+    const rng = new Rng(21);
+    // Frequent phrases that carry the vocabulary, in a sea of once-seen noise words.
+    const texts = Array.from({ length: 3000 }, (_, i) => {
+      const noise = Array.from({ length: 6 }, () => `n${Math.floor(rng.next() * 1e9).toString(36)}`);
+      return [
+        ...noise.slice(0, 3),
+        WORDS[i % WORDS.length],
+        WORDS[(i * 7) % WORDS.length],
+        ...noise.slice(3),
+      ].join(' ');
+    });
+    const o = { ngramMin: 1, ngramMax: 2, minDf: 2, maxDf: 1, maxFeatures: 100 };
+    const exact = new VectorizerFit(o);
+    const capped = new VectorizerFit(o, { maxCountedTerms: 30_000 });
+    for (const t of texts) {
+      exact.add(tokenize(t));
+      capped.add(tokenize(t));
+    }
+    assert.equal(exact.prunedAtOrBelow, 0);
+    assert.ok(capped.prunedAtOrBelow >= 1, 'the cap was reached and rare n-grams pruned');
+    const a = exact.finish();
+    const b = capped.finish();
+    assert.deepEqual(b.vectorizer.terms, a.vectorizer.terms);
+    assert.deepEqual(b.matrix.rowPtr, a.matrix.rowPtr);
+    assert.deepEqual(b.matrix.indices, a.matrix.indices);
+    // A term pruned while still rare was counted afresh: its df is a lower bound, so its idf (and
+    // the rows' weights) may be a little higher, never lower.
+    for (let i = 0; i < a.vectorizer.size; i++) {
+      assert.ok(b.vectorizer.idf(i) >= a.vectorizer.idf(i) - 1e-12, `idf of ${a.vectorizer.terms[i]}`);
+      assert.ok(b.vectorizer.idf(i) <= a.vectorizer.idf(i) * 1.05, `idf of ${a.vectorizer.terms[i]}`);
+    }
+    texts.slice(0, 50).forEach((t, r) => {
+      const want = b.vectorizer.transform(t);
+      assert.deepEqual(b.matrix.values.subarray(b.matrix.rowPtr[r], b.matrix.rowPtr[r + 1]), want.values);
+    });
+  });
+
   it('gives Vectorizer.fitTransform the same vectoriser and rows', () => {
     const texts = corpus(new Rng(3), 50);
     const a = Vectorizer.fitTransform(texts, { minDf: 1 });
