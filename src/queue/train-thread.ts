@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
   });
   const articles = decodeDataset(input.dataset);
+  // The bytes are not needed once decoded; workerData would hold them for the whole training.
+  input.dataset = new Uint8Array(0);
   const result = await train(articles, input.options, {
     signal: controller.signal,
     // Incremental: the base's vocabulary, labels and weights (a resumed run still needs them).

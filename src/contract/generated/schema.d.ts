@@ -484,7 +484,7 @@ export interface components {
             maxFeatures?: number;
             /** @description Fewest documents a term must occur in. Default 1. */
             minDf?: number;
-            /** @description Share held out for early stopping and the stored evaluation; the model is then refit on all documents. 0 trains on everything for `epochs` epochs. Default 0.1. */
+            /** @description Share held out for early stopping and the stored evaluation; below 200,000 documents the model is then refit on all documents (from 200,000 on the selected model is the version). 0 trains on everything for `epochs` epochs. Default 0.1. */
             validationSplit?: number;
             /** @description Makes a run repeatable. Default 42. */
             seed?: number;
