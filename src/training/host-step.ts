@@ -9,21 +9,6 @@ interface Dims {
 }
 
 /**
- * Where the step reads the hidden kernel's rows: row `local` of the batch starts at `at[local]` in
- * `data`. Gathered rows are `at[l] = l * units`; the training table is read in place
- * (`at[l] = unique[l] * stride`), so a batch's rows are not first copied out of it.
- */
-export interface KernelRows {
-  data: Float32Array;
-  at: Int32Array;
-}
-
-/** {@link KernelRows} of a compact [rows, units] matrix (what `gatherRows` makes). */
-export function gatheredRows(rows: Float32Array, units: number, count: number): KernelRows {
-  return { data: rows, at: Int32Array.from({ length: count }, (_, l) => l * units) };
-}
-
-/**
  * {@link runStep}'s forward (and with `mode.train` backward) pass, same loss, gradients and
  * counts, without TensorFlow.js. Why: the network is one sparse layer, a ReLU and a small dense
  * layer, so a batch of short documents is a few thousand multiply-adds, while the ops path
@@ -33,13 +18,13 @@ export function gatheredRows(rows: Float32Array, units: number, count: number): 
  */
 export function hostStep(
   batch: Batch,
-  kernel: KernelRows,
+  hiddenRows: Float32Array,
   params: DenseParams,
   dims: Dims,
   mode: StepMode,
 ): StepResult {
   const { hiddenUnits: h, numClasses: c } = dims;
-  const { pre, hidden } = forwardHidden(batch, kernel, params.hiddenBias, h, mode.dropoutMask);
+  const { pre, hidden } = forwardHidden(batch, hiddenRows, params.hiddenBias, h, mode.dropoutMask);
   const logits = denseLayer(hidden, params.outputKernel, params.outputBias, batch.size, h, c);
   const { loss, dLogits } = lossAndGradient(batch, logits, c, mode.classWeights);
   const correct = countCorrect(batch, logits, c);
@@ -50,19 +35,18 @@ export function hostStep(
 /** Pre-activations [size, h] (sparse rows times the gathered table, plus bias) and the hidden layer. */
 function forwardHidden(
   batch: Batch,
-  kernel: KernelRows,
+  table: Float32Array,
   bias: Float32Array,
   h: number,
   mask: Float32Array | undefined,
 ): { pre: Float32Array; hidden: Float32Array } {
   const { size, width, ids, weights, lengths } = batch;
-  const { data: table, at } = kernel;
   const pre = new Float32Array(size * h);
   for (let b = 0; b < size; b++) {
     const out = b * h;
     for (let k = b * width, end = k + lengths[b]!; k < end; k++) {
       const w = weights[k]!;
-      const row = at[ids[k]!]!;
+      const row = ids[k]! * h;
       for (let j = 0; j < h; j++) pre[out + j]! += w * table[row + j]!;
     }
     for (let j = 0; j < h; j++) pre[out + j]! += bias[j]!;

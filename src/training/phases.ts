@@ -138,7 +138,7 @@ export function freshState(run: TrainingRun, phase: TrainState['phase']): TrainS
 
 /** Reads the weights being trained in place, with no snapshot copy. */
 function tableSource(state: TrainState): ParamSource {
-  return { gather: (unique) => state.hidden.gather(unique), dense: state.dense, table: state.hidden };
+  return { gather: (unique) => state.hidden.gather(unique), dense: state.dense };
 }
 
 /**
