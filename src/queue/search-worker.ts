@@ -16,6 +16,7 @@ import type { Logger } from '../log/index.js';
 import type { TrainJobData } from './job-service.js';
 import { JobRecord } from './job-record.js';
 import { CancelWatch } from './cancel-watch.js';
+import { ownBytes } from './dataset-store.js';
 import { addRung, type SearchState, type TrialJobData } from './search-flow.js';
 import { startTrialThread } from './trial-runner.js';
 import type { TrainingWorkerDeps } from './training-worker.js';
@@ -73,7 +74,7 @@ async function scoreInThread(
   try {
     const dataset = await deps.datasets.loadRaw(data.datasetHash);
     const thread = startTrialThread({
-      dataset: new Uint8Array(dataset),
+      dataset: ownBytes(dataset),
       options: data.options,
       spec: data.spec,
       metric: data.settings.metric,

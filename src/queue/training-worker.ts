@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelRegistry } from '../registry/index.js';
-import type { RedisDatasetStore } from './dataset-store.js';
+import { ownBytes, type RedisDatasetStore } from './dataset-store.js';
 import type { SearchStore } from './search-store.js';
 import type { TrainJobData } from './job-service.js';
 import type { JobStore } from './job-store.js';
@@ -278,14 +278,4 @@ export class TrainingWorker {
   private ended(record: JobRecord, outcome: string): void {
     this.deps.metrics?.jobEnded(outcome, record.seconds);
   }
-}
-
-/**
- * Bytes the thread can be given (transferred): the buffer itself when it owns its whole
- * ArrayBuffer (a gunzipped data set does), else a copy. A million-document data set is ~200 MB,
- * so not copying it keeps one such block out of the worker's peak.
- */
-function ownBytes(b: Buffer): Uint8Array {
-  const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-  return whole ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
 }

@@ -205,9 +205,11 @@ describe('end to end with real training', { timeout: 120_000 }, () => {
         child.once('exit', (code) => rej(new Error(`worker process exited early (${code})`)));
       });
       const ds = await s.datasets.put(dataset(60));
+      // Long enough to be still training when the standby is up and the kill lands (epochs of 60
+      // documents take milliseconds on the host step; most of an epoch is its checkpoint).
       const job = await s.jobs.submit('crash', ds, {
         ...OPTIONS,
-        epochs: 30,
+        epochs: 150,
         batchSize: 1,
         validationSplit: 0,
       });
