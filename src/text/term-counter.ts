@@ -1,5 +1,5 @@
 /** Document frequencies of every term of a corpus, counted over word ids in a trie. */
-import { doubled, tableSize } from './arrays.js';
+import { doubled, emptySlots, pairHash as hash, tableSize } from './arrays.js';
 import { isCharBigram } from './cjk.js';
 import { selectTerms } from './vocabulary.js';
 import type { ResolvedVectorizerOptions } from './options.js';
@@ -25,7 +25,7 @@ export class TermCounter {
   private last = new Int32Array(1024);
   private nodes = 0;
   /** Child table, three ints a slot: parent node (NONE when empty), word id, child node. */
-  private slots = emptySlots(1 << 16);
+  private slots = emptySlots(1 << 16, 3);
   private mask = (1 << 16) - 1;
   private used = 0;
   /** The documents' tokens as word ids in order; a character bigram as `-1 - id`. */
@@ -239,21 +239,10 @@ export class TermCounter {
   private grow(): void {
     const old = this.slots;
     const count = tableSize(this.used + 1);
-    this.slots = emptySlots(count);
+    this.slots = emptySlots(count, 3);
     this.mask = count - 1;
     this.used = 0;
     for (let s = 0; s < old.length; s += 3)
       if (old[s] !== NONE) this.place(old[s]!, old[s + 1]!, old[s + 2]!);
   }
-}
-
-function emptySlots(count: number): Int32Array {
-  const slots = new Int32Array(count * 3);
-  for (let s = 0; s < slots.length; s += 3) slots[s] = NONE;
-  return slots;
-}
-
-function hash(parent: number, word: number): number {
-  const h = Math.imul(parent, 0x9e3779b1) ^ Math.imul(word + 0x7f4a7c15, 0x85ebca77);
-  return (h ^ (h >>> 15)) >>> 0;
 }

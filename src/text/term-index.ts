@@ -1,4 +1,4 @@
-import { doubled, tableSize } from './arrays.js';
+import { doubled, emptySlots, pairHash as hash, tableSize } from './arrays.js';
 import { isCharBigram } from './cjk.js';
 
 /** No child / no term / unknown word. */
@@ -37,7 +37,7 @@ export class TermIndex {
     this.root = new Int32Array(2048).fill(NONE);
     const slots = tableSize(capacity);
     this.mask = slots - 1;
-    this.slots = emptySlots(slots);
+    this.slots = emptySlots(slots, 4);
   }
 
   /**
@@ -194,21 +194,10 @@ export class TermIndex {
     const old = this.slots;
     const count = (this.mask + 1) * 2;
     this.mask = count - 1;
-    this.slots = emptySlots(count);
+    this.slots = emptySlots(count, 4);
     this.used = 0;
     for (let s = 0; s < old.length; s += 4) {
       if (old[s] !== NONE) this.insert(old[s]!, old[s + 1]!, old[s + 2]!, old[s + 3]!);
     }
   }
-}
-
-function emptySlots(count: number): Int32Array {
-  const slots = new Int32Array(count * 4);
-  for (let s = 0; s < slots.length; s += 4) slots[s] = NONE;
-  return slots;
-}
-
-function hash(parent: number, word: number): number {
-  const h = Math.imul(parent, 0x9e3779b1) ^ Math.imul(word + 0x7f4a7c15, 0x85ebca77);
-  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
@@ -7,7 +8,6 @@ import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { hostStep } from './host-step.js';
 import { runStep, type StepMode, type StepResult } from './step.js';
-import * as tf from '@tensorflow/tfjs';
 import type { HiddenTable } from './table.js';
 
 /** Longest stretch the loop may hold the event loop before yielding (ms). */
