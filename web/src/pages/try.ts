@@ -64,8 +64,10 @@ export async function tryPage(
   if (list) {
     replace(models, ...list.models.map((m) => h('option', { value: m.model })));
     const served = list.models.find((m) => m.latest !== null);
-    // Offer a model that is served, unless the user has typed one meanwhile.
-    if (!model0 && served && !model.dataset.typed) model.value = served.model;
+    // Offer a model that is served, unless the user has typed one meanwhile or is in the field
+    // (setting the value under a selection about to be replaced appends to it instead).
+    const editing = model.dataset.typed || document.activeElement === model;
+    if (!model0 && served && !editing) model.value = served.model;
   }
   await reload(version0);
 }
