@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BulkJobView, BulkOptions, JobStatus } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { isOutOfMemory, redisCommand, refusedForMemory } from '../redis/index.js';
+import { getLargeBuffer, isOutOfMemory, redisCommand, refusedForMemory } from '../redis/index.js';
 import { BULK_COMMIT_CHUNK, BULK_PIN, BULK_UPDATE } from './commands.js';
 import type { BulkKeys } from './keys.js';
 
@@ -102,11 +102,11 @@ export class BulkStore {
   }
 
   async readInput(jobId: string, n: number): Promise<Buffer | undefined> {
-    return (await this.redis.getBuffer(this.keys.input(jobId, n))) ?? undefined;
+    return getLargeBuffer(this.redis, this.keys.input(jobId, n));
   }
 
   async readOutput(jobId: string, n: number): Promise<Buffer | undefined> {
-    return (await this.redis.getBuffer(this.keys.output(jobId, n))) ?? undefined;
+    return getLargeBuffer(this.redis, this.keys.output(jobId, n));
   }
 
   /** Stores result chunk `n` and records `n + 1` chunks done; false when the job is no longer running. */

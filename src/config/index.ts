@@ -53,6 +53,7 @@ export const configSchema = z.object({
   // Models whose latest setup one API process keeps loaded; the least recently used beyond it are
   // unloaded and reloaded on their next request. 0: no bound.
   SERVING_MAX_MODELS: int(16, 0),
+  SERVING_MEMORY_MB: int(0, 0),
   // Threads of an API process that vectorise and run the network (0: its main thread does).
   INFERENCE_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   REGISTRY_POLL_MS: int(30_000, 0),

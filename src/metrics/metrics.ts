@@ -92,10 +92,18 @@ export class Metrics {
   }
 
   /** How many models this process holds, and the artefact size of one it now serves. */
-  modelsHeld(count: number, model?: string, bytes?: number): void {
+  modelsHeld(count: number, model?: string, bytes?: number, memory?: number): void {
     this.s.modelsHeld.set(count);
     if (model !== undefined && bytes !== undefined)
       this.s.modelBytes.set({ model: this.model(model) }, bytes);
+    if (model !== undefined && memory !== undefined)
+      this.s.modelMemory.set({ model: this.model(model) }, memory);
+  }
+
+  /** Estimated memory of the models this process holds, and the bound on it (0: none). */
+  servingMemory(heldBytes: number, maxBytes: number): void {
+    this.s.servingMemory.set(heldBytes);
+    this.s.servingMemoryLimit.set(maxBytes);
   }
 
   /** `model`'s setup was unloaded for the serving budget: its per-model gauges go with it. */
@@ -104,6 +112,7 @@ export class Metrics {
     this.s.modelUnloads.inc({ model: m });
     this.s.servedVersion.remove({ model: m });
     this.s.modelBytes.remove({ model: m });
+    this.s.modelMemory.remove({ model: m });
   }
 
   /** One training attempt ended in this worker. */

@@ -80,9 +80,26 @@ export function modelSeries(registers: Registry[]) {
       aggregator: 'max',
       registers,
     }),
+    modelMemory: new Gauge({
+      name: 'textclf_model_memory_bytes',
+      help: 'Estimated memory of the setup served per model (every version, every inference thread), per API process',
+      labelNames: ['model'],
+      aggregator: 'max',
+      registers,
+    }),
+    servingMemory: new Gauge({
+      name: 'textclf_serving_memory_bytes',
+      help: 'Estimated memory of all loaded model versions (summed over API processes)',
+      registers,
+    }),
+    servingMemoryLimit: new Gauge({
+      name: 'textclf_serving_memory_limit_bytes',
+      help: 'What loaded models may take under SERVING_MEMORY_MB (0: no bound; summed over API processes)',
+      registers,
+    }),
     modelUnloads: new Counter({
       name: 'textclf_model_unloads_total',
-      help: 'Latest setups unloaded to stay within SERVING_MAX_MODELS (reloaded on the next request), per model',
+      help: 'Latest setups unloaded to stay within SERVING_MAX_MODELS or SERVING_MEMORY_MB (reloaded on the next request), per model',
       labelNames: ['model'],
       registers,
     }),

@@ -75,7 +75,11 @@ export function serializeArtefact(c: TextClassifier): Uint8Array {
     ...(quantize ? { quantization: 'int8-rows' as const } : {}),
     sha256: sha256Hex(Buffer.concat(sections)),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  // Trailing spaces (JSON allows them) put the weights at a multiple of 4 bytes from the start, so a
+  // reader of a whole buffer can view them as float32 in place instead of copying them.
+  const json = JSON.stringify(header);
+  const before = MAGIC.length + 4 + Buffer.byteLength(json) + sections[0].length + sections[1].length;
+  const headerBytes = Buffer.from(json + ' '.repeat((4 - (before % 4)) % 4), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
   return Buffer.concat([MAGIC, length, headerBytes, ...sections]);
@@ -141,9 +145,15 @@ function splitHeader(bytes: Uint8Array): { header: ArtefactHeader; body: Buffer 
 
 /**
  * Decodes the sections. `pause` runs between the steps (vocabulary, weights) so that an async
- * caller can let the event loop turn; each step is one large copy or split.
+ * caller can let the event loop turn; each step is one large copy or split. With `inPlace`, float32
+ * weights that lie 4-byte aligned in `body`'s buffer are viewed there rather than copied (the
+ * caller then must not change those bytes while it uses the params), and `weightData` is absent.
  */
-function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, ArtefactParts> {
+function* decodeSteps(
+  header: ArtefactHeader,
+  body: Buffer,
+  inPlace = false,
+): Generator<void, Omit<ArtefactParts, 'weightData'> & { weightData?: ArrayBuffer }> {
   const { terms: tLen, idf: iLen } = header.sections;
   const { vocabularySize: v, hiddenUnits: h, numClasses: c } = header.shape;
   const sizes = [v * h, h, h * c, c];
@@ -156,17 +166,18 @@ function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, Art
   const idf = new Float64Array(terms.length);
   asBytes(idf).set(body.subarray(tLen, tLen + iLen));
   yield;
-  let weightData: ArrayBuffer;
+  let weightData: ArrayBuffer | undefined;
+  const at = body.byteOffset + tLen + iLen;
   if (header.quantization === 'int8-rows')
     weightData = dequantizedWeights(body.subarray(tLen + iLen), sizes, h);
-  else {
+  else if (!inPlace || at % 4 !== 0) {
     weightData = new ArrayBuffer(header.sections.weights);
     new Uint8Array(weightData).set(body.subarray(tLen + iLen));
   }
-  let offset = 0;
+  let offset = weightData ? 0 : at;
   const arrays = sizes.map((n) => {
-    const a = new Float32Array(weightData, offset * 4, n);
-    offset += n;
+    const a = new Float32Array(weightData ?? body.buffer, offset, n);
+    offset += n * 4;
     return a;
   });
   const params = {
@@ -175,14 +186,14 @@ function* decodeSteps(header: ArtefactHeader, body: Buffer): Generator<void, Art
     outputKernel: arrays[2]!,
     outputBias: arrays[3]!,
   };
-  return { header, terms, idf, weightData, params };
+  return { header, terms, idf, ...(weightData ? { weightData } : {}), params };
 }
 
 function decodeParts(header: ArtefactHeader, body: Buffer): ArtefactParts {
   const steps = decodeSteps(header, body);
   for (;;) {
     const r = steps.next();
-    if (r.done) return r.value;
+    if (r.done) return r.value as ArtefactParts; // copied, so weightData is there
   }
 }
 
@@ -207,7 +218,7 @@ function timeSlicer(budgetMs: number): () => Promise<void> {
   };
 }
 
-function build(parts: ArtefactParts, vectorizer: Vectorizer): TextClassifier {
+function build(parts: Pick<ArtefactParts, 'header' | 'params'>, vectorizer: Vectorizer): TextClassifier {
   const { header, params } = parts;
   return new TextClassifier(vectorizer, header.labels, header.shape, params, header.metadata);
 }
@@ -223,7 +234,8 @@ export async function deserializeArtefact(bytes: Uint8Array): Promise<TextClassi
   const { header, body } = splitHeader(bytes);
   if ((await sha256HexAsync(body)) !== header.sha256) throw corrupt('checksum mismatch');
   const pause = timeSlicer(25);
-  const steps = decodeSteps(header, body);
+  // In place: the weights go into tensors (a copy) and the views are dropped once they are built.
+  const steps = decodeSteps(header, body, true);
   let step = steps.next();
   while (!step.done) {
     await pause();

@@ -80,6 +80,15 @@ export class TextClassifier {
     };
   }
 
+  /**
+   * Bytes this model holds in memory, estimated: its weights as float32 (int8 artefacts are widened
+   * when loaded) and its vectoriser. What a serving budget counts per loaded copy.
+   */
+  memoryBytes(): number {
+    const { vocabularySize: v, hiddenUnits: h, numClasses: c } = this.shape;
+    return 4 * (v * h + h + h * c + c) + this.vectorizer.memoryBytes();
+  }
+
   /** Whether this is a multi-label model (one sigmoid per label). */
   get multiLabel(): boolean {
     return this.head.output === 'sigmoid';

@@ -26,11 +26,19 @@ interface SparseDenseArgs {
 /**
  * An initializer that starts a weight from given values: no random tensor first and no second
  * copy for setWeights. (tfjs-layers does not export its Initializer base class, so a stock
- * initializer gets its `apply` replaced.)
+ * initializer gets its `apply` replaced.) It lets go of the values once used: a Dense layer keeps
+ * its initializer for life, and the values are a view into the artefact's whole weight buffer,
+ * which would otherwise stay alive beside the tensors (the size of the model again).
  */
 function valuesInitializer(values: Float32Array) {
   const init = tf.initializers.zeros();
-  init.apply = (shape: tf.Shape) => tf.tensor(values, shape as number[], 'float32');
+  let held: Float32Array | undefined = values;
+  init.apply = (shape: tf.Shape) => {
+    if (!held) throw new Error('a values initializer starts one weight, once');
+    const t = tf.tensor(held, shape as number[], 'float32');
+    held = undefined;
+    return t;
+  };
   return init;
 }
 

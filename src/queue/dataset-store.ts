@@ -4,7 +4,13 @@ import type { Redis } from 'ioredis';
 import { sha256Hex, sha256HexAsync } from '../common/index.js';
 import type { components, DatasetRef, DatasetStore, TrainBase } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { isOutOfMemory, refusedForMemory, type Keys, type RedisMemory } from '../redis/index.js';
+import {
+  getLargeBuffer,
+  isOutOfMemory,
+  refusedForMemory,
+  type Keys,
+  type RedisMemory,
+} from '../redis/index.js';
 import { articleLabels, validateArticles, type Article } from '../text/index.js';
 import { encodeDataset } from './dataset-codec.js';
 
@@ -194,7 +200,7 @@ export class RedisDatasetStore implements DatasetStore {
 
   private async loadBlob(hash: string, touch: boolean): Promise<Buffer> {
     if (touch) await this.touch(hash);
-    const packed = await this.redis.getBuffer(this.keys.dataset(hash));
+    const packed = await getLargeBuffer(this.redis, this.keys.dataset(hash));
     if (!packed) throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
     const raw = await gunzipAsync(packed);
     if ((await sha256HexAsync(raw)) !== hash)

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { JobEvent, JobProgress, JobStatus, JobView, TrainingOptionsInput } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { luaScript, redisCommand, type Keys } from '../redis/index.js';
+import { getLargeBuffer, luaScript, redisCommand, type Keys } from '../redis/index.js';
 
 /** Statuses a job never leaves. */
 export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -147,7 +147,7 @@ export class JobStore {
 
   /** The stored checkpoint, if any. */
   async loadCheckpoint(jobId: string): Promise<Buffer | undefined> {
-    return (await this.redis.getBuffer(this.keys.jobCheckpoint(jobId))) ?? undefined;
+    return getLargeBuffer(this.redis, this.keys.jobCheckpoint(jobId));
   }
 
   /** Drops the checkpoint once the job is final. */

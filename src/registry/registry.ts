@@ -10,7 +10,7 @@ import type {
   VersionSummary,
 } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { isOutOfMemory, redisCommand, refusedForMemory, type Keys } from '../redis/index.js';
+import { getLargeBuffer, isOutOfMemory, redisCommand, refusedForMemory, type Keys } from '../redis/index.js';
 import { DELETE_VERSION, PUBLISH, SET_LATEST, SHADOW_RECORD } from './commands.js';
 import {
   checkRoutes,
@@ -265,7 +265,7 @@ export class ModelRegistry implements ModelRegistryReader {
   /** Artefact bytes of a version, verified against the checksum recorded at publish. */
   async loadArtefact(model: string, version: number): Promise<{ bytes: Buffer; detail: VersionDetail }> {
     const detail = await this.getVersion(model, version);
-    const bytes = await this.redis.getBuffer(this.keys.artefact(model, version));
+    const bytes = await getLargeBuffer(this.redis, this.keys.artefact(model, version));
     if (!bytes)
       throw new AppError('VERSION_NOT_FOUND', `model "${model}" version ${version} has no artefact`, {
         model,

@@ -40,6 +40,7 @@ export type ServicesConfig = Pick<
   | 'WORKER_MAX_MEMORY_MB'
   | 'PINNED_CACHE_SIZE'
   | 'SERVING_MAX_MODELS'
+  | 'SERVING_MEMORY_MB'
   | 'INFERENCE_THREADS'
   | 'REGISTRY_POLL_MS'
   | 'KEEP_JOBS'
@@ -102,6 +103,20 @@ function datasetLimits(c: ServicesConfig): DatasetLimits {
     maxLabels: c.MAX_LABELS,
     maxTextBytes: c.MAX_TEXT_BYTES,
     maxDocuments: c.MAX_DOCUMENTS,
+  };
+}
+
+/**
+ * SERVING_MEMORY_MB is what the whole process may use: loaded models get what is left of it beside
+ * the process's resident memory once it is up (threads started, no model yet), at least 1 byte (so
+ * one model is always held). Undefined when 0 (no bound).
+ */
+function servingMemoryBudget(mb: number): { measureBase(): void; modelBytes(): number } | undefined {
+  if (mb <= 0) return undefined;
+  let base: number | undefined;
+  return {
+    measureBase: () => void (base = process.memoryUsage.rss()),
+    modelBytes: () => Math.max(1, mb * 1024 * 1024 - (base ?? process.memoryUsage.rss())),
   };
 }
 
@@ -232,10 +247,13 @@ export function createServices(o: ServicesOptions): Services {
   });
   const jobs = new BullJobService(queue, jobStore, hub, keys, retry, logger, memory, registry, bulk.queue);
   const inference = inferencePool(o);
-  const load = o.loadArtefact ?? (inference ? (bytes) => inference.load(bytes) : deserializeArtefact);
+  const load =
+    o.loadArtefact ?? (inference ? (bytes, reread) => inference.load(bytes, reread) : deserializeArtefact);
+  const budget = servingMemoryBudget(c.SERVING_MEMORY_MB);
   const serverOptions = {
     pinnedCacheSize: c.PINNED_CACHE_SIZE,
     maxModels: c.SERVING_MAX_MODELS,
+    ...(budget ? { maxModelBytes: budget.modelBytes } : {}),
     pollMs: c.REGISTRY_POLL_MS,
     eager: true,
     ...(o.metrics ? { metrics: o.metrics } : {}),
@@ -255,6 +273,7 @@ export function createServices(o: ServicesOptions): Services {
     ...(worker ? { worker } : {}),
     async start() {
       await inference?.started();
+      budget?.measureBase();
       if (o.serving ?? true) await classifier.start();
       worker?.start();
       await worker?.waitUntilReady();

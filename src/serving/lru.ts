@@ -47,6 +47,20 @@ export class Lru<K, V> {
     return v;
   }
 
+  /** The values, least recently used first. */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  /** Evicts the least recently used entry, unless it is `spare`; false when none was. */
+  evictOldest(spare?: V): boolean {
+    const first = this.map.entries().next();
+    if (first.done || first.value[1] === spare) return false;
+    this.map.delete(first.value[0]);
+    this.onEvict(first.value[0], first.value[1]);
+    return true;
+  }
+
   /** Removes and evicts. */
   delete(key: K): void {
     const v = this.map.get(key);

@@ -7,7 +7,7 @@ import { Lru } from './lru.js';
 import { toCanary } from './routing.js';
 import { pinKey, singleLabelThreshold, toResult, type ArtefactLoader, type Loaded } from './servable.js';
 import { VersionLoader } from './version-loader.js';
-import { evictBeyond, markUsed, members, setupKey, type Setup } from './setup.js';
+import { evictBeyond, markUsed, members, memoryOf, setupKey, type Setup } from './setup.js';
 import type { ModelServerOptions } from './options.js';
 import { DEFAULT_SHADOW_OPTIONS, ShadowScorer } from './shadow.js';
 
@@ -257,17 +257,35 @@ export class ModelServer implements Classifier {
     }
     this.setups.set(model, next);
     this.withinBudget(model);
-    this.opts.metrics?.modelsHeld(this.setups.size, model, next.latest.bytes);
+    this.opts.metrics?.modelsHeld(this.setups.size, model, next.latest.bytes, memoryOf(members(next)));
     return true;
   }
 
-  /** Unloads the least recently used setups beyond `maxModels`, never `keep` (just installed). */
-  private withinBudget(keep: string): void {
+  /** Estimated memory of every loaded version: the setups' and the pinned ones'. */
+  heldMemoryBytes(): number {
+    let bytes = memoryOf(this.pinned.values());
+    for (const s of this.setups.values()) bytes += memoryOf(members(s));
+    return bytes;
+  }
+
+  /**
+   * Keeps within `maxModels` and `maxModelBytes`: pinned versions go first (oldest first, never
+   * `spare`, the one a request is about to use), then the least recently used setups, never that
+   * of `keep` (just installed or used).
+   */
+  private withinBudget(keep: string, spare?: Loaded): void {
+    const maxBytes = this.opts.maxModelBytes?.() ?? 0;
+    while (maxBytes > 0 && this.heldMemoryBytes() > maxBytes && this.pinned.evictOldest(spare));
     const max = this.opts.maxModels ?? 0;
-    for (const model of evictBeyond(this.setups, max, keep)) {
+    const budget = { maxModels: max, maxBytes, otherBytes: memoryOf(this.pinned.values()) };
+    for (const model of evictBeyond(this.setups, budget, keep)) {
       this.opts.metrics?.modelUnloaded(model);
-      this.log?.info({ model, held: this.setups.size, max }, 'unloaded the least recently used model');
+      this.log?.info(
+        { model, held: this.setups.size, max, heldBytes: this.heldMemoryBytes(), maxBytes },
+        'unloaded the least recently used model',
+      );
     }
+    this.opts.metrics?.servingMemory(this.heldMemoryBytes(), maxBytes);
   }
 
   /** Hands `loaded` to the LRU unless it already holds that very object. */
@@ -282,7 +300,10 @@ export class ModelServer implements Classifier {
     if (hit) return hit;
     const loaded = await this.loader.loadShared(model, version);
     // Cached unless a setup took it meanwhile (one owner each, so it is disposed once).
-    if (!members(this.setups.get(model)).includes(loaded)) this.pinned.set(key, loaded);
+    if (!members(this.setups.get(model)).includes(loaded)) {
+      this.pinned.set(key, loaded);
+      this.withinBudget(model, loaded);
+    }
     return loaded;
   }
 }

@@ -11,6 +11,12 @@ export interface ModelServerOptions {
    * on its next request (which waits for the load). 0 or absent: no bound.
    */
   maxModels?: number;
+  /**
+   * Estimated bytes that loaded models (all versions, every thread's copy) may hold, asked at each
+   * check; beyond it pinned versions, then the least recently used setups, are unloaded (never the
+   * one just loaded). Absent or 0: no bound.
+   */
+  maxModelBytes?: () => number;
   /** Safety-net poll of `latest` for every held model; 0 disables. */
   pollMs: number;
   /** Load every model's latest at start and on every publish, not only models already served. */

@@ -21,6 +21,8 @@ export interface ServableModel {
     explain?: number,
   ): Predictions | Promise<Predictions>;
   dispose(): void;
+  /** Bytes it holds in memory, estimated (absent: its artefact's size stands in). */
+  memoryBytes?(): number;
 }
 
 /** One answer: below the cut-off a single label abstains (null), the scores still given. */
@@ -35,8 +37,14 @@ export function toResult(p: Predictions[number], cutOff: number, multiLabel: boo
   };
 }
 
-/** Turns artefact bytes into a model (`deserializeArtefact` in production). */
-export type ArtefactLoader = (bytes: Uint8Array) => ServableModel | Promise<ServableModel>;
+/**
+ * Turns artefact bytes into a model (`deserializeArtefact`, or the inference threads). The bytes
+ * are the loader's to keep or hand over; `reread` reads the same version's bytes again (checked).
+ */
+export type ArtefactLoader = (
+  bytes: Uint8Array,
+  reread: () => Promise<Uint8Array>,
+) => ServableModel | Promise<ServableModel>;
 
 export interface Loaded {
   version: number;
@@ -45,6 +53,8 @@ export interface Loaded {
   minProbability: number;
   /** Size of its artefact. */
   bytes: number;
+  /** Its memory, estimated: what a serving memory budget counts. */
+  memory: number;
 }
 
 export function singleLabelThreshold(model: string, version: number): AppError {

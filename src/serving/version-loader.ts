@@ -44,19 +44,22 @@ export class VersionLoader {
   private async readAndWarm(model: string, version: number): Promise<Loaded> {
     let minProbability = 0;
     let size = 0;
-    const read = async () => {
+    const pinned = <T>(f: () => Promise<T>) => (this.pins ? this.pins.hold(model, version, f) : f());
+    const reread = () => pinned(async () => view((await this.registry.loadArtefact(model, version)).bytes));
+    const m = await pinned(async () => {
       const { bytes, detail } = await this.registry.loadArtefact(model, version);
       minProbability = Number(detail.options.minProbability ?? 0);
       size = bytes.byteLength;
-      return this.load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    };
-    const m = await (this.pins ? this.pins.hold(model, version, read) : read());
+      return this.load(view(bytes), reread);
+    });
     try {
       await m.predict(['warm up'], 1);
     } catch (err) {
       m.dispose();
       throw err;
     }
-    return { version, model: m, minProbability, bytes: size };
+    return { version, model: m, minProbability, bytes: size, memory: m.memoryBytes?.() ?? size };
   }
 }
+
+const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

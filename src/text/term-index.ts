@@ -87,6 +87,16 @@ export class TermIndex {
     this.forEachNgram(words, count, ngramMin, ngramMax, visit);
   }
 
+  /**
+   * Bytes this index holds, estimated: its tables exactly, and per word its key in the map (a
+   * string and a hash-map entry; V8's layouts, not measured per object).
+   */
+  memoryBytes(): number {
+    let words = 0;
+    for (const w of this.wordIds.keys()) words += stringBytes(w) + MAP_ENTRY_BYTES;
+    return words + this.root.byteLength + this.slots.byteLength + this.scratch.byteLength;
+  }
+
   /** Word id of a token, or -1 when no vocabulary term contains it. */
   wordId(token: string): number {
     return this.wordIds.get(token) ?? NONE;
@@ -200,4 +210,14 @@ export class TermIndex {
       if (old[s] !== NONE) this.insert(old[s]!, old[s + 1]!, old[s + 2]!, old[s + 3]!);
     }
   }
+}
+
+/** A V8 hash-map entry (key, value, chain) and its share of the table, roughly. */
+const MAP_ENTRY_BYTES = 40;
+
+/** Heap bytes of a string: header plus one byte a character (two when any is outside Latin-1), 8-aligned. */
+export function stringBytes(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  const wide = /[^\u0000-\u00ff]/.test(s);
+  return (16 + s.length * (wide ? 2 : 1) + 7) & ~7;
 }

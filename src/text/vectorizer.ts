@@ -6,7 +6,7 @@ import {
 } from './options.js';
 import { doubled } from './arrays.js';
 import { termOccurrences, withSpans, type FeatureSpans } from './feature-spans.js';
-import { TermIndex } from './term-index.js';
+import { stringBytes, TermIndex } from './term-index.js';
 import { TermReader } from './term-reader.js';
 import { VectorizerFit } from './fit.js';
 import { tokenize } from './tokenizer.js';
@@ -63,6 +63,17 @@ export class Vectorizer {
     const index = await TermIndex.build(parts.terms, pause);
     if (index.duplicates > 0) throw corruptState('duplicate terms');
     return new Vectorizer(options, parts.terms, parts.idf, parts.numDocuments, index);
+  }
+
+  /**
+   * Bytes held for serving, estimated: the terms, idf, the term index and the scratch arrays a
+   * transform uses (see {@link TermIndex.memoryBytes}).
+   */
+  memoryBytes(): number {
+    let terms = 0;
+    for (const t of this.termList) terms += stringBytes(t) + 8; // and its slot in the array
+    const scratch = 4 * this.termList.length + this.touched.byteLength;
+    return terms + this.idfValues.byteLength + scratch + this.index.memoryBytes();
   }
 
   /** The parts `restore` takes: options, document count, terms and idf (binary-friendly). */

@@ -454,8 +454,8 @@ describe('swapping setups', { timeout: 60_000 }, () => {
   it('shares loaded versions between setups, keeps dropped ones for rollback, disposes each once', async () => {
     const disposed: number[] = [];
     const loads: number[] = [];
-    const counting: ArtefactLoader = async (bytes) => {
-      const m = await loader(bytes);
+    const counting: ArtefactLoader = async (bytes, reread) => {
+      const m = await loader(bytes, reread);
       const { id } = JSON.parse(Buffer.from(bytes).toString('utf8')) as { id: number };
       loads.push(id);
       return { ...m, dispose: () => disposed.push(id) };

@@ -78,28 +78,36 @@ describe('inference threads', () => {
     }
   });
 
-  it('replaces a thread that dies: its requests fail with SERVICE_UNAVAILABLE, then the model serves again', async () => {
-    const entry = new URL('./fixtures/crashing-inference-thread.ts', import.meta.url);
-    const pool = new InferencePool({ threads: 1, backend: 'cpu', entry, restartDelayMs: 50 });
-    try {
-      const model = await pool.load(artefacts[0]!);
-      const answers = await Promise.allSettled([model.predict(['CRASH']), model.predict(texts)]);
-      for (const a of answers) assert.ok(a.status === 'rejected' && code('SERVICE_UNAVAILABLE')(a.reason));
-      // Until the new thread has the model loaded, requests fail fast rather than wait.
-      await assert.rejects(model.predict(texts), code('SERVICE_UNAVAILABLE'));
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const r = await model.predict(texts).catch((e: unknown) => e);
-        if (Array.isArray(r)) {
-          assert.deepEqual(r, local.predict(texts));
-          break;
+  for (const variant of ['kept', 'reread'] as const)
+    it(`replaces a thread that dies: its requests fail with SERVICE_UNAVAILABLE, then the model serves again (bytes ${variant})`, async () => {
+      const entry = new URL('./fixtures/crashing-inference-thread.ts', import.meta.url);
+      const pool = new InferencePool({ threads: 1, backend: 'cpu', entry, restartDelayMs: 50 });
+      let rereads = 0;
+      try {
+        // With `reread` the pool keeps no copy: the caller's buffer goes to the thread (then reads as
+        // empty) and the replacement thread gets the bytes read again.
+        const given = new Uint8Array(artefacts[0]!);
+        const reread = async () => (rereads++, new Uint8Array(artefacts[0]!));
+        const model = variant === 'kept' ? await pool.load(given) : await pool.load(given, reread);
+        assert.equal(given.byteLength, variant === 'kept' ? artefacts[0]!.byteLength : 0);
+        const answers = await Promise.allSettled([model.predict(['CRASH']), model.predict(texts)]);
+        for (const a of answers) assert.ok(a.status === 'rejected' && code('SERVICE_UNAVAILABLE')(a.reason));
+        // Until the new thread has the model loaded, requests fail fast rather than wait.
+        await assert.rejects(model.predict(texts), code('SERVICE_UNAVAILABLE'));
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const r = await model.predict(texts).catch((e: unknown) => e);
+          if (Array.isArray(r)) {
+            assert.deepEqual(r, local.predict(texts));
+            break;
+          }
+          assert.ok(code('SERVICE_UNAVAILABLE')(r), String(r));
+          assert.ok(Date.now() < deadline, 'the thread was not replaced');
+          await new Promise((res) => setTimeout(res, 50));
         }
-        assert.ok(code('SERVICE_UNAVAILABLE')(r), String(r));
-        assert.ok(Date.now() < deadline, 'the thread was not replaced');
-        await new Promise((res) => setTimeout(res, 50));
+        assert.equal(rereads, variant === 'kept' ? 0 : 1);
+      } finally {
+        await pool.close();
       }
-    } finally {
-      await pool.close();
-    }
-  });
+    });
 });

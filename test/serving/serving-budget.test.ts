@@ -75,3 +75,60 @@ test('SERVING_MAX_MODELS: the least recently used model is unloaded, and its nex
     await s.close();
   }
 });
+
+test('a memory budget: models beyond the estimated bytes are unloaded, least recently used first, pinned versions before them; never a failure', async () => {
+  const disposed: string[] = [];
+  // Each fake model says how much memory it holds: its label's size in MB.
+  const mb = 1024 * 1024;
+  const sizes: Record<string, number> = { a: 40, b: 30, c: 50, d: 200 };
+  const load: ArtefactLoader = async (bytes) => {
+    const { label } = JSON.parse(Buffer.from(bytes).toString('utf8')) as { label: string };
+    return {
+      labels: [label],
+      predict: (texts) => texts.map(() => ({ label, scores: [{ label, probability: 1 }] })),
+      dispose: () => disposed.push(label),
+      memoryBytes: () => sizes[label[0]!]! * mb,
+    };
+  };
+  const s = await testServices({
+    loadArtefact: async () => ({ labels: ['z'], predict: () => [], dispose: () => undefined }),
+  });
+  const hub = new PubSubHub(new Redis(await testRedisUrl()));
+  const metrics = new Metrics(undefined, { defaults: false });
+  const server = new ModelServer(s.registry, hub, s.keys, load, {
+    pinnedCacheSize: 4,
+    pollMs: 0,
+    eager: false,
+    maxModelBytes: () => 100 * mb,
+    metrics,
+  });
+  try {
+    for (const m of ['a', 'b', 'c', 'd']) await s.registry.publish(m, blob(m), fakeVersionMeta);
+    await s.registry.publish('a', blob('a2'), fakeVersionMeta); // a's version 2 (40 MB too)
+    const ask = async (m: string, version?: number) =>
+      (await server.classify(m, ['x'], version === undefined ? {} : { version })).results[0]!.label;
+    assert.equal(await ask('a'), 'a2');
+    assert.equal(await ask('b'), 'b'); // 70 MB held
+    assert.equal(await ask('a', 1), 'a'); // pinned a@1: 110 MB, so the least recent setup (b) goes
+    assert.deepEqual(disposed, ['b']);
+    assert.equal(server.heldMemoryBytes(), 80 * mb);
+    assert.equal(await ask('c'), 'c'); // 130 MB: the pinned version goes first, and that is enough
+    assert.deepEqual(disposed, ['b', 'a']);
+    assert.equal(server.heldMemoryBytes(), 90 * mb);
+    // A model larger than the whole budget is still served (alone): never a failure.
+    assert.equal(await ask('d'), 'd');
+    assert.deepEqual(disposed, ['b', 'a', 'a2', 'c']);
+    assert.equal(server.heldMemoryBytes(), 200 * mb);
+    assert.equal(await ask('b'), 'b');
+    assert.equal(server.heldMemoryBytes(), 30 * mb);
+    const text = await metrics.registry.metrics();
+    assert.match(text, new RegExp(`textclf_serving_memory_bytes ${30 * mb}`));
+    assert.match(text, new RegExp(`textclf_serving_memory_limit_bytes ${100 * mb}`));
+    assert.match(text, new RegExp(`textclf_model_memory_bytes\\{model="b"\\} ${30 * mb}`));
+    assert.doesNotMatch(text, /textclf_model_memory_bytes\{model="d"\}/, 'an unloaded model has no size');
+  } finally {
+    await server.close();
+    await hub.close();
+    await s.close();
+  }
+});

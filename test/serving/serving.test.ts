@@ -118,8 +118,8 @@ describe('hot-reloading classifier', () => {
     // would never be answered (and the test would time out).
     let finishLoad!: () => void;
     const held = new Promise<void>((r) => (finishLoad = r));
-    const load: ArtefactLoader = async (bytes) => {
-      const model = await fake.load(bytes);
+    const load: ArtefactLoader = async (bytes, reread) => {
+      const model = await fake.load(bytes, reread);
       if (model.labels[0] === 'two') await held;
       return model;
     };

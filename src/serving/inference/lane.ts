@@ -23,6 +23,9 @@ interface Waiter<T> {
   reject(err: Error): void;
 }
 
+/** Young-generation size of an inference thread's heap (see `bench:serve-memory`). */
+const YOUNG_GENERATION_MB = 6;
+
 /** One live thread and what is in flight on it. */
 export class Lane {
   readonly worker: Worker;
@@ -40,7 +43,12 @@ export class Lane {
   dead = false;
 
   constructor(entry: URL, input: InferenceThreadInput) {
-    this.worker = spawnThread(entry, { workerData: input });
+    this.worker = spawnThread(entry, {
+      workerData: input,
+      // A small young generation: serving allocates little per request and keeps little, and V8's
+      // default (semi-spaces of up to 16 MB) holds tens of MB resident per thread for nothing.
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     this.started = new Promise<BackendInfo>((resolve, reject) => {
       this.worker.on('message', (m: FromInference) => {
         if (m.type === 'ready') resolve(m.backend);
@@ -56,8 +64,8 @@ export class Lane {
     this.started.catch(() => undefined);
   }
 
-  post(m: ToInference): void {
-    this.worker.postMessage(m);
+  post(m: ToInference, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
   }
 
   flush(): void {

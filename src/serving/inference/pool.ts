@@ -36,8 +36,8 @@ export interface InferencePoolOptions {
  */
 export class InferencePool {
   private readonly lanes: (Lane | undefined)[];
-  /** Live models, kept so a replacement thread can load them. */
-  private readonly models = new Map<number, { bytes: Uint8Array; info: LoadedInfo }>();
+  /** Live models, with what a replacement thread needs to load them. */
+  private readonly models = new Map<number, { info: LoadedInfo; source: ModelSource }>();
   private readonly entry: URL;
   private readonly input: InferenceThreadInput;
   private readonly log: Logger;
@@ -83,23 +83,32 @@ export class InferencePool {
 
   /**
    * Loads and warms a model from artefact bytes in every thread.
+   *
+   * With `reread` (how to read the same bytes again, for a thread that replaces one that died) the
+   * pool keeps no copy and hands `bytes` over to the last thread without copying when they fill
+   * their own buffer (the caller must not use them afterwards: they read as empty). Without it, the
+   * pool keeps a copy for that purpose.
    * @throws AppError ARTEFACT_CORRUPT when the bytes fail their checks (as `deserializeArtefact`).
    */
-  async load(bytes: Uint8Array): Promise<RemoteModel> {
+  async load(bytes: Uint8Array, reread?: () => Promise<Uint8Array>): Promise<RemoteModel> {
     await this.ready;
     if (this.closed) throw unavailable('the inference threads are shut down');
     const handle = this.nextHandle++;
-    // Copied: the caller's buffer may be a view into a larger one (a Redis reply) or be reused.
-    const own = new Uint8Array(bytes);
+    // Copied when kept: the caller's buffer may be a view into a larger one or be reused.
+    const source: ModelSource = reread ? { reread } : { kept: new Uint8Array(bytes) };
+    const sent = source.kept ?? bytes;
     const lanes = this.lanes.filter((l): l is Lane => l !== undefined && !l.dead);
-    const results = await Promise.allSettled(lanes.map((l) => this.loadInto(l, handle, own)));
+    // Posted in order, so every other thread has its copy before the last one takes the buffer.
+    const results = await Promise.allSettled(
+      lanes.map((l, i) => this.loadInto(l, handle, sent, !source.kept && i === lanes.length - 1)),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed || lanes.length === 0) {
       for (const l of lanes) this.disposeIn(l, handle);
       throw failed ? (failed.reason as Error) : unavailable('no inference thread is running');
     }
     const info = (results[0] as PromiseFulfilledResult<LoadedInfo>).value;
-    this.models.set(handle, { bytes: own, info });
+    this.models.set(handle, { info, source });
     return new RemoteModel(this, handle, info);
   }
 
@@ -176,10 +185,12 @@ export class InferencePool {
     return lane;
   }
 
-  private loadInto(lane: Lane, handle: number, bytes: Uint8Array): Promise<LoadedInfo> {
+  private loadInto(lane: Lane, handle: number, bytes: Uint8Array, handOver = false): Promise<LoadedInfo> {
     return new Promise((resolve, reject) => {
       lane.loads.set(handle, { resolve, reject });
-      lane.post({ type: 'load', handle, bytes });
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const transfer = handOver && whole && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+      lane.post({ type: 'load', handle, bytes }, transfer);
     });
   }
 
@@ -220,7 +231,10 @@ export class InferencePool {
     try {
       await lane.started;
       for (const [handle, m] of [...this.models]) {
-        await this.loadInto(lane, handle, m.bytes).catch((err: unknown) => {
+        const reload = m.source.kept
+          ? this.loadInto(lane, handle, m.source.kept)
+          : m.source.reread!().then((bytes) => this.loadInto(lane, handle, bytes, true));
+        await reload.catch((err: unknown) => {
           // Dropped meanwhile, or it fails here only: other threads (if any) still serve it.
           if (this.models.has(handle))
             this.log.error({ err, handle }, 'could not reload a model in a new inference thread');
@@ -243,10 +257,15 @@ export class RemoteModel {
   constructor(
     private readonly pool: InferencePool,
     private readonly handle: number,
-    info: LoadedInfo,
+    private readonly info: LoadedInfo,
   ) {
     this.labels = info.labels;
     this.head = info.head;
+  }
+
+  /** Its memory over all threads (each holds a copy), estimated. */
+  memoryBytes(): number {
+    return this.info.memoryBytes * this.pool.size;
   }
 
   get multiLabel(): boolean {
@@ -279,6 +298,10 @@ export class RemoteModel {
     this.pool.dispose(this.handle);
   }
 }
+
+/** How a replacement thread gets a model's bytes: the pool's copy, or read again. */
+type ModelSource =
+  { kept: Uint8Array; reread?: undefined } | { kept?: undefined; reread: () => Promise<Uint8Array> };
 
 function unavailable(message: string): AppError {
   return new AppError('SERVICE_UNAVAILABLE', message);

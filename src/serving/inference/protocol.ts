@@ -17,6 +17,8 @@ export interface InferenceThreadInput {
 export interface LoadedInfo {
   labels: string[];
   head: ModelHead;
+  /** The model's memory in one thread, estimated (`TextClassifier.memoryBytes`). */
+  memoryBytes: number;
 }
 
 /** What a prediction request asks for besides the probabilities. */

@@ -61,7 +61,8 @@ async function load(handle: number, bytes: Uint8Array): Promise<void> {
       throw err;
     }
     models.set(handle, clf);
-    post({ type: 'loaded', handle, info: { labels: [...clf.labels], head: clf.head } });
+    const info = { labels: [...clf.labels], head: clf.head, memoryBytes: clf.memoryBytes() };
+    post({ type: 'loaded', handle, info });
   } catch (err) {
     post({ type: 'loadFailed', handle, error: toSerial(err) });
   }
