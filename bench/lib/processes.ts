@@ -115,8 +115,8 @@ export interface ServiceProcess extends Child {
 }
 
 /**
- * Starts `src/main.ts` as its own Node process (no npm/tsx wrapper, so `pid` is the server) and
- * waits for `/readyz`.
+ * Starts `src/main.ts` (or the compiled `dist/main.js`) as its own Node process (no npm/tsx
+ * wrapper, so `pid` is the server) and waits for `/readyz`.
  */
 export async function startService(opts: {
   role: 'api' | 'worker' | 'all';
@@ -127,9 +127,12 @@ export async function startService(opts: {
   env?: Record<string, string>;
   /** Extra Node flags, e.g. `--cpu-prof` (from BENCH_NODE_ARGS for profiling). */
   nodeArgs?: string[];
+  /** Run the compiled `dist/main.js` (as the image does) instead of `src/main.ts` under tsx. */
+  compiled?: boolean;
 }): Promise<ServiceProcess> {
   const port = await freePort();
-  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', join(root, 'src/main.ts')];
+  const entry = opts.compiled ? [join(root, 'dist/main.js')] : ['--import', 'tsx', join(root, 'src/main.ts')];
+  const args = [...(opts.nodeArgs ?? []), ...entry];
   const proc = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { explainText, hostWeights, type LabelExplanation } from './explain.js';
+import { explainScored, explainText, type LabelExplanation } from './explain.js';
 import { Vectorizer, type CsrMatrix } from '../text/index.js';
 import type { BackendInfo } from './backend.js';
 import { sparseLinear } from './kernels/index.js';
 import { decision, headProbabilities, type Calibration, type ModelHead } from './head.js';
-import { hostLogits, type NetworkTensors } from './host-forward.js';
+import { hostLogits, hostWeights, type NetworkTensors } from './host-forward.js';
+import { modelHead, modelMemoryBytes } from './host-classifier.js';
 import { buildModel, type NetworkParams, type NetworkShape } from './network.js';
 
 /** One class and its probability. */
@@ -63,12 +64,7 @@ export class TextClassifier {
     readonly metadata: ArtefactMetadata,
   ) {
     this.model = buildModel(shape, params);
-    const output = shape.output ?? 'softmax';
-    this.head = {
-      output,
-      ...(metadata.calibration ? { calibration: metadata.calibration } : {}),
-      ...(output === 'sigmoid' ? { thresholds: metadata.thresholds ?? labels.map(() => 0.5) } : {}),
-    };
+    this.head = modelHead(shape, metadata, labels);
     // The layers' variables keep their tensors for the model's life: look them up once, not per request.
     const [hiddenKernel, hiddenBias] = this.model.getLayer('hidden').getWeights();
     const [outputKernel, outputBias] = this.model.getLayer('output').getWeights();
@@ -85,8 +81,7 @@ export class TextClassifier {
    * when loaded) and its vectoriser. What a serving budget counts per loaded copy.
    */
   memoryBytes(): number {
-    const { vocabularySize: v, hiddenUnits: h, numClasses: c } = this.shape;
-    return 4 * (v * h + h + h * c + c) + this.vectorizer.memoryBytes();
+    return modelMemoryBytes(this.shape, this.vectorizer);
   }
 
   /** Whether this is a multi-label model (one sigmoid per label). */
@@ -213,17 +208,7 @@ export class TextClassifier {
     k: number,
     threshold?: number,
   ): LabelExplanation[][] {
-    const c = this.labels.length;
-    const { thresholds } = decision(this.head, threshold);
-    return texts.map((text, r) => {
-      const row = probs.subarray(r * c, (r + 1) * c);
-      const chosen: number[] = [];
-      if (thresholds) row.forEach((p, j) => p >= thresholds[j]! && chosen.push(j));
-      else chosen.push(row.indexOf(Math.max(...row)));
-      // Most probable first, as the answer lists them.
-      chosen.sort((a, b) => row[b]! - row[a]!);
-      return this.explain(text, chosen, k);
-    });
+    return explainScored(this, hostWeights(this.weights), texts, probs, k, threshold);
   }
 
   /** The trained parameters, read back from the model. */

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import type { FeatureSpans, Span, SparseVector, Vectorizer } from '../text/index.js';
-import { valuesOf } from './kernels/arrays.js';
-import type { OutputKind } from './head.js';
-import type { NetworkTensors } from './host-forward.js';
+import { decision, type ModelHead, type OutputKind } from './head.js';
+import type { HostWeights } from './host-logits.js';
+
+export type { HostWeights } from './host-logits.js';
 
 /**
  * Why a text got its labels: each term's share of a label's logit.
@@ -25,14 +25,6 @@ import type { NetworkTensors } from './host-forward.js';
  * costs), then nnz × units per label asked for and units × classes to centre; host arrays only,
  * no tensors.
  */
-
-/** The network's weights as host arrays (row-major, as {@link NetworkTensors}). */
-export interface HostWeights {
-  hiddenKernel: Float32Array;
-  hiddenBias: Float32Array;
-  outputKernel: Float32Array;
-  outputBias: Float32Array;
-}
 
 /** One label's attribution of one text (see the module comment for the definition). */
 export interface Attribution {
@@ -57,30 +49,6 @@ export interface TermWeight {
 export interface LabelExplanation {
   label: string;
   terms: TermWeight[];
-}
-
-/** Weights read back once per tensor on backends that keep them off the host. */
-const readBack = new WeakMap<tf.Tensor, Float32Array>();
-
-/**
- * The weights as host arrays: views without copies on cpu and wasm (taken afresh each call, as a
- * growing wasm heap detaches old views), elsewhere read back once and cached for the tensors' life.
- */
-export function hostWeights(w: NetworkTensors): HostWeights {
-  const name = tf.getBackend();
-  const host = name === 'cpu' || name === 'wasm';
-  const read = (t: tf.Tensor): Float32Array => {
-    if (host) return valuesOf(tf.backend(), t) as Float32Array;
-    let a = readBack.get(t);
-    if (!a) readBack.set(t, (a = t.dataSync() as Float32Array));
-    return a;
-  };
-  return {
-    hiddenKernel: read(w.hiddenKernel),
-    hiddenBias: read(w.hiddenBias),
-    outputKernel: read(w.outputKernel),
-    outputBias: read(w.outputBias),
-  };
 }
 
 /**
@@ -229,4 +197,29 @@ export function explainText(
 ): LabelExplanation[] {
   const features = vectorizer.transformWithSpans(text);
   return explainFeatures(features, vectorizer.terms, labels, w, labelIndices, k, output);
+}
+
+/**
+ * Explanations of already scored texts (`probs` row-major [texts, labels]): per text, the labels
+ * it is answered with (the top label; for a multi-label model those at or above their threshold,
+ * or `threshold`), most probable first, each with its `k` strongest terms either way.
+ */
+export function explainScored(
+  model: { vectorizer: Vectorizer; labels: readonly string[]; head: ModelHead },
+  w: HostWeights,
+  texts: readonly string[],
+  probs: Float32Array,
+  k: number,
+  threshold?: number,
+): LabelExplanation[][] {
+  const c = model.labels.length;
+  const { thresholds } = decision(model.head, threshold);
+  return texts.map((text, r) => {
+    const row = probs.subarray(r * c, (r + 1) * c);
+    const chosen: number[] = [];
+    if (thresholds) row.forEach((p, j) => p >= thresholds[j]! && chosen.push(j));
+    else chosen.push(row.indexOf(Math.max(...row)));
+    chosen.sort((a, b) => row[b]! - row[a]!);
+    return explainText(model.vectorizer, model.labels, w, text, chosen, k, model.head.output);
+  });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../text/index.js';
+import { logitsOnHost, type HostWeights } from './host-logits.js';
 import { valuesOf } from './kernels/arrays.js';
 
 /** The four weight tensors of the network: sparse hidden layer and dense output layer. */
@@ -16,41 +17,35 @@ export interface NetworkTensors {
  *
  * Why not the ops: for one document the arithmetic is ~30 µs, while creating the input tensors,
  * dispatching five kernels and reading back costs several times that, and classifying one text
- * per request is what a serving process mostly does. The hidden layer is accumulated in float32
- * exactly as the `TextclfSparseLinear` kernel does; a test checks both paths agree.
+ * per request is what a serving process mostly does.
  * @returns row-major logits [rows, classes] (the head turns them into probabilities)
  */
 export function hostLogits(x: CsrMatrix, w: NetworkTensors): Float32Array | undefined {
-  // Views without copies on these two; elsewhere a read-back would copy the whole table.
   const name = tf.getBackend();
   if (name !== 'cpu' && name !== 'wasm') return undefined;
-  const backend = tf.backend();
-  const [k1, b1, k2, b2] = [w.hiddenKernel, w.hiddenBias, w.outputKernel, w.outputBias].map((t) =>
-    valuesOf(backend, t),
-  ) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const units = b1.length;
-  const classes = b2.length;
-  const rowsInTable = units === 0 ? 0 : k1.length / units;
-  const hidden = new Float32Array(units);
-  const out = new Float32Array(x.numRows * classes);
-  for (let r = 0; r < x.numRows; r++) {
-    hidden.fill(0);
-    for (let p = x.rowPtr[r]!; p < x.rowPtr[r + 1]!; p++) {
-      const v = x.values[p]!;
-      const id = x.indices[p]!;
-      if (v === 0 || id < 0 || id >= rowsInTable) continue;
-      const base = id * units;
-      for (let j = 0; j < units; j++) hidden[j]! += v * k1[base + j]!;
-    }
-    for (let j = 0; j < units; j++) {
-      const h = Math.fround(hidden[j]! + b1[j]!);
-      hidden[j] = h > 0 ? h : 0;
-    }
-    for (let c = 0; c < classes; c++) {
-      let s = 0;
-      for (let j = 0; j < units; j++) s += hidden[j]! * k2[j * classes + c]!;
-      out[r * classes + c] = Math.fround(Math.fround(s) + b2[c]!);
-    }
-  }
-  return out;
+  return logitsOnHost(x, hostWeights(w));
+}
+
+/** Weights read back once per tensor on backends that keep them off the host. */
+const readBack = new WeakMap<tf.Tensor, Float32Array>();
+
+/**
+ * The weights as host arrays: views without copies on cpu and wasm (taken afresh each call, as a
+ * growing wasm heap detaches old views), elsewhere read back once and cached for the tensors' life.
+ */
+export function hostWeights(w: NetworkTensors): HostWeights {
+  const name = tf.getBackend();
+  const host = name === 'cpu' || name === 'wasm';
+  const read = (t: tf.Tensor): Float32Array => {
+    if (host) return valuesOf(tf.backend(), t) as Float32Array;
+    let a = readBack.get(t);
+    if (!a) readBack.set(t, (a = t.dataSync() as Float32Array));
+    return a;
+  };
+  return {
+    hiddenKernel: read(w.hiddenKernel),
+    hiddenBias: read(w.hiddenBias),
+    outputKernel: read(w.outputKernel),
+    outputBias: read(w.outputBias),
+  };
 }

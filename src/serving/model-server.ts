@@ -7,7 +7,8 @@ import { Lru } from './lru.js';
 import { toCanary } from './routing.js';
 import { pinKey, singleLabelThreshold, toResult, type ArtefactLoader, type Loaded } from './servable.js';
 import { VersionLoader } from './version-loader.js';
-import { evictBeyond, markUsed, members, memoryOf, setupKey, type Setup } from './setup.js';
+import { heldMemory, keepWithinBudget, loadWhileTheyFit } from './budget.js';
+import { markUsed, members, memoryOf, setupKey, type Setup } from './setup.js';
 import type { ModelServerOptions } from './options.js';
 import { DEFAULT_SHADOW_OPTIONS, ShadowScorer } from './shadow.js';
 
@@ -53,10 +54,18 @@ export class ModelServer implements Classifier {
       this.pollTimer = setInterval(() => void this.refreshAll(), this.opts.pollMs);
       this.pollTimer.unref();
     }
-    if (this.opts.eager) {
-      const models = await this.registry.listModels().catch(() => []);
-      await Promise.all(models.map((m) => this.refresh(m.model)));
-    }
+    if (this.opts.eager) await this.loadEagerly();
+  }
+
+  /** Every model's latest, loaded at start (one at a time while they fit, under a budget). */
+  private async loadEagerly(): Promise<void> {
+    const models = (await this.registry.listModels().catch(() => [])).map((m) => m.model);
+    await loadWhileTheyFit(
+      models,
+      this.opts,
+      (m) => this.refresh(m),
+      () => this.setups.size,
+    );
   }
 
   async classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse> {
@@ -256,36 +265,14 @@ export class ModelServer implements Classifier {
       else this.pinned.set(pinKey(model, l.version), l);
     }
     this.setups.set(model, next);
-    this.withinBudget(model);
+    keepWithinBudget(this.setups, this.pinned, this.opts, { keep: model }, this.log);
     this.opts.metrics?.modelsHeld(this.setups.size, model, next.latest.bytes, memoryOf(members(next)));
     return true;
   }
 
   /** Estimated memory of every loaded version: the setups' and the pinned ones'. */
   heldMemoryBytes(): number {
-    let bytes = memoryOf(this.pinned.values());
-    for (const s of this.setups.values()) bytes += memoryOf(members(s));
-    return bytes;
-  }
-
-  /**
-   * Keeps within `maxModels` and `maxModelBytes`: pinned versions go first (oldest first, never
-   * `spare`, the one a request is about to use), then the least recently used setups, never that
-   * of `keep` (just installed or used).
-   */
-  private withinBudget(keep: string, spare?: Loaded): void {
-    const maxBytes = this.opts.maxModelBytes?.() ?? 0;
-    while (maxBytes > 0 && this.heldMemoryBytes() > maxBytes && this.pinned.evictOldest(spare));
-    const max = this.opts.maxModels ?? 0;
-    const budget = { maxModels: max, maxBytes, otherBytes: memoryOf(this.pinned.values()) };
-    for (const model of evictBeyond(this.setups, budget, keep)) {
-      this.opts.metrics?.modelUnloaded(model);
-      this.log?.info(
-        { model, held: this.setups.size, max, heldBytes: this.heldMemoryBytes(), maxBytes },
-        'unloaded the least recently used model',
-      );
-    }
-    this.opts.metrics?.servingMemory(this.heldMemoryBytes(), maxBytes);
+    return heldMemory(this.setups, this.pinned);
   }
 
   /** Hands `loaded` to the LRU unless it already holds that very object. */
@@ -302,7 +289,7 @@ export class ModelServer implements Classifier {
     // Cached unless a setup took it meanwhile (one owner each, so it is disposed once).
     if (!members(this.setups.get(model)).includes(loaded)) {
       this.pinned.set(key, loaded);
-      this.withinBudget(model, loaded);
+      keepWithinBudget(this.setups, this.pinned, this.opts, { keep: model, spare: loaded }, this.log);
     }
     return loaded;
   }

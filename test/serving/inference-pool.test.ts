@@ -21,7 +21,8 @@ describe('inference threads', () => {
   it('answers exactly as the model in this thread, one by one and in batches, across 2 threads', async () => {
     const pool = new InferencePool({ threads: 2, backend: 'cpu' });
     try {
-      assert.equal((await pool.started()).name, 'cpu');
+      // On cpu the threads serve from plain arrays, without TensorFlow.js.
+      assert.equal((await pool.started()).name, 'host');
       const model = await pool.load(artefacts[0]!);
       assert.deepEqual(model.labels, local.labels);
       assert.deepEqual(await model.predict(texts), local.predict(texts));
@@ -38,7 +39,7 @@ describe('inference threads', () => {
     }
   });
 
-  it('keeps two models apart, unloads a disposed one after its last prediction, and leaks no tensors', async () => {
+  it('keeps two models apart, unloads a disposed one after its last prediction, and holds no tensors', async () => {
     const pool = new InferencePool({ threads: 1, backend: 'cpu' });
     try {
       const [a, b] = [await pool.load(artefacts[0]!), await pool.load(artefacts[1]!)];
@@ -58,7 +59,7 @@ describe('inference threads', () => {
       await assert.rejects(b.predict(texts), /disposed/);
       const [end] = await pool.threadStats();
       assert.equal(end?.models, 1);
-      assert.ok((end?.numTensors ?? 0) < (start?.numTensors ?? 0), 'disposing freed the model tensors');
+      assert.equal(end?.numTensors, 0, 'a host-array thread holds no tensors');
       a.dispose();
       assert.deepEqual(await pool.threadStats(), [{ models: 0, numTensors: 0 }]);
     } finally {

@@ -132,3 +132,39 @@ test('a memory budget: models beyond the estimated bytes are unloaded, least rec
     await s.close();
   }
 });
+
+test('eager loading at start under a budget loads one model at a time and stops when the budget is full', async () => {
+  const loads: string[] = [];
+  let loading = 0;
+  let mostAtOnce = 0;
+  const load: ArtefactLoader = async (bytes) => {
+    const { label } = JSON.parse(Buffer.from(bytes).toString('utf8')) as { label: string };
+    loading++;
+    mostAtOnce = Math.max(mostAtOnce, loading);
+    await new Promise((r) => setTimeout(r, 20));
+    loading--;
+    loads.push(label);
+    return { labels: [label], predict: () => [], dispose: () => undefined };
+  };
+  const s = await testServices({
+    loadArtefact: async () => ({ labels: ['z'], predict: () => [], dispose: () => undefined }),
+  });
+  const hub = new PubSubHub(new Redis(await testRedisUrl()));
+  const server = new ModelServer(s.registry, hub, s.keys, load, {
+    pinnedCacheSize: 1,
+    pollMs: 0,
+    eager: true,
+    maxModels: 2,
+  });
+  try {
+    for (const m of ['a', 'b', 'c', 'd']) await s.registry.publish(m, blob(m), fakeVersionMeta);
+    await server.start();
+    assert.equal(loads.length, 2, `loaded ${loads.join(', ')}`);
+    assert.equal(mostAtOnce, 1);
+    assert.equal(['a', 'b', 'c', 'd'].filter((m) => server.servedVersion(m) !== undefined).length, 2);
+  } finally {
+    await server.close();
+    await hub.close();
+    await s.close();
+  }
+});

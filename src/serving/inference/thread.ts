@@ -4,10 +4,10 @@
  * parsing, routing and answering requests run beside the model's arithmetic on another core, and a
  * large batch does not stall other requests.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toSerial } from '../../errors/index.js';
-import { deserializeArtefact, initBackend, type TextClassifier } from '../../model/index.js';
+import { loadHostClassifier, type HostClassifier } from '../../model/inference.js';
+import type { BackendInfo, TextClassifier } from '../../model/index.js';
 import type {
   FromInference,
   InferenceThreadInput,
@@ -19,16 +19,58 @@ import type {
 const port = parentPort;
 if (!port) throw new Error('the inference thread must run as a worker thread');
 const input = workerData as InferenceThreadInput;
-const models = new Map<number, TextClassifier>();
+type Served = TextClassifier | HostClassifier;
+const models = new Map<number, Served>();
 const post = (m: FromInference) => port.postMessage(m);
 
+/**
+ * What serves here. Where the backend would be cpu or wasm, serving runs plain loops on the
+ * weights anyway (`hostLogits`), so the thread holds them as plain arrays and never loads
+ * TensorFlow.js (its module graph and a wasm heap cost tens of MB a thread). Elsewhere (tfjs-node
+ * installed, or chosen explicitly) the backend is started and models are TensorFlow.js models.
+ */
+async function start(): Promise<{ backend: BackendInfo; load: (bytes: Uint8Array) => Promise<Served> }> {
+  if (await hostOnly()) return { backend: HOST_BACKEND, load: loadHostClassifier };
+  const { initBackend, deserializeArtefact } = await import('../../model/index.js');
+  const backend = await initBackend(input.backend, undefined, {
+    ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
+    syncReads: true,
+  });
+  return { backend, load: deserializeArtefact };
+}
+
+const HOST_BACKEND: BackendInfo = {
+  name: 'host',
+  package: 'textclf',
+  detail:
+    'float32 loops on plain arrays, as serving runs on the cpu and wasm backends (no TensorFlow.js loaded)',
+};
+
+/** True unless a non-host backend would serve: chosen (tensorflow, webgpu), or tfjs-node installed under auto. */
+async function hostOnly(): Promise<boolean> {
+  if (input.backend === 'cpu' || input.backend === 'wasm') return true;
+  if (input.backend !== 'auto') return false;
+  try {
+    import.meta.resolve('@tensorflow/tfjs-node');
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+let loadModel: (bytes: Uint8Array) => Promise<Served>;
+let numTensors = () => 0;
 // Messages are handled one at a time in arrival order (loads are asynchronous), so a dispose
 // posted after a predict always finds the predict done; and none before the backend is up.
-let chain: Promise<void> = initBackend(input.backend, undefined, {
-  ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
-  syncReads: true,
-}).then(
-  (backend) => post({ type: 'ready', backend }),
+let chain: Promise<void> = start().then(
+  async ({ backend, load }) => {
+    loadModel = load;
+    if (backend !== HOST_BACKEND) {
+      const tf = await import('@tensorflow/tfjs-core');
+      numTensors = () => tf.memory().numTensors;
+    }
+    post({ type: 'ready', backend });
+  },
   (err: unknown) => post({ type: 'startFailed', error: toSerial(err) }), // the pool ends this thread
 );
 port.on('message', (m: ToInference) => {
@@ -46,13 +88,13 @@ async function handle(m: ToInference): Promise<void> {
       models.delete(m.handle);
       return;
     case 'stats':
-      return post({ type: 'stats', id: m.id, numTensors: tf.memory().numTensors, models: models.size });
+      return post({ type: 'stats', id: m.id, numTensors: numTensors(), models: models.size });
   }
 }
 
 async function load(handle: number, bytes: Uint8Array): Promise<void> {
   try {
-    const clf = await deserializeArtefact(bytes);
+    const clf = await loadModel(bytes);
     try {
       // The first prediction compiles kernels and fills lookup tables: pay it before serving.
       clf.probabilities(clf.vectorizer.transformMany(['warm up']));

@@ -1,0 +1,81 @@
+/**
+ * A trained classifier served from host arrays, without TensorFlow.js: what an inference thread
+ * loads when the backend would be cpu or wasm, where serving already runs these very loops (so
+ * the thread does not load TensorFlow.js, its layers or a wasm heap for nothing).
+ */
+import type { CsrMatrix, Vectorizer } from '../text/index.js';
+import { decodeArtefact } from './artefact-format.js';
+import type { ArtefactMetadata } from './classifier.js';
+import { explainScored, type LabelExplanation } from './explain.js';
+import { headProbabilities, type ModelHead } from './head.js';
+import { logitsOnHost, type HostWeights } from './host-logits.js';
+import type { NetworkShape } from './network.js';
+
+/** The head a model's artefact describes: output kind, calibration, multi-label thresholds. */
+export function modelHead(
+  shape: NetworkShape,
+  metadata: ArtefactMetadata,
+  labels: readonly string[],
+): ModelHead {
+  const output = shape.output ?? 'softmax';
+  return {
+    output,
+    ...(metadata.calibration ? { calibration: metadata.calibration } : {}),
+    ...(output === 'sigmoid' ? { thresholds: metadata.thresholds ?? labels.map(() => 0.5) } : {}),
+  };
+}
+
+/** Bytes a loaded model holds, estimated: float32 weights (int8 artefacts are widened) and its vectoriser. */
+export function modelMemoryBytes(shape: NetworkShape, vectorizer: Vectorizer): number {
+  const { vocabularySize: v, hiddenUnits: h, numClasses: c } = shape;
+  return 4 * (v * h + h + h * c + c) + vectorizer.memoryBytes();
+}
+
+/** The serving half of `TextClassifier` (probabilities, explanations) on plain arrays. */
+export class HostClassifier {
+  readonly head: ModelHead;
+
+  constructor(
+    readonly vectorizer: Vectorizer,
+    readonly labels: readonly string[],
+    readonly shape: NetworkShape,
+    private readonly weights: HostWeights,
+    metadata: ArtefactMetadata,
+  ) {
+    this.head = modelHead(shape, metadata, labels);
+  }
+
+  /** Calibrated class probabilities, row-major [rows, classes], as `TextClassifier.probabilities`. */
+  probabilities(x: CsrMatrix): Float32Array {
+    return headProbabilities(logitsOnHost(x, this.weights), this.labels.length, this.head);
+  }
+
+  /** As `TextClassifier.explainRows`. */
+  explainRows(
+    texts: readonly string[],
+    probs: Float32Array,
+    k: number,
+    threshold?: number,
+  ): LabelExplanation[][] {
+    return explainScored(this, this.weights, texts, probs, k, threshold);
+  }
+
+  memoryBytes(): number {
+    return modelMemoryBytes(this.shape, this.vectorizer);
+  }
+
+  /** Nothing to release (plain arrays); there for the same surface as `TextClassifier`. */
+  dispose(): void {}
+}
+
+/**
+ * A {@link HostClassifier} from `serializeArtefact` bytes (checksum verified, in slices, as
+ * `deserializeArtefact`). Float32 weights that lie aligned are used in place: the caller hands
+ * the bytes over and must not change them.
+ * @throws AppError ARTEFACT_CORRUPT when the bytes fail their checks.
+ */
+export async function loadHostClassifier(bytes: Uint8Array): Promise<HostClassifier> {
+  const { parts, vectorizer } = await decodeArtefact(bytes);
+  const { header, params } = parts;
+  return new HostClassifier(vectorizer, header.labels, header.shape, params, header.metadata);
+}
