@@ -3,15 +3,16 @@
  * and without a serving memory budget. A throw-away Redis; one `ROLE=all` process (tsx) trains
  * bbc-news through `POST /train` and is stopped; its artefact is then published under N model
  * names (the same weights: each name is loaded on its own, so each costs a full model's memory).
- * Per variant, a compiled `ROLE=api` process (`node dist/main.js`, default threads) classifies one
+ * Per variant, a compiled `ROLE=api` process (`node dist/main.js`, default threads, with the
+ * MALLOC_MMAP_THRESHOLD_ the image's entrypoint sets for API processes) classifies one
  * test article with each model in turn, then with each again; reported: VmRSS after each pass and
  * VmHWM (its peak), models held and unloads (from /metrics), the slowest first request of a model
  * (it waits for the load) and failed requests.
  * Variants (SERVE_MODELS_VARIANTS, comma-separated MiB; default `0,1024`): SERVING_MEMORY_MB for the
  * process (0: no bound; SERVING_MAX_MODELS is set to 0 so only the memory budget bounds it).
  * Env: DATASETS_DIR, SERVE_MODELS_EPOCHS (training epochs; default the service's),
- * SERVE_MEMORY_NO_BUILD=1 (use dist/ as it is). Exit code 1 when a bounded variant's VmHWM passes its
- * budget or any request failed.
+ * SERVE_MEMORY_NO_BUILD=1 (use dist/ as it is). Exit code 1 when a bounded variant's VmRSS after a pass
+ * is past its budget or any request failed.
  */
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -80,7 +81,12 @@ const metric = (text: string, name: string) =>
   );
 
 async function measure(budgetMb: number, redisUrl: string, prefix: string, text: string): Promise<Row> {
-  const env = { SERVING_MEMORY_MB: String(budgetMb), SERVING_MAX_MODELS: '0' };
+  // As the image's entrypoint starts an API process (docker/entrypoint.sh).
+  const env = {
+    SERVING_MEMORY_MB: String(budgetMb),
+    SERVING_MAX_MODELS: '0',
+    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
+  };
   const api = await startService({
     role: 'api',
     redisUrl,
@@ -122,8 +128,13 @@ function report(rows: Row[], artefact: number): boolean {
       `| ${r.budgetMb || 'none'} | ${a.rssMb.toFixed(0)} / ${b.rssMb.toFixed(0)} | ${r.hwmMb.toFixed(0)} | ${r.held} | ` +
         `${r.unloads} | ${a.slowestMs.toFixed(0)} / ${b.slowestMs.toFixed(0)} | ${failed} |`,
     );
-    const within = r.budgetMb === 0 || r.hwmMb <= r.budgetMb; // both MiB
-    if (r.budgetMb) console.log(`  budget ${r.budgetMb} MiB: VmHWM ${within ? 'within' : 'PAST'} it`);
+    // Both MiB. The peak is reported beside: a load in progress and models unloaded but not yet
+    // collected add to it for a moment.
+    const within = r.budgetMb === 0 || r.passes.every((p) => p.rssMb <= r.budgetMb);
+    if (r.budgetMb)
+      console.log(
+        `  budget ${r.budgetMb} MiB: VmRSS after each pass ${within ? 'within' : 'PAST'} it (peak ${r.hwmMb.toFixed(0)})`,
+      );
     ok &&= within && failed === 0;
   }
   return ok;

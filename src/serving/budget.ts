@@ -18,18 +18,27 @@ export function heldMemory(setups: Map<string, Setup>, pinned: Lru<string, Loade
  * Unloads what is beyond the budget: pinned versions first (oldest first, never `spare`, the one a
  * request is about to use), then the least recently used setups, never that of `keep` (just
  * installed or used). A model larger than the whole budget is therefore still served, alone.
+ * `incoming`: a setup for `keep` is about to load, so room is made for one more model (counted as
+ * large as the largest held) before the load rather than after it.
  */
 export function keepWithinBudget(
   setups: Map<string, Setup>,
   pinned: Lru<string, Loaded>,
   opts: Budget,
-  what: { keep: string; spare?: Loaded },
+  what: { keep: string; spare?: Loaded; incoming?: boolean },
   log?: Logger,
 ): void {
   const maxBytes = opts.maxModelBytes?.() ?? 0;
-  while (maxBytes > 0 && heldMemory(setups, pinned) > maxBytes && pinned.evictOldest(what.spare));
+  let coming = 0;
+  if (what.incoming) for (const s of setups.values()) coming = Math.max(coming, memoryOf(members(s)));
+  while (maxBytes > 0 && heldMemory(setups, pinned) + coming > maxBytes && pinned.evictOldest(what.spare));
   const max = opts.maxModels ?? 0;
-  const budget = { maxModels: max, maxBytes, otherBytes: memoryOf(pinned.values()) };
+  const budget = {
+    maxModels: max,
+    maxBytes,
+    otherBytes: memoryOf(pinned.values()) + coming,
+    otherModels: what.incoming ? 1 : 0,
+  };
   for (const model of evictBeyond(setups, budget, what.keep)) {
     opts.metrics?.modelUnloaded(model);
     log?.info(

@@ -201,6 +201,9 @@ export class ModelServer implements Classifier {
     const started = performance.now();
     const want = await this.registry.getSetup(model);
     if (want === undefined || this.setups.get(model)?.key === setupKey(want)) return;
+    // A model not held yet: room for it first, so the load does not peak past the budget.
+    if (!this.setups.has(model))
+      keepWithinBudget(this.setups, this.pinned, this.opts, { keep: model, incoming: true });
     const next = await this.loadSetup(model, want);
     const previous = this.setups.get(model);
     if (!this.install(model, next)) return;

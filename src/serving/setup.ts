@@ -42,8 +42,10 @@ export function memoryOf(loaded: Iterable<Loaded>): number {
 export interface SetupBudget {
   maxModels: number;
   maxBytes: number;
-  /** Bytes held besides the setups (pinned versions), counted against `maxBytes`. */
+  /** Bytes held besides the setups (pinned versions, a setup about to load), counted against `maxBytes`. */
   otherBytes: number;
+  /** Setups about to load, counted against `maxModels`. */
+  otherModels: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export function evictBeyond(setups: Map<string, Setup>, budget: SetupBudget, kee
   let bytes = budget.otherBytes;
   for (const s of setups.values()) bytes += memoryOf(members(s));
   const over = () =>
-    (budget.maxModels > 0 && setups.size > budget.maxModels) ||
+    (budget.maxModels > 0 && setups.size + budget.otherModels > budget.maxModels) ||
     (budget.maxBytes > 0 && bytes > budget.maxBytes);
   for (const [model, setup] of setups) {
     if (!over()) break;

@@ -36,7 +36,11 @@ for (const kind of ['single-label', 'multi-label', 'int8'] as const)
     assert.deepEqual(host.probabilities(host.vectorizer.transformMany(texts)), want);
     assert.deepEqual(host.explainRows(texts, want, 3), tfModel.explainRows(texts, want, 3));
     assert.deepEqual(host.head, tfModel.head);
-    assert.equal(host.memoryBytes(), tfModel.memoryBytes());
+    // The host model counts the buffer its weights are viewed in: the artefact's, at least the weights.
+    assert.ok(
+      host.memoryBytes() >= tfModel.memoryBytes(),
+      `${host.memoryBytes()} < ${tfModel.memoryBytes()}`,
+    );
     const ranked = rankProbabilities(host.labels, want, { topK: 2 });
     assert.equal(ranked.length, texts.length);
     tfModel.dispose();
