@@ -47,16 +47,19 @@ async function main(): Promise<void> {
     onEpochEnd: (p, timing) => {
       pending = { type: 'progress', progress: { ...p }, timing };
     },
+    // A checkpoint holds parameters and optimiser state (several times the model): throttled, and
+    // not even encoded when it is not due. Without one the epoch's progress goes at once.
+    checkpointDue: () => {
+      const due = Date.now() - lastCheckpoint >= (input.checkpointEveryMs ?? 0);
+      if (!due) flushProgress();
+      return due;
+    },
     onCheckpoint: (bytes, epoch) => {
-      // A checkpoint holds parameters and optimiser state (several times the model): throttle.
-      const now = Date.now();
-      if (now - lastCheckpoint >= (input.checkpointEveryMs ?? 0)) {
-        lastCheckpoint = now;
-        // A copy in an ArrayBuffer of its own: a Buffer's slice() shares its (maybe pooled)
-        // memory, which must not be transferred (Node 22+ refuses).
-        const copy = new Uint8Array(bytes);
-        post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
-      }
+      lastCheckpoint = Date.now();
+      // A copy in an ArrayBuffer of its own: a Buffer's slice() shares its (maybe pooled)
+      // memory, which must not be transferred (Node 22+ refuses).
+      const copy = new Uint8Array(bytes);
+      post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
       flushProgress();
     },
   });

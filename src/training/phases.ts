@@ -67,7 +67,9 @@ export function planRun(
   const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
     state.history.push(progress);
     await hooks.onEpochEnd?.(progress, timing);
-    if (hooks.onCheckpoint) await hooks.onCheckpoint(encodeCheckpoint(state), state.history.length);
+    const epoch = state.history.length;
+    if (hooks.onCheckpoint && (hooks.checkpointDue?.(epoch) ?? true))
+      await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
   };
   const output = targets ? ('sigmoid' as const) : ('softmax' as const);
   const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c, output };

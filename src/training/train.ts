@@ -47,6 +47,11 @@ export interface TrainHooks {
   resumeFrom?: Uint8Array;
   /** Called after every epoch with the full training state (parameters, optimiser, RNG). */
   onCheckpoint?(bytes: Uint8Array, epoch: number): void | Promise<void>;
+  /**
+   * Asked after each epoch before a checkpoint is encoded (several times the model's size): false
+   * skips this epoch's. Absent: every epoch.
+   */
+  checkpointDue?(epoch: number): boolean;
   /** Progress of text -> features: documents tokenised so far of `total`; `(total, total)` once built. */
   onFeatures?(done: number, total: number): void;
   /**

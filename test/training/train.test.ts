@@ -136,6 +136,29 @@ test('resuming from a checkpoint gives the same model as an uninterrupted run', 
   straight.classifier.dispose();
 });
 
+test('checkpointDue: a checkpoint not due is not encoded, and one that is still resumes exactly', async () => {
+  const opts = { ...fast, epochs: 4, patience: 100 };
+  const asked: number[] = [];
+  const checkpoints = new Map<number, Uint8Array>();
+  const straight = await train(data, opts, {
+    checkpointDue: (n) => (asked.push(n), n % 2 === 0),
+    onCheckpoint: (bytes, n) => void checkpoints.set(n, bytes),
+  });
+  assert.deepEqual(
+    asked,
+    straight.history.map((_, i) => i + 1),
+  );
+  assert.deepEqual(
+    [...checkpoints.keys()],
+    asked.filter((n) => n % 2 === 0),
+  );
+  const resumed = await train(data, opts, { resumeFrom: checkpoints.get(2) });
+  const texts = heldOut.map((a) => a.text);
+  assert.deepEqual(resumed.classifier.predict(texts), straight.classifier.predict(texts));
+  resumed.classifier.dispose();
+  straight.classifier.dispose();
+});
+
 test('bad options and bad data are rejected with stable codes', async () => {
   await assert.rejects(train(data, { epochs: -1 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
   await assert.rejects(train(data, { hiddenUnits: 0 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
