@@ -96,6 +96,9 @@ describe('incremental retraining over HTTP', { timeout: 240_000 }, () => {
     assert.equal(detail.options.learningRate, 0.02);
     assert.ok(v1.vocabularySize < detail.vocabularySize, 'new terms in the vocabulary');
     assert.equal((await request(app).get('/models/news/versions/1')).body.lineage, undefined);
+    // The process swaps to v2 once the publish reaches it over pub/sub and v2 has loaded: a job
+    // shown as succeeded may be a moment ahead of that (seen once in CI under load).
+    await waitFor(() => s.classifier.servedVersion('news') === 2, 20_000, 'v2 served');
     const answer = await request(app)
       .post('/classify')
       .send({ model: 'news', texts: ['storm and rain in the forecast', 'the striker scored a goal'] });
