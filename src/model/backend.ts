@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { importOptional } from '../common/index.js';
+import { NATIVE_TENSORFLOW_PACKAGES } from './native-packages.js';
 import { registerKernels } from './kernels/index.js';
 import type { BackendChoice, WebGpuAdapterChoice } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -37,8 +38,7 @@ type Loader = (ctx: LoaderContext) => Promise<BackendInfo | undefined>;
 
 const loaders: Record<Exclude<BackendChoice, 'auto'>, Loader> = {
   async tensorflow() {
-    // The GPU build first: it registers the same `tensorflow` backend name.
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    for (const pkg of NATIVE_TENSORFLOW_PACKAGES) {
       if ((await importOptional(pkg)) !== undefined && (await tf.setBackend('tensorflow')))
         return { name: 'tensorflow', package: pkg };
     }

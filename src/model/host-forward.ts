@@ -21,31 +21,46 @@ export interface NetworkTensors {
  * @returns row-major logits [rows, classes] (the head turns them into probabilities)
  */
 export function hostLogits(x: CsrMatrix, w: NetworkTensors): Float32Array | undefined {
-  const name = tf.getBackend();
-  if (name !== 'cpu' && name !== 'wasm') return undefined;
-  return logitsOnHost(x, hostWeights(w));
+  const views = hostViews(w);
+  return views && logitsOnHost(x, views);
 }
 
 /** Weights read back once per tensor on backends that keep them off the host. */
 const readBack = new WeakMap<tf.Tensor, Float32Array>();
 
 /**
- * The weights as host arrays: views without copies on cpu and wasm (taken afresh each call, as a
- * growing wasm heap detaches old views), elsewhere read back once and cached for the tensors' life.
+ * The weights as host arrays: views without copies on cpu and wasm (see {@link hostViews}),
+ * elsewhere read back once and cached for the tensors' life.
  */
 export function hostWeights(w: NetworkTensors): HostWeights {
-  const name = tf.getBackend();
-  const host = name === 'cpu' || name === 'wasm';
   const read = (t: tf.Tensor): Float32Array => {
-    if (host) return valuesOf(tf.backend(), t) as Float32Array;
     let a = readBack.get(t);
     if (!a) readBack.set(t, (a = t.dataSync() as Float32Array));
     return a;
   };
+  return (
+    hostViews(w) ?? {
+      hiddenKernel: read(w.hiddenKernel),
+      hiddenBias: read(w.hiddenBias),
+      outputKernel: read(w.outputKernel),
+      outputBias: read(w.outputBias),
+    }
+  );
+}
+
+/**
+ * Views of the weights where they live, on backends that keep tensors in host memory (cpu, wasm),
+ * else undefined. Taken afresh each call: a growing wasm heap detaches old views.
+ */
+function hostViews(w: NetworkTensors): HostWeights | undefined {
+  const name = tf.getBackend();
+  if (name !== 'cpu' && name !== 'wasm') return undefined;
+  const backend = tf.backend();
+  const view = (t: tf.Tensor) => valuesOf(backend, t) as Float32Array;
   return {
-    hiddenKernel: read(w.hiddenKernel),
-    hiddenBias: read(w.hiddenBias),
-    outputKernel: read(w.outputKernel),
-    outputBias: read(w.outputBias),
+    hiddenKernel: view(w.hiddenKernel),
+    hiddenBias: view(w.hiddenBias),
+    outputKernel: view(w.outputKernel),
+    outputBias: view(w.outputBias),
   };
 }

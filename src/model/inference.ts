@@ -2,3 +2,4 @@
 export { HostClassifier, loadHostClassifier, modelHead, modelMemoryBytes } from './host-classifier.js';
 export { logitsOnHost } from './host-logits.js';
 export type { HostWeights } from './host-logits.js';
+export { NATIVE_TENSORFLOW_PACKAGES } from './native-packages.js';

@@ -37,37 +37,3 @@ export function memoryOf(loaded: Iterable<Loaded>): number {
   for (const l of loaded) bytes += l.memory;
   return bytes;
 }
-
-/** What the held setups may take: a count and estimated bytes (0: no bound on that one). */
-export interface SetupBudget {
-  maxModels: number;
-  maxBytes: number;
-  /** Bytes held besides the setups (pinned versions, a setup about to load), counted against `maxBytes`. */
-  otherBytes: number;
-  /** Setups about to load, counted against `maxModels`. */
-  otherModels: number;
-}
-
-/**
- * Unloads the least recently used setups until the rest fit `budget`, never `keep`. A request
- * already answering from one finishes first (`dispose` waits for it); the next request for an
- * unloaded model loads it again.
- * @returns the models unloaded
- */
-export function evictBeyond(setups: Map<string, Setup>, budget: SetupBudget, keep: string): string[] {
-  const out: string[] = [];
-  let bytes = budget.otherBytes;
-  for (const s of setups.values()) bytes += memoryOf(members(s));
-  const over = () =>
-    (budget.maxModels > 0 && setups.size + budget.otherModels > budget.maxModels) ||
-    (budget.maxBytes > 0 && bytes > budget.maxBytes);
-  for (const [model, setup] of setups) {
-    if (!over()) break;
-    if (model === keep) continue;
-    setups.delete(model);
-    bytes -= memoryOf(members(setup));
-    for (const l of members(setup)) l.model.dispose();
-    out.push(model);
-  }
-  return out;
-}

@@ -6,7 +6,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toSerial } from '../../errors/index.js';
-import { loadHostClassifier, type HostClassifier } from '../../model/inference.js';
+import {
+  loadHostClassifier,
+  NATIVE_TENSORFLOW_PACKAGES,
+  type HostClassifier,
+} from '../../model/inference.js';
 import type { BackendInfo, TextClassifier } from '../../model/index.js';
 import type {
   FromInference,
@@ -46,16 +50,18 @@ const HOST_BACKEND: BackendInfo = {
     'float32 loops on plain arrays, as serving runs on the cpu and wasm backends (no TensorFlow.js loaded)',
 };
 
-/** True unless a non-host backend would serve: chosen (tensorflow, webgpu), or tfjs-node installed under auto. */
+/** True unless a non-host backend would serve: chosen (tensorflow, webgpu), or tfjs-node(-gpu) installed under auto. */
 async function hostOnly(): Promise<boolean> {
   if (input.backend === 'cpu' || input.backend === 'wasm') return true;
   if (input.backend !== 'auto') return false;
-  try {
-    import.meta.resolve('@tensorflow/tfjs-node');
-    return false;
-  } catch {
-    return true;
-  }
+  return !NATIVE_TENSORFLOW_PACKAGES.some((pkg) => {
+    try {
+      import.meta.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 let loadModel: (bytes: Uint8Array) => Promise<Served>;
