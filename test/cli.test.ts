@@ -36,6 +36,8 @@ test('bad input files stop with one line naming file and line, exit 2', () => {
     ],
     ['nolabel.jsonl', '{"text":"a","label":"x"}\n{"text":"b"}\n', /nolabel\.jsonl:2: missing field "label"/],
     ['empty.jsonl', '{"text":"a","label":"x"}\n{"text":"  ","label":"x"}\n', /empty\.jsonl:2: .*empty/],
+    // Blank lines are skipped, yet the article is named by its own line.
+    ['gap.jsonl', '{"text":"a","label":"x"}\n\n\n{"text":"b","label":" "}\n', /gap\.jsonl:4: label is empty/],
     [
       'single.jsonl',
       '{"text":"a","label":"x"}\n{"text":"b","label":"x"}\n',

@@ -4,10 +4,15 @@ import { createInterface } from 'node:readline';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
+  arrayCorpus,
+  CorpusPacker,
+  DataValidator,
+  packedCorpus,
   parseJsonLine,
   readCsvArticles,
   validateArticles,
   type Article,
+  type Corpus,
   type DataLimits,
 } from '../text/index.js';
 import { usageError } from './args.js';
@@ -66,25 +71,65 @@ export async function readData(
 }
 
 /**
- * A JSON Lines file's articles, parsed line by line as the file streams in: the file is never
- * held whole (nor its lines), so reading a million documents costs the articles, not three
- * copies of the file besides them.
+ * A JSON Lines file's articles, parsed line by line as the file streams in (the file is never
+ * held whole, nor its lines), each handed to `take` with its line number.
  */
-async function readJsonLines(
+async function forEachJsonLine(
   file: string,
   onBytes: (bytes: number) => void,
-): Promise<{ articles: Article[]; lines: number[] }> {
+  take: (article: Article, line: number) => void,
+): Promise<void> {
   const stream = createReadStream(file);
   stream.on('data', () => onBytes(stream.bytesRead));
-  const articles: Article[] = [];
-  const lines: number[] = [];
   let line = 0;
   for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
     line++;
     const article = parseJsonLine(line === 1 ? raw.replace(/^\uFEFF/, '') : raw, file, line);
-    if (!article) continue;
-    articles.push(article);
-    lines.push(line);
+    if (article) take(article, line);
   }
+}
+
+/** A JSON Lines file's articles and the file line of each. */
+async function readJsonLines(
+  file: string,
+  onBytes: (bytes: number) => void,
+): Promise<{ articles: Article[]; lines: number[] }> {
+  const articles: Article[] = [];
+  const lines: number[] = [];
+  await forEachJsonLine(file, onBytes, (a, line) => {
+    articles.push(a);
+    lines.push(line);
+  });
   return { articles, lines };
+}
+
+/**
+ * A training file as a corpus, checked as `readData` checks it. JSON Lines is validated line by
+ * line and packed into gzipped blobs as it streams in, so a million documents are held as about
+ * a third of the file's size rather than as articles (twice it); training streams the blobs.
+ */
+export async function readCorpus(
+  file: string,
+  format: DataFormat,
+  progress: Progress,
+  limits: DataLimits = {},
+): Promise<Corpus> {
+  if (format === 'csv') return arrayCorpus(await readData(file, format, progress, limits));
+  progress.start('reading', await sizeOf(file), 'bytes');
+  try {
+    const validator = new DataValidator(limits, { file });
+    const packer = new CorpusPacker();
+    await forEachJsonLine(
+      file,
+      (bytes) => progress.update(bytes),
+      (a, line) => {
+        validator.add(a, line);
+        packer.add(a);
+      },
+    );
+    validator.finish();
+    return packedCorpus(packer.finish());
+  } finally {
+    progress.end();
+  }
 }

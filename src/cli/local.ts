@@ -10,7 +10,7 @@ import {
 } from '../model/index.js';
 import { searchInProcess } from '../autotune/index.js';
 import type { AutotuneReport } from '../contract/index.js';
-import type { Article } from '../text/index.js';
+import { arrayCorpus, collectCorpus, type Article, type Corpus } from '../text/index.js';
 import {
   carryOptions,
   evaluateAsync,
@@ -22,7 +22,7 @@ import {
 } from '../training/index.js';
 import { required, topKFlag, usageError, type ParsedArgs } from './args.js';
 import { describeFile, loadBase, recordData, type CliBase } from './base.js';
-import { dataFormat, readData } from './data.js';
+import { dataFormat, readCorpus, readData } from './data.js';
 import { formatEvaluation } from './output.js';
 import { Progress } from './progress.js';
 
@@ -42,27 +42,48 @@ function dataFile(
 }
 
 /**
+ * The training data a flag names, as a corpus: streamed from packed blobs (see `readCorpus`), or
+ * on top of `--base` the base's data and the file's in memory. `added`: the file's documents.
+ */
+async function trainingData(
+  args: ParsedArgs,
+  flag: string,
+  command: string,
+  progress: Progress,
+  prior?: CliBase,
+): Promise<{ data: Corpus; added: number }> {
+  if (prior) {
+    const added = await dataFile(args, flag, command, progress, prior);
+    return { data: arrayCorpus(prior.data.concat(added)), added: added.length };
+  }
+  const file = required(args.flags, flag, command);
+  const data = await readCorpus(file, dataFormat(file, args.flags.format), progress);
+  return { data, added: data.documents };
+}
+
+/**
  * Trains with the bars of `progress` (features, then the select and refit epochs); on top of
  * `base` when given (its data first in `data`). With `--autotune-*` a search comes first (one
  * line per trial on stderr) and the best configuration is trained.
  */
 async function trainWithProgress(
   args: ParsedArgs,
-  data: Article[],
+  data: Corpus,
   progress: Progress,
   base?: BaseModel,
 ): Promise<TrainResult & { search?: AutotuneReport }> {
-  const multiLabel = data.some((a) => 'labels' in a);
+  const { multiLabel, documents } = data;
   let options = args.options;
   let search: AutotuneReport | undefined;
   if (options.autotune) {
     if (base) throw usageError('--autotune-* searches options a --base model would fix: leave out --base');
-    const outcome = await searchInProcess(data, options, { onTrial: (r, p) => progress.trial(r, p) });
+    const articles = await collectCorpus(data);
+    const outcome = await searchInProcess(articles, options, { onTrial: (r, p) => progress.trial(r, p) });
     ({ options, report: search } = outcome as { options: Partial<TrainOptions>; report: AutotuneReport });
   }
   const plan = base
     ? carryOptions(base, options, multiLabel)
-    : resolveTrainOptions(options, { multiLabel, documents: data.length });
+    : resolveTrainOptions(options, { multiLabel, documents });
   const r = await train(data, options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
   progress.end();
   return search ? { ...r, search } : r;
@@ -85,12 +106,11 @@ async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<voi
   const prior = await baseFlag(args, progress);
   const file = required(args.flags, 'data', 'train');
   const format = dataFormat(file, args.flags.format);
-  const added = await readData(file, format, progress, prior ? { known: prior.counts } : {});
+  const { data, added } = await trainingData(args, 'data', 'train', progress, prior);
   const out = required(args.flags, 'out', 'train');
-  const data = prior ? prior.data.concat(added) : added;
   const r = await trainWithProgress(args, data, progress, prior?.base);
   const saved = await saveArtefact(r.classifier, out);
-  await recordData(out, [...(prior?.files ?? []), await describeFile(file, format, added.length)]);
+  await recordData(out, [...(prior?.files ?? []), await describeFile(file, format, added)]);
   console.log(
     JSON.stringify({
       model: saved,
@@ -99,7 +119,7 @@ async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<voi
       trainSeconds: r.trainSeconds,
       backend: backend.name,
       validation: r.evaluation ? { accuracy: r.evaluation.accuracy, macroF1: r.evaluation.macroF1 } : null,
-      ...(prior ? { base: { documents: prior.data.length, added: added.length, ...r.added } } : {}),
+      ...(prior ? { base: { documents: prior.data.length, added, ...r.added } } : {}),
       ...searchSummary(r.search),
     }),
   );
@@ -108,8 +128,7 @@ async function trainCommand(args: ParsedArgs, backend: BackendInfo): Promise<voi
 async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
   const progress = Progress.forFlags(args);
   const prior = await baseFlag(args, progress);
-  const added = await dataFile(args, 'train', 'fit-eval', progress, prior);
-  const trainData = prior ? prior.data.concat(added) : added;
+  const { data: trainData } = await trainingData(args, 'train', 'fit-eval', progress, prior);
   const testData = await dataFile(args, 'test', 'fit-eval', progress);
   const r = await trainWithProgress(args, trainData, progress, prior?.base);
   const ev = await evaluateAsync(r.classifier, testData);
@@ -130,7 +149,7 @@ async function fitEval(args: ParsedArgs, backend: BackendInfo): Promise<void> {
     backendDetail: backend.detail,
     vocabularySize: r.classifier.metadata.vocabularySize,
     epochs: r.epochs,
-    trainDocuments: trainData.length,
+    trainDocuments: trainData.documents,
     testDocuments: testData.length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     ...searchSummary(r.search),

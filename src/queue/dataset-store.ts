@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { sha256Hex, sha256HexAsync } from '../common/index.js';
+import { ownBytes, sha256Hex, sha256HexAsync } from '../common/index.js';
 import type { components, DatasetRef, DatasetStore, TrainBase } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
 import {
@@ -11,8 +11,14 @@ import {
   type Keys,
   type RedisMemory,
 } from '../redis/index.js';
-import { articleLabels, validateArticles, type Article } from '../text/index.js';
-import { encodeDataset } from './dataset-codec.js';
+import {
+  articleLabels,
+  encodeDataset,
+  validateArticles,
+  type Article,
+  type PackedDataset,
+  type PackedPart,
+} from '../text/index.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -189,32 +195,34 @@ export class RedisDatasetStore implements DatasetStore {
    * another, in order, each checked against its hash. AppError INVALID_DATA if missing.
    */
   async loadRaw(hash: string): Promise<Buffer> {
-    const chunks = (await this.storedMeta(hash))?.chunks;
-    if (!chunks) return this.loadBlob(hash, true);
-    if (!(await this.touch(hash)))
-      throw new AppError('INVALID_DATA', `a chunk of dataset ${hash} is not stored (was it deleted?)`);
     const parts: Buffer[] = [];
-    for (const c of chunks) parts.push(await this.loadBlob(c, false));
+    for (const p of (await this.loadPacked(hash)).parts) {
+      const raw = await gunzipAsync(p.packed);
+      if ((await sha256HexAsync(raw)) !== p.hash)
+        throw new AppError('INVALID_DATA', `dataset ${p.hash} failed its integrity check`);
+      parts.push(raw);
+    }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  private async loadBlob(hash: string, touch: boolean): Promise<Buffer> {
-    if (touch) await this.touch(hash);
-    const packed = await getLargeBuffer(this.redis, this.keys.dataset(hash));
-    if (!packed) throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
-    const raw = await gunzipAsync(packed);
-    if ((await sha256HexAsync(raw)) !== hash)
-      throw new AppError('INVALID_DATA', `dataset ${hash} failed its integrity check`);
-    return raw;
+  /**
+   * A stored dataset as it is kept: its gzipped blobs in order (one, or a chunk list's), each
+   * owning its memory so that it can be transferred, with the counts of its meta record. They are
+   * checked against their hashes when unzipped ({@link packedCorpus}). AppError INVALID_DATA if missing.
+   */
+  async loadPacked(hash: string): Promise<PackedDataset> {
+    const meta = await this.storedMeta(hash);
+    if (!meta || !(await this.touch(hash)))
+      throw new AppError('INVALID_DATA', `dataset ${hash} is not stored (was it deleted?)`);
+    const parts: PackedPart[] = [];
+    for (const c of meta.chunks ?? [hash]) {
+      const packed = await getLargeBuffer(this.redis, this.keys.dataset(c));
+      if (!packed) {
+        const what = meta.chunks ? `a chunk of dataset ${hash}` : `dataset ${hash}`;
+        throw new AppError('INVALID_DATA', `${what} is not stored (was it deleted?)`);
+      }
+      parts.push({ hash: c, packed: ownBytes(packed) });
+    }
+    return { parts, documents: meta.documents, multiLabel: meta.multiLabel ?? false };
   }
-}
-
-/**
- * Bytes the thread can be given (transferred): the buffer itself when it owns its whole
- * ArrayBuffer (a gunzipped data set does), else a copy. A million-document data set is ~200 MB,
- * so not copying it keeps one such block out of the worker's peak.
- */
-export function ownBytes(b: Buffer): Uint8Array {
-  const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-  return whole ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
 }

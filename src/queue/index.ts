@@ -1,8 +1,6 @@
 /** BullMQ training jobs: the queue, the worker and its training threads, job records and the dataset store. */
 export { RedisDatasetStore } from './dataset-store.js';
 export type { DatasetLimits } from './dataset-store.js';
-export { encodeDataset, decodeDataset } from './dataset-codec.js';
-export type { StoredArticle } from './dataset-codec.js';
 export { JobStore } from './job-store.js';
 export { BullJobService, createTrainQueue } from './job-service.js';
 export type { TrainJobData, RetryPolicy } from './job-service.js';

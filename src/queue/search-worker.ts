@@ -12,11 +12,11 @@ import {
   searchReport,
   type TrialResult,
 } from '../autotune/index.js';
+import { ownBytes } from '../common/index.js';
 import type { Logger } from '../log/index.js';
 import type { TrainJobData } from './job-service.js';
 import { JobRecord } from './job-record.js';
 import { CancelWatch } from './cancel-watch.js';
-import { ownBytes } from './dataset-store.js';
 import { addRung, type SearchState, type TrialJobData } from './search-flow.js';
 import { startTrialThread } from './trial-runner.js';
 import type { TrainingWorkerDeps } from './training-worker.js';

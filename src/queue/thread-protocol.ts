@@ -7,12 +7,13 @@ import type { SerialError } from '../errors/index.js';
 import type { JobProgress, TrainingOptionsInput } from '../contract/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import type { EpochTiming } from '../training/index.js';
+import type { PackedDataset } from '../text/index.js';
 import type { Lineage } from './job-service.js';
 
 /** `workerData` of a training thread. */
 export interface ThreadInput {
-  /** Canonical NDJSON bytes of the dataset. */
-  dataset: Uint8Array;
+  /** The dataset's gzipped blobs (transferred) and counts: the thread streams them, never unzips them whole. */
+  dataset: PackedDataset;
   datasetHash: string;
   options: TrainingOptionsInput;
   resumeFrom?: Uint8Array;

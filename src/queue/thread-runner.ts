@@ -52,7 +52,7 @@ export function liveTrainingThreads(): number {
 }
 
 function spawnWorker(entry: URL, input: ThreadInput, resourceLimits?: ResourceLimits): Worker {
-  const transferList = [input.dataset.buffer as ArrayBuffer];
+  const transferList = input.dataset.parts.map((p) => p.packed.buffer as ArrayBuffer);
   if (input.resumeFrom) transferList.push(input.resumeFrom.buffer as ArrayBuffer);
   if (input.base) transferList.push(input.base.buffer as ArrayBuffer);
   return spawnThread(entry, {

@@ -4,11 +4,12 @@
  * parent's event loop (BullMQ lock renewal, API requests) stays free while TensorFlow.js works.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ownBytes } from '../common/index.js';
 import { toSerial } from '../errors/index.js';
 import { initBackend, serializeArtefact, type BackendInfo } from '../model/index.js';
 import type { VersionMeta } from '../registry/index.js';
 import { baseFromArtefact, train, type TrainResult } from '../training/index.js';
-import { decodeDataset } from './dataset-codec.js';
+import { packedCorpus } from '../text/index.js';
 import { lowerPriority } from './priority.js';
 import type { FromThread, ThreadInput, ToThread } from './thread-protocol.js';
 
@@ -34,10 +35,9 @@ async function main(): Promise<void> {
   const backend = await initBackend(input.backend, undefined, {
     ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
   });
-  const articles = decodeDataset(input.dataset);
-  // The bytes are not needed once decoded; workerData would hold them for the whole training.
-  input.dataset = new Uint8Array(0);
-  const result = await train(articles, input.options, {
+  // Streamed from the gzipped blobs a batch at a time: the articles are never all in memory.
+  const corpus = packedCorpus(input.dataset);
+  const result = await train(corpus, input.options, {
     signal: controller.signal,
     // Incremental: the base's vocabulary, labels and weights (a resumed run still needs them).
     ...(input.base ? { base: baseFromArtefact(input.base) } : {}),
@@ -56,17 +56,16 @@ async function main(): Promise<void> {
     },
     onCheckpoint: (bytes, epoch) => {
       lastCheckpoint = Date.now();
-      // A copy in an ArrayBuffer of its own: a Buffer's slice() shares its (maybe pooled)
-      // memory, which must not be transferred (Node 22+ refuses).
-      const copy = new Uint8Array(bytes);
-      post({ type: 'checkpoint', bytes: copy, epoch }, [copy.buffer as ArrayBuffer]);
+      // Transferred, not copied where it can be: the state is several times the model.
+      const own = ownBytes(bytes);
+      post({ type: 'checkpoint', bytes: own, epoch }, [own.buffer as ArrayBuffer]);
       flushProgress();
     },
   });
   flushProgress();
   const c = result.classifier;
   const artefact = new Uint8Array(serializeArtefact(c)); // an ArrayBuffer of its own, to transfer
-  const meta = versionMeta(result, articles.length, backend);
+  const meta = versionMeta(result, corpus.documents, backend);
   post({ type: 'result', artefact, meta }, [artefact.buffer as ArrayBuffer]);
   c.dispose();
 }

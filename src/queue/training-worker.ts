@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Keys, PubSubHub } from '../redis/index.js';
 import type { ModelRegistry } from '../registry/index.js';
-import { ownBytes, type RedisDatasetStore } from './dataset-store.js';
+import type { RedisDatasetStore } from './dataset-store.js';
 import type { SearchStore } from './search-store.js';
 import type { TrainJobData } from './job-service.js';
 import type { JobStore } from './job-store.js';
@@ -208,13 +208,13 @@ export class TrainingWorker {
     const d = this.deps;
     const { lineage } = job.data;
     const [dataset, resumeFrom, base] = await Promise.all([
-      d.datasets.loadRaw(job.data.datasetHash),
+      d.datasets.loadPacked(job.data.datasetHash),
       record.loadCheckpoint(),
       lineage ? d.registry.loadArtefact(job.data.model, lineage.baseVersion) : undefined,
     ]);
     if (resumeFrom) log.info({ epoch: await record.checkpointEpoch() }, 'resuming from checkpoint');
     const input: ThreadInput = {
-      dataset: ownBytes(dataset),
+      dataset,
       datasetHash: job.data.datasetHash,
       options: job.data.options,
       backend: d.backend,

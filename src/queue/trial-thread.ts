@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { boundedTrial, runTrial } from '../autotune/index.js';
 import { toSerial } from '../errors/index.js';
 import { initBackend } from '../model/index.js';
-import { decodeDataset } from './dataset-codec.js';
+import { decodeDataset } from '../text/index.js';
 import { lowerPriority } from './priority.js';
 import type { TrialFromThread, TrialThreadInput } from './trial-runner.js';
 

@@ -131,8 +131,8 @@ function dataError(
   index: number,
   problem: string,
   src?: ArticleSource,
+  line = src?.lines?.[index],
 ): AppError {
-  const line = src?.lines?.[index];
   const details: ErrorDetails = line !== undefined ? { line, index } : { index };
   if (src) details.file = src.file;
   const where =
@@ -166,25 +166,33 @@ export function labelsProblem(labels: unknown): string | undefined {
 }
 
 /** The article's labels after its checks (text, label or labels, size). */
-function checkArticle(a: unknown, i: number, maxTextBytes: number, src?: ArticleSource): readonly string[] {
-  if (typeof a !== 'object' || a === null) throw dataError('INVALID_DATA', i, 'not an object', src);
+function checkArticle(
+  a: unknown,
+  i: number,
+  maxTextBytes: number,
+  src?: ArticleSource,
+  line?: number,
+): readonly string[] {
+  const fail = (code: 'INVALID_DATA' | 'PAYLOAD_TOO_LARGE', problem: string) =>
+    dataError(code, i, problem, src, line ?? src?.lines?.[i]);
+  if (typeof a !== 'object' || a === null) throw fail('INVALID_DATA', 'not an object');
   const { text, label, labels } = a as Record<string, unknown>;
-  if (typeof text !== 'string') throw dataError('INVALID_DATA', i, '"text" must be a string', src);
-  if (text.trim() === '') throw dataError('INVALID_DATA', i, 'text is empty', src);
+  if (typeof text !== 'string') throw fail('INVALID_DATA', '"text" must be a string');
+  if (text.trim() === '') throw fail('INVALID_DATA', 'text is empty');
   // length <= bytes <= 3 * length for UTF-16 -> UTF-8, so most texts skip the byte count.
   if (
     text.length > maxTextBytes ||
     (text.length * 3 > maxTextBytes && Buffer.byteLength(text) > maxTextBytes)
   )
-    throw dataError('PAYLOAD_TOO_LARGE', i, `text is larger than ${maxTextBytes} bytes`, src);
+    throw fail('PAYLOAD_TOO_LARGE', `text is larger than ${maxTextBytes} bytes`);
   if (labels !== undefined) {
-    if (label !== undefined) throw dataError('INVALID_DATA', i, 'give "label" or "labels", not both', src);
+    if (label !== undefined) throw fail('INVALID_DATA', 'give "label" or "labels", not both');
     const problem = labelsProblem(labels);
-    if (problem) throw dataError('INVALID_DATA', i, problem, src);
+    if (problem) throw fail('INVALID_DATA', problem);
     return labels as string[];
   }
-  if (typeof label !== 'string') throw dataError('INVALID_DATA', i, '"label" must be a string', src);
-  if (label.trim() === '') throw dataError('INVALID_DATA', i, 'label is empty', src);
+  if (typeof label !== 'string') throw fail('INVALID_DATA', '"label" must be a string');
+  if (label.trim() === '') throw fail('INVALID_DATA', 'label is empty');
   return [label];
 }
 
@@ -202,40 +210,72 @@ export function validateArticles(
   limits: DataLimits = {},
   source?: string | ArticleSource,
 ): DataSummary {
-  const minPerLabel = limits.minPerLabel ?? 2;
-  const maxLabels = limits.maxLabels ?? 1000;
-  const maxTextBytes = limits.maxTextBytes ?? 1_000_000;
-  const src = typeof source === 'string' ? { file: source } : source;
-  const counts = new Map<string, number>(Object.entries(limits.known ?? {}));
-  articles.forEach((a, i) => {
-    for (const label of checkArticle(a, i, maxTextBytes, src)) {
+  const validator = new DataValidator(limits, source);
+  for (const a of articles) validator.add(a);
+  return validator.finish();
+}
+
+/**
+ * {@link validateArticles} one article at a time, for data streamed past (a file read line by
+ * line): the same checks and errors, without holding the articles.
+ */
+export class DataValidator {
+  private readonly minPerLabel: number;
+  private readonly maxLabels: number;
+  private readonly maxTextBytes: number;
+  private readonly src?: ArticleSource;
+  private readonly counts: Map<string, number>;
+  private documents = 0;
+  private multiLabel = false;
+
+  constructor(limits: DataLimits = {}, source?: string | ArticleSource) {
+    this.minPerLabel = limits.minPerLabel ?? 2;
+    this.maxLabels = limits.maxLabels ?? 1000;
+    this.maxTextBytes = limits.maxTextBytes ?? 1_000_000;
+    this.src = typeof source === 'string' ? { file: source } : source;
+    this.counts = new Map<string, number>(Object.entries(limits.known ?? {}));
+  }
+
+  /** Checks the next article; `line` is its file line when known (else `source.lines`, or none). */
+  add(a: unknown, line?: number): void {
+    const { counts, src } = this;
+    for (const label of checkArticle(a, this.documents, this.maxTextBytes, src, line)) {
       counts.set(label, (counts.get(label) ?? 0) + 1);
-      if (counts.size > maxLabels)
-        throw setError('TOO_MANY_LABELS', `more than ${maxLabels} distinct labels`, src, { maxLabels });
+      if (counts.size > this.maxLabels)
+        throw setError('TOO_MANY_LABELS', `more than ${this.maxLabels} distinct labels`, src, {
+          maxLabels: this.maxLabels,
+        });
     }
-  });
-  if (counts.size < 2) {
-    const found =
-      counts.size === 0 ? 'no articles' : `only the label ${JSON.stringify([...counts.keys()][0])}`;
-    throw setError('INVALID_DATA', `at least 2 distinct labels are needed, found ${found}`, src);
+    this.documents++;
+    if ('labels' in (a as object)) this.multiLabel = true;
   }
-  const labels = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const label of labels) {
-    const n = counts.get(label) as number;
-    if (n < minPerLabel)
-      throw setError(
-        'INVALID_DATA',
-        `label ${JSON.stringify(label)} has ${n} example${n === 1 ? '' : 's'}, at least ${minPerLabel} are needed`,
-        src,
-        { label, count: n },
-      );
+
+  /** The summary, once every article was added; the label checks of the whole set. */
+  finish(): DataSummary {
+    const { counts, src } = this;
+    if (counts.size < 2) {
+      const found =
+        counts.size === 0 ? 'no articles' : `only the label ${JSON.stringify([...counts.keys()][0])}`;
+      throw setError('INVALID_DATA', `at least 2 distinct labels are needed, found ${found}`, src);
+    }
+    const labels = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const label of labels) {
+      const n = counts.get(label) as number;
+      if (n < this.minPerLabel)
+        throw setError(
+          'INVALID_DATA',
+          `label ${JSON.stringify(label)} has ${n} example${n === 1 ? '' : 's'}, at least ${this.minPerLabel} are needed`,
+          src,
+          { label, count: n },
+        );
+    }
+    return {
+      documents: this.documents,
+      multiLabel: this.multiLabel,
+      labels,
+      counts: Object.fromEntries(labels.map((l) => [l, counts.get(l) as number])),
+    };
   }
-  return {
-    documents: articles.length,
-    multiLabel: articles.some((a) => 'labels' in (a as object)),
-    labels,
-    counts: Object.fromEntries(labels.map((l) => [l, counts.get(l) as number])),
-  };
 }
 
 /** Parses and validates a JSON Lines file in one go, so errors name the real file line. */

@@ -47,6 +47,7 @@ export class VectorizerFit {
   vectorizer(): Vectorizer {
     if (!this.chosen) {
       const { terms, nodes, df } = this.counter.select(this.options);
+      this.counter.retain(nodes);
       const vectorizer = Vectorizer.fromCounts(this.options, terms, df, this.counter.documents);
       this.chosen = { vectorizer, nodes };
     }

@@ -18,6 +18,7 @@ export {
   parseJsonLinesWithLines,
   parseJsonLine,
   validateArticles,
+  DataValidator,
   readArticles,
   articleLabels,
   isMultiLabel,
@@ -32,4 +33,8 @@ export type {
   DataSummary,
 } from './dataset.js';
 export { readCsvArticles } from './csv.js';
+export { arrayCorpus, collectCorpus, toCorpus } from './corpus.js';
+export type { Corpus } from './corpus.js';
+export { CorpusPacker, decodeDataset, encodeDataset, packedCorpus } from './codec.js';
+export type { PackedDataset, PackedPart, StoredArticle } from './codec.js';
 export type { CsvReadOptions, CsvArticles, CsvFieldError } from './csv.js';

@@ -34,6 +34,8 @@ export class TermCounter {
   private starts = new Int32Array(1024);
   private docs = 0;
   private scratch = new Int32Array(256);
+  /** Set by {@link retain}: only replaying is possible. */
+  private retained = false;
 
   /** Document frequencies up to this are pruned from the longer n-grams (0: none pruned yet). */
   private pruned = 0;
@@ -70,6 +72,7 @@ export class TermCounter {
 
   /** Adds one document's tokens (as {@link tokenize} makes them). */
   add(tokens: readonly string[]): void {
+    if (this.retained) throw new Error('TermCounter: add after retain');
     const d = this.docs++;
     if (this.docs >= this.starts.length) this.starts = doubled(this.starts);
     while (this.poolUsed + tokens.length > this.pool.length) this.pool = doubled(this.pool);
@@ -137,6 +140,27 @@ export class TermCounter {
   select(o: ResolvedVectorizerOptions): { terms: string[]; nodes: Int32Array; df: Int32Array } {
     const { terms, chosen } = selectTerms(this.df, this.nodes, (n) => this.term(n), this.docs, o);
     return { terms, nodes: chosen, df: Int32Array.from(chosen, (n) => this.df[n]!) };
+  }
+
+  /**
+   * Keeps only what replaying the `chosen` nodes needs (their child-table entries and their
+   * ancestors'), and lets go of the counts: the counting tables of a large corpus are hundreds of
+   * MB, and the feature matrix is built next. Node ids do not change. No {@link add} after it.
+   */
+  retain(chosen: Int32Array): void {
+    const keep = new Uint8Array(this.nodes);
+    for (const n of chosen) for (let p = n; p !== NONE && !keep[p]; p = this.parent[p]!) keep[p] = 1;
+    let entries = 0;
+    for (let n = 0; n < this.nodes; n++) if (keep[n] && this.parent[n] !== NONE) entries++;
+    const { parent, last } = this;
+    const count = tableSize(entries + 1);
+    this.slots = emptySlots(count, 3);
+    this.mask = count - 1;
+    this.used = 0;
+    for (let n = 0; n < this.nodes; n++)
+      if (keep[n] && parent[n] !== NONE) this.place(parent[n]!, last[n]!, n);
+    this.df = this.stamp = this.parent = this.last = new Int32Array(0);
+    this.retained = true;
   }
 
   /** Calls `visit(node)` for every term occurrence of document `d`, as {@link add} counted them. */

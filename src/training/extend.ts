@@ -4,7 +4,8 @@
  */
 import { countTerms, Vectorizer, type Article } from '../text/index.js';
 import type { BaseModel } from './base.js';
-import { checkedLabels, tokenizeAll, type Features } from './features.js';
+import { tokenizeAll, type Features } from './features.js';
+import { checkedLabels } from './labels.js';
 import { throwIfAborted, yieldToEventLoop } from './loop.js';
 import type { TrainOptions } from './options.js';
 import { initParams, type DenseParams } from './params.js';

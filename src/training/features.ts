@@ -1,14 +1,13 @@
-import { AppError } from '../errors/index.js';
 import {
-  articleLabels,
-  isMultiLabel,
   tokenize,
   VectorizerFit,
-  type Vectorizer,
   type Article,
+  type Corpus,
   type CsrMatrix,
   type TokenizerOptions,
+  type Vectorizer,
 } from '../text/index.js';
+import { LabelTally } from './labels.js';
 import { throwIfAborted, yieldToEventLoop } from './loop.js';
 import type { TrainOptions } from './options.js';
 
@@ -27,37 +26,6 @@ export interface Features {
   added?: { terms: number; labels: string[] };
 }
 
-/**
- * Label names and targets: a class index per document, or multi-hot rows for a multi-label set.
- * `known` labels (a base model's) are among the names even when no document carries them.
- */
-export function labelIndex(
-  data: readonly Article[],
-  known: readonly string[] = [],
-): Pick<Features, 'labels' | 'y' | 'targets'> {
-  const labels = [...new Set([...known, ...data.flatMap((a) => articleLabels(a))])].sort();
-  const index = new Map(labels.map((l, i) => [l, i]));
-  if (!isMultiLabel(data)) {
-    return { labels, y: Int32Array.from(data, (a) => index.get((a as { label: string }).label)!) };
-  }
-  const c = labels.length;
-  const targets = new Uint8Array(data.length * c);
-  data.forEach((a, r) => {
-    for (const l of articleLabels(a)) targets[r * c + index.get(l)!] = 1;
-  });
-  return { labels, y: new Int32Array(data.length).fill(-1), targets };
-}
-
-/** The label index; AppError INVALID_DATA with fewer than 2 labels. */
-export function checkedLabels(
-  data: readonly Article[],
-  known: readonly string[] = [],
-): Pick<Features, 'labels' | 'y' | 'targets'> {
-  const targets = labelIndex(data, known);
-  if (targets.labels.length < 2) throw new AppError('INVALID_DATA', 'training needs at least 2 labels');
-  return targets;
-}
-
 /** Every document's tokens; `onProgress` hears of it every 256 documents. Yields once done. */
 export async function tokenizeAll(
   data: readonly Article[],
@@ -73,41 +41,47 @@ export async function tokenizeAll(
 }
 
 /**
- * Indexes the labels, tokenises the documents, fits the vectoriser on them and builds the sparse
- * feature matrix. Yields to the event loop between the heavy steps, since a large corpus takes a
- * while to tokenise and vectorise; `onProgress` hears of the tokenising every 256 documents.
+ * One walk over the corpus: indexes the labels, tokenises the documents and counts them into the
+ * vectoriser's fit; then picks the vocabulary and builds the sparse feature matrix. Only word ids
+ * are kept per document, so a streamed corpus is never held as articles. `onProgress` hears of
+ * the tokenising every 256 documents; cancellation is checked between batches.
  * @throws AppError INVALID_DATA (fewer than 2 labels), CANCELLED
  */
 export async function fitFeatures(
-  data: readonly Article[],
+  corpus: Corpus,
   options: TrainOptions,
   signal?: AbortSignal,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Features> {
-  // Labels first: a single-label data set is rejected before any tokenising work.
-  const targets = checkedLabels(data);
+  const n = corpus.documents;
   const tokenizer = {
     stem: options.stem,
     stopWords: options.stopWords,
     cjkCharBigrams: options.cjkCharBigrams,
   };
-  // Documents are counted as they are tokenised: no token lists of strings for the whole corpus.
   const fitting = new VectorizerFit({
     ngramMin: options.ngramMin,
     ngramMax: options.ngramMax,
     // A tiny corpus cannot meet a large minDf: cap it at half the documents so some terms survive.
-    minDf: Math.min(options.minDf, Math.max(1, Math.floor(data.length / 2))),
+    minDf: Math.min(options.minDf, Math.max(1, Math.floor(n / 2))),
     maxFeatures: options.maxFeatures,
     tokenizer,
   });
-  for (let i = 0; i < data.length; i++) {
-    if (onProgress && i % 256 === 0) onProgress(i, data.length);
-    fitting.add(tokenize(data[i]!.text, tokenizer));
+  const tally = new LabelTally(corpus.multiLabel);
+  let i = 0;
+  for await (const batch of corpus.batches()) {
+    for (const a of batch) {
+      if (onProgress && i % 256 === 0) onProgress(i, n);
+      tally.add(a);
+      fitting.add(tokenize(a.text, tokenizer));
+      i++;
+    }
+    throwIfAborted(signal);
   }
+  const targets = tally.finish();
   await yieldToEventLoop();
-  throwIfAborted(signal);
   const { vectorizer, matrix: x } = fitting.finish();
-  onProgress?.(data.length, data.length);
+  onProgress?.(n, n);
   await yieldToEventLoop();
   throwIfAborted(signal);
   return { vectorizer, x, ...targets };

@@ -103,10 +103,10 @@ function splitRows(
     // Fold `fold`: the next `n` rows of the same order, so folds are disjoint (as many as fit).
     const start = n > 0 ? (fold % Math.max(1, Math.floor(order.length / n))) * n : 0;
     const valRows = order.slice(start, start + n);
-    return {
-      valRows,
-      trainRows: Int32Array.from([...order.subarray(0, start), ...order.subarray(start + n)]),
-    };
+    const trainRows = new Int32Array(order.length - valRows.length);
+    trainRows.set(order.subarray(0, start));
+    trainRows.set(order.subarray(start + valRows.length), start);
+    return { valRows, trainRows };
   }
   const fresh = order.filter((r) => r >= from);
   const seen = order.filter((r) => r < from);

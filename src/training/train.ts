@@ -1,5 +1,5 @@
 import { currentBackend, TextClassifier } from '../model/index.js';
-import { isMultiLabel, type Article } from '../text/index.js';
+import { collectCorpus, toCorpus, type Article, type Corpus } from '../text/index.js';
 import { carryOptions, type BaseModel } from './base.js';
 import { decodeCheckpoint, type TrainState } from './checkpoint.js';
 import { extendFeatures, warmParams } from './extend.js';
@@ -79,7 +79,7 @@ export interface TrainResult {
 
 /** Wraps the trained parameters in a classifier and gathers the figures the result reports. */
 function buildResult(
-  data: readonly Article[],
+  documents: number,
   features: Features,
   run: TrainingRun,
   state: TrainState,
@@ -104,7 +104,7 @@ function buildResult(
       vocabularySize: vectorizer.size,
       trainSeconds,
       epochs: history.length,
-      dataset: { documents: data.length },
+      dataset: { documents },
       evaluation,
       history,
       ...state.head,
@@ -129,22 +129,25 @@ function buildResult(
  * scratch on all documents for that many epochs, so no labelled document is left unused.
  * Progress is reported per epoch; cancellation is honoured between batches; the state after each
  * epoch can be checkpointed and resumed. With `hooks.base` the run is incremental (see there).
+ * `data` may be a {@link Corpus} streamed in batches: only its features are held, not its articles.
  * @throws AppError INVALID_OPTIONS, INVALID_DATA, CANCELLED, ARTEFACT_CORRUPT (bad checkpoint)
  */
 export async function train(
-  data: readonly Article[],
+  data: readonly Article[] | Corpus,
   opts: Partial<TrainOptions> = {},
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   const { base } = hooks;
-  const multiLabel = isMultiLabel(data);
+  const corpus = toCorpus(data);
+  const { multiLabel, documents } = corpus;
   const options = base
     ? carryOptions(base, opts, multiLabel)
-    : resolveTrainOptions(opts, { multiLabel, documents: data.length });
+    : resolveTrainOptions(opts, { multiLabel, documents });
   const started = performance.now();
+  // Incremental runs tokenise the documents against the base's vocabulary, all at once.
   const features = base
-    ? await extendFeatures(data, options, base, hooks.signal, hooks.onFeatures)
-    : await fitFeatures(data, options, hooks.signal, hooks.onFeatures);
+    ? await extendFeatures(await collectCorpus(corpus), options, base, hooks.signal, hooks.onFeatures)
+    : await fitFeatures(corpus, options, hooks.signal, hooks.onFeatures);
   const init = base && ((rng: Rng) => warmParams(base, features, rng));
   const run = planRun(features, options, hooks, init);
   // A checkpoint names its phase, so a resumed run skips whatever phases it had finished.
@@ -153,5 +156,5 @@ export async function train(
     : freshState(run, run.valRows.length > 0 ? 'select' : 'refit');
   if (state.phase === 'select') state = await selectPhase(run, state);
   if (state.phase === 'refit') await refitPhase(run, state);
-  return buildResult(data, features, run, state, started);
+  return buildResult(documents, features, run, state, started);
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { isAppError } from '../../src/errors/index.js';
-import { decodeDataset, RedisDatasetStore } from '../../src/queue/index.js';
+import { RedisDatasetStore } from '../../src/queue/index.js';
+import { decodeDataset } from '../../src/text/index.js';
 import { makeKeys } from '../../src/redis/index.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
