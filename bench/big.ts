@@ -6,6 +6,7 @@
  * installed, (3) fastText e25 on the same split. Reports wall time, epochs, docs/s, tokens/s,
  * accuracy and the peak RSS of the process that trained (VmHWM, sampled from /proc), plus the
  * service's time from job start to its first finished epoch. BIG_SKIP=cli,service,fasttext skips parts.
+ * Our processes run with MALLOC_MMAP_THRESHOLD_=131072 unless set otherwise, as the image runs them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,11 +39,18 @@ function makeCorpus(dir: string) {
   return { train, test, tokens, testSet, trainDocs: cut };
 }
 
+/** glibc's mmap threshold as the image's entrypoint fixes it (freed large buffers go back to the system). */
+const mallocEnv = { MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+
 /** Runs a child to completion, sampling its peak RSS. */
 function sampled(cmd: string, args: string[]): Promise<{ stdout: string; seconds: number; peakMb: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...mallocEnv },
+    });
     let stdout = '';
     let peak = 0;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -95,7 +103,7 @@ async function viaService(
   c: { tokens: number; trainDocs: number },
 ): Promise<void> {
   const redis = await startRedis();
-  const env = { MAX_BODY_BYTES: String(2 ** 31 - 1), MAX_DOCUMENTS: String(n + 1) };
+  const env = { MAX_BODY_BYTES: String(2 ** 31 - 1), MAX_DOCUMENTS: String(n + 1), ...mallocEnv };
   // An API process and a worker of their own, so the peak is the training worker's alone.
   const svc = await startService({ role: 'api', redisUrl: redis.url, prefix: 'big', env, name: 'api' });
   const worker = await startService({

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { JobEvent, JobProgress, JobStatus, JobView, TrainingOptionsInput } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { getLargeBuffer, luaScript, redisCommand, type Keys } from '../redis/index.js';
+import { getLargeBuffer, luaScript, redisCommand, setLargeBuffer, type Keys } from '../redis/index.js';
 
 /** Statuses a job never leaves. */
 export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -138,11 +138,10 @@ export class JobStore {
 
   /** Stores the latest per-epoch checkpoint with the job (for resuming after a crash). */
   async saveCheckpoint(jobId: string, bytes: Uint8Array, epoch: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.keys.jobCheckpoint(jobId), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      .hset(this.keys.job(jobId), 'checkpointEpoch', String(epoch))
-      .exec();
+    // In slices: a checkpoint is several times the model, and one SET copies it twice over.
+    await setLargeBuffer(this.redis, this.keys.jobCheckpoint(jobId), bytes, (tx) =>
+      tx.hset(this.keys.job(jobId), 'checkpointEpoch', String(epoch)),
+    );
   }
 
   /** The stored checkpoint, if any. */

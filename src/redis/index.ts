@@ -10,5 +10,5 @@ export { RedisHealth } from './health.js';
 export { luaScript, redisCommand } from './commands.js';
 export type { ScriptSpec } from './commands.js';
 export { RedisMemory, isOutOfMemory, refusedForMemory } from './memory.js';
-export { getLargeBuffer, READ_SLICE_BYTES } from './large-value.js';
+export { getLargeBuffer, setLargeBuffer, READ_SLICE_BYTES, WRITE_SLICE_BYTES } from './large-value.js';
 export type { MemoryStatus } from './memory.js';

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { getLargeBuffer, READ_SLICE_BYTES } from '../../src/redis/index.js';
+import {
+  getLargeBuffer,
+  READ_SLICE_BYTES,
+  setLargeBuffer,
+  WRITE_SLICE_BYTES,
+} from '../../src/redis/index.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 let redis: Redis;
@@ -63,6 +68,45 @@ it('a value rewritten while it is read comes back whole, old or new, never torn'
     stop = true;
     await writing;
     await writer.quit();
+    await redis.del(key);
+  }
+});
+
+it('writes values of every size whole, runs the extra commands with the switch, and leaves no partial key', async () => {
+  const sizes = [0, 1, WRITE_SLICE_BYTES, WRITE_SLICE_BYTES + 1, 2 * WRITE_SLICE_BYTES + 17];
+  for (const size of sizes) {
+    const key = uniquePrefix('large-write');
+    await redis.set(key, 'old', 'EX', 100);
+    const value = randomBytes(size);
+    await setLargeBuffer(redis, key, new Uint8Array(value), (tx) =>
+      tx.hset(`${key}:meta`, 'size', String(size)),
+    );
+    const got = await getLargeBuffer(redis, key);
+    assert.ok(got?.equals(value), `size ${size}: the bytes differ`);
+    assert.equal(await redis.hget(`${key}:meta`, 'size'), String(size));
+    assert.equal(await redis.ttl(key), -1, `size ${size}: the value must not expire`);
+    assert.deepEqual(await redis.keys(`${key}:partial:*`), [], `size ${size}: a partial key was left`);
+    await redis.del(key, `${key}:meta`);
+  }
+});
+
+it('a reader during a large write sees the old value or the new one, never a part', async () => {
+  const key = uniquePrefix('large-switch');
+  const old = randomBytes(WRITE_SLICE_BYTES * 2);
+  const next = randomBytes(WRITE_SLICE_BYTES * 3 + 5);
+  await redis.set(key, old);
+  const writing = setLargeBuffer(redis, key, new Uint8Array(next));
+  const reader = new Redis(await testRedisUrl());
+  try {
+    let sawNew = false;
+    while (!sawNew) {
+      const got = (await getLargeBuffer(reader, key))!;
+      sawNew = got.equals(next);
+      assert.ok(sawNew || got.equals(old), 'read a value that is neither the old nor the new one');
+    }
+    await writing;
+  } finally {
+    reader.disconnect();
     await redis.del(key);
   }
 });
