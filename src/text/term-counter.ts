@@ -1,6 +1,7 @@
 /** Document frequencies of every term of a corpus, counted over word ids in a trie. */
 import { doubled, emptySlots, pairHash as hash, tableSize } from './arrays.js';
 import { isCharBigram } from './cjk.js';
+import { TokenPool } from './token-pool.js';
 import { selectTerms } from './vocabulary.js';
 import type { ResolvedVectorizerOptions } from './options.js';
 
@@ -29,9 +30,7 @@ export class TermCounter {
   private mask = (1 << 16) - 1;
   private used = 0;
   /** The documents' tokens as word ids in order; a character bigram as `-1 - id`. */
-  private pool = new Int32Array(1 << 16);
-  private poolUsed = 0;
-  private starts = new Int32Array(1024);
+  private readonly pool = new TokenPool();
   private docs = 0;
   private scratch = new Int32Array(256);
   /** Set by {@link retain}: only replaying is possible. */
@@ -74,13 +73,12 @@ export class TermCounter {
   add(tokens: readonly string[]): void {
     if (this.retained) throw new Error('TermCounter: add after retain');
     const d = this.docs++;
-    if (this.docs >= this.starts.length) this.starts = doubled(this.starts);
-    while (this.poolUsed + tokens.length > this.pool.length) this.pool = doubled(this.pool);
+    const { block, offset } = this.pool.push(tokens.length);
+    let k = offset;
     for (const t of tokens) {
       const id = this.intern(t);
-      this.pool[this.poolUsed++] = isCharBigram(t) ? -1 - id : id;
+      block[k++] = isCharBigram(t) ? -1 - id : id;
     }
-    this.starts[d + 1] = this.poolUsed;
     this.walk(d, (node) => {
       if (this.stamp[node] !== d) {
         this.stamp[node] = d;
@@ -170,13 +168,12 @@ export class TermCounter {
 
   /** Every node's term occurrences in document `d` (creating nodes while counting). */
   private walk(d: number, visit: (node: number) => void, create = true): void {
-    const start = this.starts[d]!;
-    const end = this.starts[d + 1]!;
+    const { block: pool, start, end } = this.pool.span(d);
     if (this.scratch.length < end - start) this.scratch = new Int32Array((end - start) * 2);
     const seq = this.scratch;
     let count = 0;
     for (let k = start; k < end; k++) {
-      const id = this.pool[k]!;
+      const id = pool[k]!;
       if (id < 0) visit(this.root(-1 - id));
       else seq[count++] = id;
     }

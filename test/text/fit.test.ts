@@ -162,4 +162,28 @@ describe('VectorizerFit: documents as they come', () => {
     assert.deepEqual(a.matrix, b.matrix);
     assert.throws(() => fitting.add(['late']), /after the vocabulary was chosen/);
   });
+
+  it('keeps every document whole around its id blocks: one longer than a block, empty ones, many small', () => {
+    // Token lists straight in (no tokenising): a block holds 2^20 ids.
+    const rng = new Rng(5);
+    const words = (n: number) => Array.from({ length: n }, () => `w${Math.floor(rng.next() * 300)}`);
+    const docs = [
+      words(5),
+      words((1 << 20) + 7),
+      [],
+      words(3),
+      ...Array.from({ length: 400 }, () => words(2700)),
+    ];
+    docs.splice(200, 0, words((1 << 20) - 1), []);
+    const o = { minDf: 1, ngramMax: 2 };
+    const fitting = new VectorizerFit(o);
+    for (const d of docs) fitting.add(d);
+    const { vectorizer, matrix } = fitting.finish();
+    docs.forEach((d, r) => {
+      const want = vectorizer.transformTokens(d);
+      const [from, to] = [matrix.rowPtr[r], matrix.rowPtr[r + 1]];
+      assert.deepEqual(matrix.indices.subarray(from, to), want.indices, `row ${r}`);
+      assert.deepEqual(matrix.values.subarray(from, to), want.values, `row ${r}`);
+    });
+  });
 });
