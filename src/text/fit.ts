@@ -67,14 +67,16 @@ export class VectorizerFit {
     const indices = new Int32Array(rowPtr[n]!);
     const values = new Float32Array(rowPtr[n]!);
     for (let d = 0; d < n; d++) {
-      const row = vectorizer.vectorOf((count) =>
-        this.counter.forEachTerm(d, (node) => {
-          const f = featureOf[node]!;
-          if (f >= 0) count(f);
-        }),
+      vectorizer.vectorInto(
+        (count) =>
+          this.counter.forEachTerm(d, (node) => {
+            const f = featureOf[node]!;
+            if (f >= 0) count(f);
+          }),
+        indices,
+        values,
+        rowPtr[d]!,
       );
-      indices.set(row.indices, rowPtr[d]);
-      values.set(row.values, rowPtr[d]);
     }
     return { vectorizer, matrix: { rowPtr, indices, values, numRows: n, numCols: vectorizer.size } };
   }

@@ -4,7 +4,7 @@ import {
   type ResolvedVectorizerOptions,
   type VectorizerOptions,
 } from './options.js';
-import { doubled } from './arrays.js';
+import { RowBuilder } from './row-builder.js';
 import { termOccurrences, withSpans, type FeatureSpans } from './feature-spans.js';
 import { stringBytes, TermIndex } from './term-index.js';
 import { TermReader } from './term-reader.js';
@@ -26,11 +26,8 @@ export class Vectorizer {
   private readonly index: TermIndex;
   /** Term -> feature id, built on first use of {@link Vectorizer.termId} (serving never needs it). */
   private ids?: Map<string, number>;
-  /** Per-feature term counts of the document being transformed; all zero between calls. */
-  private scratch?: Int32Array;
-  /** Feature ids counted so far in the document being transformed. */
-  private touched = new Int32Array(256);
-  private touchedCount = 0;
+  /** Counts one document's features and weighs them into its row (built on first use). */
+  private rowBuilder?: RowBuilder;
   private reader?: TermReader;
 
   private constructor(
@@ -72,7 +69,7 @@ export class Vectorizer {
   memoryBytes(): number {
     let terms = 0;
     for (const t of this.termList) terms += stringBytes(t) + 8; // and its slot in the array
-    const scratch = 4 * this.termList.length + this.touched.byteLength;
+    const scratch = 4 * this.termList.length + (this.rowBuilder?.touchedBytes() ?? 1024);
     return terms + this.idfValues.byteLength + scratch + this.index.memoryBytes();
   }
 
@@ -201,38 +198,34 @@ export class Vectorizer {
     return this.takeVector();
   }
 
-  // Known terms are counted by feature id straight away, in a scratch array the size of the
-  // vocabulary (reset by takeVector; transforming is synchronous, so one per vectoriser is safe):
-  // no per-document map on the serving hot path.
-  private readonly countTerm = (id: number): void => {
-    const counts = (this.scratch ??= new Int32Array(this.termList.length));
-    if (counts[id] === 0) {
-      if (this.touchedCount === this.touched.length) this.touched = doubled(this.touched);
-      this.touched[this.touchedCount++] = id;
-    }
-    counts[id]! += 1;
-  };
+  /**
+   * {@link vectorOf}, written straight into a matrix's arrays at `at` (no arrays per row: a fit
+   * builds a million rows); returns the row's length.
+   */
+  vectorInto(
+    feed: (count: (id: number) => void) => void,
+    indices: Int32Array,
+    values: Float32Array,
+    at: number,
+  ): number {
+    feed(this.countTerm);
+    return this.writeTaken(indices, values, at);
+  }
 
-  /** The weighted, normalised vector of the terms counted since the last call; resets the counts. */
+  /** Counts one occurrence of feature `id` in the document being transformed. */
+  private readonly countTerm = (id: number): void => this.rows().count(id);
+
+  /** The vector of the features counted since the last call; resets the counts. */
   private takeVector(): SparseVector {
-    const counts = (this.scratch ??= new Int32Array(this.termList.length));
-    const indices = this.touched.slice(0, this.touchedCount).sort();
-    this.touchedCount = 0;
-    const weights = new Float64Array(indices.length);
-    let sumSq = 0;
-    for (let i = 0; i < indices.length; i++) {
-      const id = indices[i]!;
-      const count = counts[id]!;
-      counts[id] = 0;
-      const tf = this.options.sublinearTf ? sublinear(count) : count;
-      const w = tf * this.idfValues[id]!;
-      weights[i] = w;
-      sumSq += w * w;
-    }
-    const norm = Math.sqrt(sumSq);
-    const values = new Float32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) values[i] = weights[i]! / norm;
-    return { indices, values };
+    return this.rows().take();
+  }
+
+  private writeTaken(indices: Int32Array, values: Float32Array, at: number): number {
+    return this.rows().writeInto(indices, values, at);
+  }
+
+  private rows(): RowBuilder {
+    return (this.rowBuilder ??= new RowBuilder(this.idfValues, this.options.sublinearTf));
   }
 
   /** CSR matrix of many texts (one row per text). */
@@ -273,13 +266,6 @@ export class Vectorizer {
     });
     return { rowPtr, indices, values, numRows: rows.length, numCols: this.size };
   }
-}
-
-/** `1 + ln(count)` for the small counts nearly every term has, computed once. */
-const SUBLINEAR = Float64Array.from({ length: 64 }, (_, c) => 1 + Math.log(c));
-
-function sublinear(count: number): number {
-  return count < 64 ? SUBLINEAR[count]! : 1 + Math.log(count);
 }
 
 function corruptState(problem: string, cause?: unknown): AppError {
