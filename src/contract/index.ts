@@ -137,6 +137,11 @@ export interface Classifier {
    * MODEL_NOT_FOUND before any training; INVALID_REQUEST for `threshold` on a single-label model.
    */
   classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse>;
+  /**
+   * Drops a version just deleted from this process's memory at once, so that the process that
+   * answered the DELETE never serves it again (the others hear of it over pub/sub).
+   */
+  forget?(model: string, version: number): void;
 }
 
 /** One line of a bulk job's body, and the answer to it (`POST /classify/jobs`). */

@@ -51,8 +51,7 @@ export class ModelServer implements Classifier {
     );
     this.offs.push(this.hub.onReconnect(() => void this.refreshAll()));
     if (this.opts.pollMs > 0) {
-      this.pollTimer = setInterval(() => void this.refreshAll(), this.opts.pollMs);
-      this.pollTimer.unref();
+      this.pollTimer = setInterval(() => void this.refreshAll(), this.opts.pollMs).unref();
     }
     if (this.opts.eager) await this.loadEagerly();
   }
@@ -60,12 +59,8 @@ export class ModelServer implements Classifier {
   /** Every model's latest, loaded at start (one at a time while they fit, under a budget). */
   private async loadEagerly(): Promise<void> {
     const models = (await this.registry.listModels().catch(() => [])).map((m) => m.model);
-    await loadWhileTheyFit(
-      models,
-      this.opts,
-      (m) => this.refresh(m),
-      () => this.setups.size,
-    );
+    const held = () => this.setups.size;
+    await loadWhileTheyFit(models, this.opts, (m) => this.refresh(m), held);
   }
 
   async classify(model: string, texts: string[], opts: ClassifyOptions): Promise<ClassifyResponse> {
@@ -166,8 +161,13 @@ export class ModelServer implements Classifier {
     this.pinned.clear();
   }
 
+  /** Drops a deleted version (held for pinned requests) now; its pub/sub event does the same later. */
+  forget(model: string, version: number): void {
+    this.pinned.delete(pinKey(model, version));
+  }
+
   private onEvent(e: ModelEvent): void {
-    if (e.event === 'deleted') this.pinned.delete(pinKey(e.model, e.version));
+    if (e.event === 'deleted') this.forget(e.model, e.version);
     if (this.opts.eager || this.setups.has(e.model)) void this.refresh(e.model);
   }
 

@@ -65,6 +65,7 @@ export const getShadow: Handler = async (c) => {
 export const deleteVersion: Handler = async (c) => {
   const { model, version } = c.input.path as PathOf<'deleteVersion'>;
   await c.deps.registry.deleteVersion(model, version);
+  c.deps.classifier.forget?.(model, version);
   c.log.info({ model, version }, 'version deleted');
   c.res.status(204).end();
 };
