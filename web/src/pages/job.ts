@@ -14,18 +14,29 @@ export async function jobPage(root: HTMLElement, [jobId = '']: string[], signal:
   const path = `/jobs/${encodeURIComponent(jobId)}`;
   const job = await getJson<Job>(path, signal);
   const summary = h('div', { class: 'job-summary' });
+  // Outside the summary, which every progress event redraws: a button made anew each time could
+  // lose a click that lands while it is swapped (and did, under load).
+  const cancelButton = h(
+    'button',
+    { type: 'button', class: 'danger', onclick: () => void cancel() },
+    'Cancel job',
+  );
   const messages = h('div');
   const history = new EpochHistory();
   const curves = new Curves(history);
   signal.addEventListener('abort', () => curves.destroy());
-  root.append(h('h1', {}, 'Job ', h('span', { class: 'mono' }, jobId)), summary, messages, curves.el);
+  root.append(
+    h('h1', {}, 'Job ', h('span', { class: 'mono' }, jobId)),
+    summary,
+    cancelButton,
+    messages,
+    curves.el,
+  );
 
   const show = (j: Job) => {
     history.add(j.progress);
-    replace(
-      summary,
-      summaryView(j, () => void cancel()),
-    );
+    replace(summary, summaryView(j));
+    cancelButton.hidden = isTerminal(j.status);
     curves.update();
     curves.el.hidden = history.size === 0;
   };
@@ -45,7 +56,7 @@ export async function jobPage(root: HTMLElement, [jobId = '']: string[], signal:
   }
 }
 
-function summaryView(j: Job, cancel: () => void): HTMLElement {
+function summaryView(j: Job): HTMLElement {
   const p = j.progress;
   return h(
     'div',
@@ -71,9 +82,6 @@ function summaryView(j: Job, cancel: () => void): HTMLElement {
         )
       : null,
     outcome(j),
-    isTerminal(j.status)
-      ? null
-      : h('button', { type: 'button', class: 'danger', onclick: cancel }, 'Cancel job'),
   );
 }
 
