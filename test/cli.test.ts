@@ -79,7 +79,7 @@ test('fit-eval prints one JSON object with the agreed fields; train/evaluate rou
     testFile,
     '--json',
     '--epochs',
-    '5',
+    '20',
     '--hidden-units',
     '8',
   );
@@ -98,4 +98,24 @@ test('fit-eval prints one JSON object with the agreed fields; train/evaluate rou
   const e = JSON.parse(ev.stdout.trim());
   assert.ok(e.accuracy > 0.9);
   assert.equal(e.confusion.length, 3);
+});
+
+test("--stop-words true|false sets the tokenizer, its default follows the texts' length; a bad value is one line and exit 2", () => {
+  const lines = (xs: { text: string; label: string }[]) => xs.map((a) => JSON.stringify(a)).join('\n') + '\n';
+  const articles = syntheticArticles(10, 3).map((a, i) => ({ ...a, text: `${a.text} the and of ${i}` }));
+  const trainFile = file('stop-train.jsonl', lines(articles));
+  const vocabulary = (...flags: string[]) => {
+    const r = cli('fit-eval', '--train', trainFile, '--test', trainFile, '--json', '--epochs', '2', ...flags);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim()).vocabularySize as number;
+  };
+  const kept = vocabulary('--stop-words', 'false');
+  const dropped = vocabulary('--stop-words', 'true');
+  assert.ok(kept > dropped, `stop words kept: ${kept} terms, dropped: ${dropped}`);
+  // These short texts keep stop words when the flag is not given.
+  assert.equal(vocabulary(), kept);
+  const bad = cli('fit-eval', '--train', trainFile, '--test', trainFile, '--stop-words', 'maybe');
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.split('\n').length, 1);
+  assert.match(bad.stderr, /--stop-words must be true or false/);
 });

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AppError } from '../errors/index.js';
+import { trainOptionsSchema } from '../training/index.js';
 import type { OpenApiDocument, ResolvedParameter } from './spec.js';
 import { resolvePointer } from './spec.js';
 
@@ -187,9 +188,20 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
   return out.length > 0 ? out : [{ path: prefix, message: 'is invalid' }];
 }
 
-/** Training options, as JSON body fields (`/body/options/...`) or NDJSON query parameters. */
-const OPTION_PATH =
-  /^\/body\/options(\/|$)|^\/query\/(epochs|hiddenUnits|learningRate|batchSize|ngramMax|maxFeatures|minDf|validationSplit|seed)$/;
+/** The query parameters of `POST /train` that carry training options (NDJSON and CSV bodies). */
+const OPTION_QUERY = new Set([
+  ...Object.keys(trainOptionsSchema.shape).filter((k) => k !== 'autotune'),
+  'autotuneSeconds',
+  'autotuneTrials',
+  'autotuneMetric',
+]);
+
+/** Training options, as JSON body fields (`/body/options/...`) or query parameters. */
+function isOptionPath(path: string): boolean {
+  if (/^\/body\/options(\/|$)/.test(path)) return true;
+  const query = /^\/query\/(\w+)$/.exec(path);
+  return query !== null && OPTION_QUERY.has(query[1]!);
+}
 
 /**
  * Throws naming the failing fields when `errors` is not empty: INVALID_OPTIONS when only training
@@ -199,6 +211,6 @@ const OPTION_PATH =
 export function assertValid(errors: FieldError[]): void {
   if (errors.length === 0) return;
   const first = errors[0] as FieldError;
-  const code = errors.every((e) => OPTION_PATH.test(e.path)) ? 'INVALID_OPTIONS' : 'INVALID_REQUEST';
+  const code = errors.every((e) => isOptionPath(e.path)) ? 'INVALID_OPTIONS' : 'INVALID_REQUEST';
   throw new AppError(code, `${first.path} ${first.message}`, { errors });
 }

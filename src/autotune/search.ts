@@ -1,8 +1,8 @@
 /** A whole search in this process, one trial after another (the CLI; the service fans out as jobs). */
 import type { AutotuneReport, SearchProgress } from '../contract/index.js';
 import { AppError } from '../errors/index.js';
-import { articleLabels, isMultiLabel, type Article } from '../text/index.js';
-import { resolveTrainOptions, type TrainOptionsInput } from '../training/index.js';
+import { articleLabels, isMultiLabel, totalCharacters, type Article } from '../text/index.js';
+import { resolveTrainOptions, type DataKind, type TrainOptionsInput } from '../training/index.js';
 import type { SearchedOption } from './space.js';
 import {
   assertSearchable,
@@ -32,12 +32,21 @@ export interface SearchOutcome {
 /** Number of distinct labels in a data set. */
 const labelCount = (data: readonly Article[]): number => new Set(data.flatMap(articleLabels)).size;
 
+/** What a search's plan depends on in the data set: its size, its labels and its texts' length. */
+export interface SearchData extends DataKind {
+  documents: number;
+  /** Number of distinct labels. */
+  labels: number;
+  multiLabel: boolean;
+}
+
 /**
  * Checks a search's settings against the data set and fills their defaults.
  * @throws AppError INVALID_OPTIONS (ranges, metric for the data set's kind, too small to hold out)
  */
-export function planSearch(given: TrainOptionsInput, documents: number, labels: number, multiLabel: boolean) {
-  const resolved = resolveTrainOptions(given, { multiLabel, documents });
+export function planSearch(given: TrainOptionsInput, data: SearchData) {
+  const { documents, labels, multiLabel } = data;
+  const resolved = resolveTrainOptions(given, data);
   if (!resolved.autotune) throw new AppError('INVALID_OPTIONS', 'no autotune settings in the options');
   assertSearchable(documents, labels, resolved.validationSplit);
   const validationRows = Math.floor(documents * resolved.validationSplit);
@@ -56,12 +65,12 @@ export async function searchInProcess(
   given: TrainOptionsInput,
   hooks: SearchHooks = {},
 ): Promise<SearchOutcome> {
-  const { settings, repeats, seed, defaults } = planSearch(
-    given,
-    articles.length,
-    labelCount(articles),
-    isMultiLabel(articles),
-  );
+  const { settings, repeats, seed, defaults } = planSearch(given, {
+    documents: articles.length,
+    labels: labelCount(articles),
+    multiLabel: isMultiLabel(articles),
+    characters: totalCharacters(articles),
+  });
   const deadline = Date.now() + settings.budgetSeconds * 1000;
   const results: TrialResult[] = [];
   let queued = 0;

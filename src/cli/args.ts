@@ -11,10 +11,19 @@ const OPTION_FLAGS = {
   'ngram-max': 'ngramMax',
   'max-features': 'maxFeatures',
   'min-df': 'minDf',
+  'ngram-min': 'ngramMin',
   'validation-split': 'validationSplit',
   seed: 'seed',
   dropout: 'dropout',
   patience: 'patience',
+} as const satisfies Record<string, keyof TrainOptions>;
+
+/** Training options that take `true` or `false`, mapped to option names. */
+const BOOLEAN_OPTION_FLAGS = {
+  refit: 'refit',
+  stem: 'stem',
+  'stop-words': 'stopWords',
+  'cjk-char-bigrams': 'cjkCharBigrams',
 } as const satisfies Record<string, keyof TrainOptions>;
 
 const STRING_FLAGS = [
@@ -33,7 +42,7 @@ const STRING_FLAGS = [
   ...Object.keys(OPTION_FLAGS),
   'class-weight',
   'quantize',
-  'refit',
+  ...Object.keys(BOOLEAN_OPTION_FLAGS),
   'autotune-seconds',
   'autotune-trials',
   'autotune-metric',
@@ -86,7 +95,8 @@ export function parseCli(argv: string[]): ParsedArgs {
   // The word-valued options; the training schema checks their values (INVALID_OPTIONS, exit 2).
   if (flags['class-weight'] !== undefined) options.classWeight = flags['class-weight'];
   if (flags.quantize !== undefined) options.quantize = flags.quantize;
-  if (flags.refit !== undefined) options.refit = booleanFlag(flags, 'refit');
+  for (const [flag, name] of Object.entries(BOOLEAN_OPTION_FLAGS))
+    if (flags[flag] !== undefined) options[name] = booleanFlag(flags, flag);
   const autotune = autotuneFlags(flags);
   const on = (f: (typeof BOOLEAN_FLAGS)[number]) => Boolean((parsed.values as Record<string, unknown>)[f]);
   return {
@@ -110,7 +120,7 @@ function numberFlag(flags: Record<string, string | undefined>, flag: string): nu
   return value;
 }
 
-/** `--refit true|false`: a flag whose value is a boolean word. */
+/** `--refit true|false` and the like: a flag whose value is a boolean word. */
 function booleanFlag(flags: Record<string, string | undefined>, flag: string): boolean {
   const raw = flags[flag];
   if (raw === 'true' || raw === 'false') return raw === 'true';
@@ -161,8 +171,7 @@ progress bars on stderr when it is a terminal (not with --json); --progress draw
 remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prints JSON
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
-  .join(
-    ' ',
-  )} --class-weight none|balanced --quantize none|int8 --refit true|false --backend auto|tensorflow|webgpu|wasm|cpu
+  .join(' ')} --class-weight none|balanced --quantize none|int8 --refit true|false --stem true|false
+  --stop-words true|false --cjk-char-bigrams true|false --backend auto|tensorflow|webgpu|wasm|cpu
 autotune (train, fit-eval, remote train): --autotune-seconds N --autotune-trials N --autotune-metric accuracy|macroF1|microF1
   searches the options not given; the best configuration is then trained (and its trial table printed)`;

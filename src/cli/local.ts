@@ -72,7 +72,7 @@ async function trainWithProgress(
   progress: Progress,
   base?: BaseModel,
 ): Promise<TrainResult & { search?: AutotuneReport }> {
-  const { multiLabel, documents } = data;
+  const { multiLabel, documents, characters } = data;
   let options = args.options;
   let search: AutotuneReport | undefined;
   if (options.autotune) {
@@ -83,7 +83,7 @@ async function trainWithProgress(
   }
   const plan = base
     ? carryOptions(base, options, multiLabel)
-    : resolveTrainOptions(options, { multiLabel, documents });
+    : resolveTrainOptions(options, { multiLabel, documents, characters });
   const r = await train(data, options, { ...progress.trainHooks(plan), ...(base ? { base } : {}) });
   progress.end();
   return search ? { ...r, search } : r;

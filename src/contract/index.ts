@@ -44,6 +44,11 @@ export interface DatasetRef {
   /** Whether the data set trains a multi-label model (any article has `labels`). */
   multiLabel: boolean;
   bytes: number;
+  /**
+   * Length of all texts together (UTF-16 code units), which some defaults depend on; absent in
+   * records stored before it was kept (those defaults then take their long-text values).
+   */
+  characters?: number;
   /** A chunk list (base + additions, `baseVersion`): its chunks' hashes in order; absent for one blob. */
   chunks?: string[];
 }

@@ -14,6 +14,7 @@ import {
 import {
   articleLabels,
   encodeDataset,
+  totalCharacters,
   validateArticles,
   type Article,
   type PackedDataset,
@@ -104,6 +105,9 @@ export class RedisDatasetStore implements DatasetStore {
       labels: union.labels,
       multiLabel: baseMeta.multiLabel || chunk.multiLabel,
       bytes: baseMeta.bytes + chunk.bytes,
+      ...(baseMeta.characters !== undefined && chunk.characters !== undefined
+        ? { characters: baseMeta.characters + chunk.characters }
+        : {}),
       chunks,
     };
     if (await this.touch(ref.hash)) return ref;
@@ -132,8 +136,13 @@ export class RedisDatasetStore implements DatasetStore {
     const raw = encodeDataset(articles);
     const hash = await sha256HexAsync(raw);
     const multiLabel = articles.some((a) => 'labels' in a);
-    const ref: DatasetRef = { hash, documents: articles.length, labels, multiLabel, bytes: raw.byteLength };
-    if (await this.touch(hash)) return ref;
+    const characters = totalCharacters(articles);
+    const documents = articles.length;
+    const ref: DatasetRef = { hash, documents, labels, multiLabel, bytes: raw.byteLength, characters };
+    if (await this.touch(hash)) {
+      await this.recordCharacters(hash, characters);
+      return ref;
+    }
     const packed = await gzipAsync(raw);
     const meta = JSON.stringify({
       ...ref,
@@ -156,6 +165,20 @@ export class RedisDatasetStore implements DatasetStore {
     });
     this.memory?.invalidate();
     return ref;
+  }
+
+  /**
+   * Adds `characters` to a blob's meta record written before it was kept, so that the worker
+   * resolves the same text-length defaults as the submit that found the blob already stored.
+   */
+  private async recordCharacters(hash: string, characters: number): Promise<void> {
+    const meta = await this.storedMeta(hash);
+    if (!meta || meta.characters !== undefined) return;
+    const key = this.keys.datasetMeta(hash);
+    const value = JSON.stringify({ ...meta, characters });
+    await (this.ttlSeconds > 0
+      ? this.redis.set(key, value, 'EX', this.ttlSeconds, 'XX')
+      : this.redis.set(key, value, 'XX'));
   }
 
   private async storedMeta(hash: string): Promise<StoredMeta | undefined> {
@@ -184,10 +207,10 @@ export class RedisDatasetStore implements DatasetStore {
   async getRef(hash: string): Promise<DatasetRef | undefined> {
     const meta = await this.storedMeta(hash);
     if (!meta) return undefined;
-    const { documents, labels, bytes, multiLabel, chunks } = meta;
+    const { documents, labels, bytes, multiLabel, chunks, characters } = meta;
     // Data sets stored before multi-label models have no flag: they are single-label.
     const ref: DatasetRef = { hash, documents, labels, bytes, multiLabel: multiLabel ?? false };
-    return chunks ? { ...ref, chunks } : ref;
+    return { ...ref, ...(characters !== undefined ? { characters } : {}), ...(chunks ? { chunks } : {}) };
   }
 
   /**
@@ -223,6 +246,12 @@ export class RedisDatasetStore implements DatasetStore {
       }
       parts.push({ hash: c, packed: ownBytes(packed) });
     }
-    return { parts, documents: meta.documents, multiLabel: meta.multiLabel ?? false };
+    const { documents, multiLabel, characters } = meta;
+    return {
+      parts,
+      documents,
+      multiLabel: multiLabel ?? false,
+      ...(characters !== undefined ? { characters } : {}),
+    };
   }
 }

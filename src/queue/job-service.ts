@@ -125,10 +125,8 @@ export class BullJobService implements JobService {
   ): Promise<JobView> {
     const options = base?.options ?? given;
     // AppError INVALID_OPTIONS before anything is queued.
-    const resolved = resolveTrainOptions(options, {
-      multiLabel: dataset.multiLabel,
-      documents: dataset.documents,
-    });
+    const { multiLabel, documents, characters } = dataset;
+    const resolved = resolveTrainOptions(options, { multiLabel, documents, characters });
     const search = resolved.autotune ? planSubmittedSearch(options, dataset, base !== undefined) : undefined;
     const bound = trainingBytesBound(search ? largestSearched(resolved, options) : resolved, dataset);
     await this.memory?.ensureRoom(bound, 'the model these options allow');

@@ -121,14 +121,14 @@ export function searchFlowProducer(queue: Queue): FlowProducer {
  */
 export function planSubmittedSearch(
   options: TrainingOptionsInput,
-  dataset: Pick<DatasetRef, 'documents' | 'labels' | 'multiLabel'>,
+  dataset: Pick<DatasetRef, 'documents' | 'labels' | 'multiLabel' | 'characters'>,
   incremental: boolean,
 ): { state: SearchState; trials: TrialSpec[] } {
   if (incremental) {
     const message = 'autotune searches options a base version would fix: train without baseVersion';
     throw new AppError('INVALID_OPTIONS', message, { errors: [{ path: 'autotune', message }] });
   }
-  const plan = planSearch(options, dataset.documents, dataset.labels.length, dataset.multiLabel);
+  const plan = planSearch(options, { ...dataset, labels: dataset.labels.length });
   const trials = firstRung(options, plan.settings, plan.seed, plan.defaults);
   return {
     state: { settings: plan.settings, repeats: plan.repeats, rung: 0, queued: trials.length },

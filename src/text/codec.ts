@@ -61,6 +61,8 @@ export interface PackedDataset {
   parts: PackedPart[];
   documents: number;
   multiLabel: boolean;
+  /** Length of all texts together (UTF-16 code units); absent in records written before it was kept. */
+  characters?: number;
 }
 
 /** Unzipped bytes per read: the batches a corpus hands out are about this big. */
@@ -96,6 +98,7 @@ export function packedCorpus(data: PackedDataset): Corpus {
   return {
     documents: data.documents,
     multiLabel: data.multiLabel,
+    ...(data.characters !== undefined ? { characters: data.characters } : {}),
     async *batches() {
       const verify = !verified;
       let seen = 0;
@@ -127,18 +130,21 @@ export class CorpusPacker {
   private readonly parts: PackedPart[] = [];
   private pending: StoredArticle[] = [];
   private documents = 0;
+  private characters = 0;
   private multiLabel = false;
 
   add(a: StoredArticle): void {
     this.pending.push(a);
     this.documents++;
+    this.characters += a.text.length;
     if ('labels' in a) this.multiLabel = true;
     if (this.pending.length >= PACK_DOCUMENTS) this.flush();
   }
 
   finish(): PackedDataset {
     this.flush();
-    return { parts: this.parts, documents: this.documents, multiLabel: this.multiLabel };
+    const { parts, documents, multiLabel, characters } = this;
+    return { parts, documents, multiLabel, characters };
   }
 
   private flush(): void {

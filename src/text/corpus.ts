@@ -1,5 +1,5 @@
 /** A data set read in batches, as often as needed, so that it never has to be in memory at once. */
-import { isMultiLabel, type Article } from './dataset.js';
+import { isMultiLabel, totalCharacters, type Article } from './dataset.js';
 
 /**
  * Articles in a fixed order, handed out a batch at a time. Training walks it once to count the
@@ -12,6 +12,11 @@ export interface Corpus {
   readonly documents: number;
   /** True when any article carries `labels` (trains a multi-label model). */
   readonly multiLabel: boolean;
+  /**
+   * Length of all texts together, in UTF-16 code units; absent when unknown (a data set stored
+   * before it was recorded). Some defaults depend on how long the texts are.
+   */
+  readonly characters?: number;
   /** The articles in order, a batch at a time; each call starts again from the first. */
   batches(): AsyncIterable<readonly Article[]>;
 }
@@ -24,6 +29,7 @@ export function arrayCorpus(articles: readonly Article[]): Corpus {
   return {
     documents: articles.length,
     multiLabel: isMultiLabel(articles),
+    characters: totalCharacters(articles),
     async *batches() {
       for (let i = 0; i < articles.length; i += ARRAY_BATCH) yield articles.slice(i, i + ARRAY_BATCH);
     },

@@ -50,11 +50,20 @@ export interface ArticleSource {
   lines?: readonly number[];
 }
 
+/** Length of all the texts together, in UTF-16 code units (what some training defaults depend on). */
+export function totalCharacters(articles: readonly { text: string }[]): number {
+  let n = 0;
+  for (const a of articles) n += a.text.length;
+  return n;
+}
+
 /** What a valid data set contains. */
 export interface DataSummary {
   documents: number;
   /** Whether it trains a multi-label model (any article has `labels`). */
   multiLabel: boolean;
+  /** Length of all texts together, in UTF-16 code units (some defaults depend on it). */
+  characters: number;
   /** Distinct labels, sorted by code unit. */
   labels: string[];
   counts: Record<string, number>;
@@ -226,6 +235,7 @@ export class DataValidator {
   private readonly src?: ArticleSource;
   private readonly counts: Map<string, number>;
   private documents = 0;
+  private characters = 0;
   private multiLabel = false;
 
   constructor(limits: DataLimits = {}, source?: string | ArticleSource) {
@@ -247,6 +257,7 @@ export class DataValidator {
         });
     }
     this.documents++;
+    this.characters += (a as Article).text.length;
     if ('labels' in (a as object)) this.multiLabel = true;
   }
 
@@ -272,6 +283,7 @@ export class DataValidator {
     return {
       documents: this.documents,
       multiLabel: this.multiLabel,
+      characters: this.characters,
       labels,
       counts: Object.fromEntries(labels.map((l) => [l, counts.get(l) as number])),
     };

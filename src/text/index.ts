@@ -22,6 +22,7 @@ export {
   readArticles,
   articleLabels,
   isMultiLabel,
+  totalCharacters,
   labelsProblem,
 } from './dataset.js';
 export type {

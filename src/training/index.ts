@@ -1,9 +1,9 @@
 /** Training and evaluation of the text classifier. */
 export { train } from './train.js';
 export type { TrainHooks, TrainResult, EpochProgress, EpochTiming } from './train.js';
-export { resolveTrainOptions, trainOptionsSchema, autotuneSchema } from './options.js';
+export { resolveTrainOptions, trainOptionsSchema, autotuneSchema, SHORT_TEXT_CHARACTERS } from './options.js';
 export { Rng } from './rng.js';
-export type { TrainOptions, TrainOptionsInput, AutotuneSettings } from './options.js';
+export type { TrainOptions, TrainOptionsInput, AutotuneSettings, DataKind } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';
 export type { Evaluation, ClassMetrics, RiskCoverage } from './evaluate.js';
 export { RISK_COVERAGE_CUTOFFS } from './evaluate.js';

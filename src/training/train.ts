@@ -139,10 +139,10 @@ export async function train(
 ): Promise<TrainResult> {
   const { base } = hooks;
   const corpus = toCorpus(data);
-  const { multiLabel, documents } = corpus;
+  const { multiLabel, documents, characters } = corpus;
   const options = base
     ? carryOptions(base, opts, multiLabel)
-    : resolveTrainOptions(opts, { multiLabel, documents });
+    : resolveTrainOptions(opts, { multiLabel, documents, characters });
   const started = performance.now();
   // Incremental runs tokenise the documents against the base's vocabulary, all at once.
   const features = base

@@ -74,6 +74,8 @@ test('options out of range name each failing option', async () => {
     [{ maxFeatures: 2_000_001 }, 'maxFeatures'],
     [{ minDf: 0 }, 'minDf'],
     [{ seed: 'x' }, 'seed'],
+    [{ stopWords: 'no' }, 'stopWords'],
+    [{ dropout: 1 }, 'dropout'],
   ];
   for (const [options, name] of cases) {
     const body = assertProblem(
@@ -92,6 +94,13 @@ test('options out of range name each failing option', async () => {
     .set('content-type', 'application/x-ndjson')
     .send(ARTICLES.map((a) => JSON.stringify(a)).join('\n'));
   assertProblem(ndjson, 400, 'INVALID_OPTIONS');
+  for (const query of ['stopWords=maybe', 'patience=-1', 'autotuneTrials=1']) {
+    const bad = await request(app)
+      .post(`/train?${query}`)
+      .set('content-type', 'application/x-ndjson')
+      .send(ARTICLES.map((a) => JSON.stringify(a)).join('\n'));
+    assertProblem(bad, 400, 'INVALID_OPTIONS');
+  }
   // A malformed request that also has a bad option stays INVALID_REQUEST.
   assertProblem(
     await request(app)
@@ -122,13 +131,13 @@ test('a text over MAX_TEXT_BYTES is 413 naming the article; more than MAX_DOCUME
 test('POST /train with NDJSON streams the lines, takes model and options from the query', async () => {
   const { app, fakes } = makeApp();
   const res = await request(app)
-    .post('/train?model=big&epochs=4&validationSplit=0.2')
+    .post('/train?model=big&epochs=4&validationSplit=0.2&stopWords=false')
     .set('Content-Type', 'application/x-ndjson')
     .send(`${ndjson(ARTICLES.slice(0, 2))}\r\n  \n${ndjson(ARTICLES.slice(2))}`);
   assert.equal(res.status, 202, JSON.stringify(res.body));
   assert.equal(res.body.model, 'big');
   assert.equal(res.headers.location, `/jobs/${res.body.jobId}`);
-  assert.deepEqual(fakes.jobs.submitted[0]?.options, { epochs: 4, validationSplit: 0.2 });
+  assert.deepEqual(fakes.jobs.submitted[0]?.options, { epochs: 4, validationSplit: 0.2, stopWords: false });
   assert.deepEqual([...fakes.datasets.stored.values()][0], ARTICLES);
 });
 

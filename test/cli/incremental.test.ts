@@ -8,7 +8,8 @@ import { cli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'textclf-inc-'));
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const wasm = ['--backend', 'wasm', '--epochs', '10', '--hidden-units', '8'];
+// A learning rate high enough that 60 documents and 4 additions are learnt in a few steps.
+const wasm = ['--backend', 'wasm', '--epochs', '30', '--hidden-units', '8', '--learning-rate', '0.02'];
 
 test('train --base DIR: on top of DIR and the data it recorded; a changed base file is refused', async () => {
   const first = join(dir, 'first.jsonl');

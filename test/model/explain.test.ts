@@ -143,7 +143,8 @@ describe('TextClassifier.explain', () => {
           for (const t of terms) {
             assert.ok(t.spans.length > 0, t.term);
             for (const [s, e] of t.spans) {
-              const tokens = tokenize(text.slice(s, e));
+              // Cut as the model cuts (short texts keep stop words by default).
+              const tokens = tokenize(text.slice(s, e), clf.vectorizer.options.tokenizer);
               const got = isCharBigram(t.term)
                 ? tokens.filter(isCharBigram)
                 : tokens.filter((k) => !isCharBigram(k)).join(' ');

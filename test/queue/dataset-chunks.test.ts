@@ -109,3 +109,32 @@ describe('chunk lists (incremental data sets)', () => {
     await assert.rejects(store.extend(base(list.hash, 5), articles), code('INVALID_DATA'));
   });
 });
+
+describe('the texts’ length (what the stop-word default depends on)', () => {
+  const length = (xs: readonly { text: string }[]) => xs.reduce((n, a) => n + a.text.length, 0);
+
+  it('is recorded with a blob and summed over a chunk list, and read back with the stored data', async () => {
+    const keys = makeKeys(uniquePrefix('chars'));
+    const store = new RedisDatasetStore(redis, keys, limits);
+    const first = await store.put(articles);
+    assert.equal(first.characters, length(articles));
+    const added = [{ text: 'the cat again', label: 'cats' }];
+    const list = await store.extend(base(first.hash), added);
+    assert.equal(list.characters, length(articles) + length(added));
+    assert.equal((await store.getRef(list.hash))?.characters, list.characters);
+    assert.equal((await store.loadPacked(list.hash)).characters, list.characters);
+  });
+
+  it('is added to a record stored before it was kept when the same data is posted again', async () => {
+    const keys = makeKeys(uniquePrefix('chars'));
+    const store = new RedisDatasetStore(redis, keys, limits);
+    const { hash } = await store.put(articles);
+    const meta = JSON.parse((await redis.get(keys.datasetMeta(hash)))!) as Record<string, unknown>;
+    delete meta.characters;
+    await redis.set(keys.datasetMeta(hash), JSON.stringify(meta));
+    assert.equal((await store.loadPacked(hash)).characters, undefined, 'an old record: unknown');
+    const again = await store.put(articles);
+    assert.equal(again.hash, hash);
+    assert.equal((await store.loadPacked(hash)).characters, length(articles));
+  });
+});

@@ -21,8 +21,14 @@ function part(articles: readonly StoredArticle[]): PackedPart {
   return { hash: sha256Hex(raw), packed: new Uint8Array(gzipSync(raw)) };
 }
 
+/** A packed corpus as the dataset store and the CLI's packer give it (with the texts' length). */
 const corpusOf = (chunks: StoredArticle[][], documents = chunks.flat().length) =>
-  packedCorpus({ parts: chunks.map(part), documents, multiLabel: chunks.flat().some((a) => 'labels' in a) });
+  packedCorpus({
+    parts: chunks.map(part),
+    documents,
+    multiLabel: chunks.flat().some((a) => 'labels' in a),
+    characters: chunks.flat().reduce((n, a) => n + a.text.length, 0),
+  });
 
 describe('packedCorpus (a data set streamed from its gzipped blobs)', () => {
   before(async () => {

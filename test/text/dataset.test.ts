@@ -64,6 +64,7 @@ describe('validateArticles', () => {
     assert.deepEqual(validateArticles(good), {
       documents: 6,
       multiLabel: false,
+      characters: 'onetwothreefourfivesix'.length,
       labels: [' sport', 'sport', '体育'],
       counts: { ' sport': 2, sport: 2, 体育: 2 },
     });
@@ -168,6 +169,7 @@ describe('multi-label articles', () => {
     assert.deepEqual(validateArticles(multi), {
       documents: 4,
       multiLabel: true,
+      characters: multi.reduce((n, a) => n + a.text.length, 0),
       labels: ['business', 'sport'],
       counts: { business: 2, sport: 2 },
     });

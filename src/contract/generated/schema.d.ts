@@ -478,6 +478,8 @@ export interface components {
             learningRate?: number;
             /** @description Documents per step. Default 32. */
             batchSize?: number;
+            /** @description Shortest word n-gram (at most `ngramMax`). Default 1. */
+            ngramMin?: number;
             /** @description Longest word n-gram. Default 2. */
             ngramMax?: number;
             /** @description Largest vocabulary (most frequent terms). Default 200000. */
@@ -488,6 +490,18 @@ export interface components {
             validationSplit?: number;
             /** @description Makes a run repeatable. Default 42. */
             seed?: number;
+            /** @description Dropout rate after the hidden layer while training. Default 0.5. */
+            dropout?: number;
+            /** @description Epochs without a lower validation loss before early stopping ends the select phase. Default 3. */
+            patience?: number;
+            /** @description Retrain from scratch on all documents for the selected epoch count after the select phase. Not given, it is false from 200,000 documents on. Default true. */
+            refit?: boolean;
+            /** @description Porter-stem English words. Default true. */
+            stem?: boolean;
+            /** @description Drop English stop words (natural's list, with single letters and digits) from the features. Not given, it depends on the data set: texts averaging under 500 characters keep them (false), as they are a good part of what a short text says; longer texts, or a data set whose length is unknown, drop them. Default true. */
+            stopWords?: boolean;
+            /** @description Add CJK character bigrams as features beside the segmented words. Default true. */
+            cjkCharBigrams?: boolean;
             /** @description The version's default cut-off for `POST /classify` (see the risk–coverage table of its evaluation); training ignores it. Default 0. */
             minProbability?: number;
             /**
@@ -1150,6 +1164,13 @@ export interface operations {
                 minDf?: components["schemas"]["TrainingOptions"]["minDf"];
                 validationSplit?: components["schemas"]["TrainingOptions"]["validationSplit"];
                 seed?: components["schemas"]["TrainingOptions"]["seed"];
+                ngramMin?: components["schemas"]["TrainingOptions"]["ngramMin"];
+                dropout?: components["schemas"]["TrainingOptions"]["dropout"];
+                patience?: components["schemas"]["TrainingOptions"]["patience"];
+                refit?: components["schemas"]["TrainingOptions"]["refit"];
+                stem?: components["schemas"]["TrainingOptions"]["stem"];
+                stopWords?: components["schemas"]["TrainingOptions"]["stopWords"];
+                cjkCharBigrams?: components["schemas"]["TrainingOptions"]["cjkCharBigrams"];
                 minProbability?: components["schemas"]["TrainingOptions"]["minProbability"];
                 classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
                 quantize?: components["schemas"]["TrainingOptions"]["quantize"];
