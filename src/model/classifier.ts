@@ -73,6 +73,7 @@ export class TextClassifier {
       hiddenBias: hiddenBias as tf.Tensor1D,
       outputKernel: outputKernel as tf.Tensor2D,
       outputBias: outputBias as tf.Tensor1D,
+      ...(shape.activation === 'linear' ? { linear: true } : {}),
     };
   }
 
@@ -161,14 +162,15 @@ export class TextClassifier {
       ids.set(x.indices.subarray(from, x.rowPtr[r + 1]!), r * width);
       weights.set(x.values.subarray(from, x.rowPtr[r + 1]!), r * width);
     }
-    // The model's own graph up to the logits (SparseDense → ReLU → Dense; dropout is off at inference)
+    // The model's own graph up to the logits (SparseDense → ReLU or none → Dense; dropout is off at inference)
     // applied directly to its weights: LayersModel.predict adds ~200 µs of per-call bookkeeping,
     // more than the arithmetic for one document. A test checks both give the same probabilities.
     const { hiddenKernel: k1, hiddenBias: b1, outputKernel: k2, outputBias: b2 } = this.weights;
     return tf.tidy(() => {
       const idsT = tf.tensor2d(ids, [rows, width], 'int32');
       const weightsT = tf.tensor2d(weights, [rows, width]);
-      const hidden = tf.relu(tf.add(sparseLinear(idsT, weightsT, k1), b1));
+      const pre = tf.add(sparseLinear(idsT, weightsT, k1), b1);
+      const hidden = this.weights.linear ? pre : tf.relu(pre);
       return tf.add(tf.matMul(hidden, k2), b2);
     });
   }

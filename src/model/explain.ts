@@ -8,7 +8,8 @@ export type { HostWeights } from './host-logits.js';
  * Why a text got its labels: each term's share of a label's logit.
  *
  * The network is h = relu(x·W1 + b1), z = h·W2 + b2, with x the text's L2-normalised tf-idf row.
- * Let A be the hidden units active for this text (pre-activation > 0). On A the network is linear,
+ * Let A be the hidden units active for this text (pre-activation > 0; every unit of a linear
+ * model, whose hidden layer has no ReLU). On A the network is linear,
  * so gradient × input is exact: term i contributes
  *
  *   x_i · Σ_{j∈A} W1[i,j] · W2'[j,c]
@@ -75,7 +76,7 @@ function hiddenLayer(x: SparseVector, w: HostWeights): { hidden: Float32Array; r
   }
   for (let j = 0; j < units; j++) {
     const h = Math.fround(hidden[j]! + w.hiddenBias[j]!);
-    hidden[j] = h > 0 ? h : 0;
+    hidden[j] = h > 0 || w.linear ? h : 0;
   }
   return { hidden, rows };
 }
@@ -88,7 +89,8 @@ function outputColumn(w: HostWeights, hidden: Float32Array, label: number, outpu
   const classes = w.outputBias.length;
   const column = new Float64Array(hidden.length);
   for (let j = 0; j < hidden.length; j++) {
-    if (!(hidden[j]! > 0)) continue;
+    // A linear model's units are all active: there is no ReLU to switch one off.
+    if (!w.linear && !(hidden[j]! > 0)) continue;
     let centre = 0;
     if (output === 'softmax') {
       for (let c = 0; c < classes; c++) centre += w.outputKernel[j * classes + c]!;

@@ -98,5 +98,6 @@ export class HostClassifier {
 export async function loadHostClassifier(bytes: Uint8Array): Promise<HostClassifier> {
   const { parts, vectorizer } = await decodeArtefact(bytes);
   const { header, params } = parts;
-  return new HostClassifier(vectorizer, header.labels, header.shape, params, header.metadata);
+  const weights = header.shape.activation === 'linear' ? { ...params, linear: true } : params;
+  return new HostClassifier(vectorizer, header.labels, header.shape, weights, header.metadata);
 }

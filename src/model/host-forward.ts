@@ -9,6 +9,8 @@ export interface NetworkTensors {
   hiddenBias: tf.Tensor1D;
   outputKernel: tf.Tensor2D;
   outputBias: tf.Tensor1D;
+  /** True for a linear model (no ReLU on the hidden layer). */
+  linear?: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export function hostWeights(w: NetworkTensors): HostWeights {
       hiddenBias: read(w.hiddenBias),
       outputKernel: read(w.outputKernel),
       outputBias: read(w.outputBias),
+      ...(w.linear ? { linear: true } : {}),
     }
   );
 }
@@ -62,5 +65,6 @@ function hostViews(w: NetworkTensors): HostWeights | undefined {
     hiddenBias: view(w.hiddenBias),
     outputKernel: view(w.outputKernel),
     outputBias: view(w.outputBias),
+    ...(w.linear ? { linear: true } : {}),
   };
 }

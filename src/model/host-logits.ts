@@ -7,6 +7,8 @@ export interface HostWeights {
   hiddenBias: Float32Array; // [hiddenUnits]
   outputKernel: Float32Array; // [hiddenUnits, numClasses]
   outputBias: Float32Array; // [numClasses]
+  /** True for a linear model: the hidden layer has no ReLU (`NetworkShape.activation`). */
+  linear?: boolean;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface HostWeights {
 export function logitsOnHost(x: CsrMatrix, w: HostWeights): Float32Array {
   const { hiddenKernel: k1, hiddenBias: b1, outputKernel: k2, outputBias: b2 } = w;
   const units = b1.length;
+  const relu = !w.linear;
   const classes = b2.length;
   const rowsInTable = units === 0 ? 0 : k1.length / units;
   const hidden = new Float32Array(units);
@@ -32,7 +35,7 @@ export function logitsOnHost(x: CsrMatrix, w: HostWeights): Float32Array {
     }
     for (let j = 0; j < units; j++) {
       const h = Math.fround(hidden[j]! + b1[j]!);
-      hidden[j] = h > 0 ? h : 0;
+      hidden[j] = h > 0 || !relu ? h : 0;
     }
     for (let c = 0; c < classes; c++) {
       let s = 0;

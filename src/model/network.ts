@@ -3,6 +3,14 @@ import type { OutputKind } from './head.js';
 import { registerKernels, sparseLinear } from './kernels/index.js';
 
 /**
+ * What the hidden layer applies: `relu`, or `linear` for a linear model (`hiddenUnits: 0`): the
+ * sparse layer is then one column per class and the output layer a fixed identity, so the logits
+ * are x·W + b, the same model as a (multinomial or one-vs-rest) logistic regression on the
+ * features. Keeping the identity layer lets every backend, artefact and explanation path serve it.
+ */
+export type HiddenActivation = 'relu' | 'linear';
+
+/**
  * Shape of the network: sparse bag of words → hidden ReLU → dropout → softmax over the classes,
  * or (multi-label) one sigmoid per label.
  */
@@ -13,6 +21,8 @@ export interface NetworkShape {
   dropout: number;
   /** Absent in artefacts made before multi-label models: softmax. */
   output?: OutputKind;
+  /** Absent in artefacts made before linear models: relu. */
+  activation?: HiddenActivation;
 }
 
 interface SparseDenseArgs {
@@ -115,7 +125,8 @@ export function buildModel(shape: NetworkShape, params?: NetworkParams): tf.Laye
     initial: params && { kernel: params.hiddenKernel, bias: params.hiddenBias },
   });
   let x = hidden.apply([ids, weights]) as tf.SymbolicTensor;
-  x = tf.layers.activation({ activation: 'relu', name: 'relu' }).apply(x) as tf.SymbolicTensor;
+  const activation = shape.activation ?? 'relu';
+  x = tf.layers.activation({ activation, name: activation }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: shape.dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers
     .dense({

@@ -11,8 +11,9 @@ import type { TrainOptions } from '../training/index.js';
  */
 export function trainingBytesBound(options: TrainOptions, dataset: DatasetRef): number {
   const terms = Math.min(options.maxFeatures, Math.ceil(dataset.bytes / 2) * options.ngramMax);
-  const h = options.hiddenUnits;
   const c = Math.max(2, dataset.labels.length);
+  // A linear model (hiddenUnits 0) has one column per class.
+  const h = options.hiddenUnits || c;
   const weights = 4 * (terms * h + h + h * c + c);
   // Terms as strings (~16 bytes each on average for uni- and bigrams) and their float64 idf.
   const vocabulary = terms * 24;

@@ -21,6 +21,8 @@ export interface BaseModel {
   /** The base vectoriser's options (tokenizer, n-grams): the extended vocabulary uses the same. */
   vectorizer: ResolvedVectorizerOptions;
   hiddenUnits: number;
+  /** A linear model (`hiddenUnits: 0`): its hidden columns are its labels' own. */
+  linear: boolean;
   multiLabel: boolean;
   params: NetworkParams;
   /** The base's resolved training options: what an incremental run defaults to. */
@@ -55,6 +57,7 @@ export function baseFromArtefact(bytes: Uint8Array): BaseModel {
       header.vectorizer.options as Parameters<typeof resolveVectorizerOptions>[0],
     ),
     hiddenUnits: header.shape.hiddenUnits,
+    linear: header.shape.activation === 'linear',
     multiLabel: header.shape.output === 'sigmoid',
     params,
     options: header.metadata.options,
@@ -70,6 +73,7 @@ export function baseFromClassifier(c: TextClassifier): BaseModel {
     terms: v.terms,
     vectorizer: v.options,
     hiddenUnits: c.shape.hiddenUnits,
+    linear: c.shape.activation === 'linear',
     multiLabel: c.multiLabel,
     params: c.params(),
     options: c.metadata.options,

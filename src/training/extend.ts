@@ -121,6 +121,7 @@ export function warmParams(
   features: Pick<Features, 'labels' | 'vectorizer'>,
   rng: Rng,
 ): { hidden: HiddenTable; dense: DenseParams } {
+  if (base.linear) return warmLinear(base, features, rng);
   const { labels, vectorizer } = features;
   const h = base.hiddenUnits;
   const c = labels.length;
@@ -147,5 +148,37 @@ export function warmParams(
     for (let j = 0; j < h; j++) dense.outputKernel[j * c + k] = w[j * cb + from]!;
     dense.outputBias[k] = b[from]!;
   });
+  return fresh;
+}
+
+/**
+ * {@link warmParams} for a linear base: its hidden columns and biases are its labels' own scores,
+ * so each label the base knows keeps its column (matched by name, for the terms that kept their
+ * ids) and bias; a new label's column starts as a fresh run's, its bias at the mean of the base's.
+ * The output layer stays the fixed identity.
+ */
+function warmLinear(
+  base: BaseModel,
+  features: Pick<Features, 'labels' | 'vectorizer'>,
+  rng: Rng,
+): { hidden: HiddenTable; dense: DenseParams } {
+  const { labels, vectorizer } = features;
+  const c = labels.length;
+  const fresh = initParams(Math.max(1, vectorizer.size), c, c, rng, true);
+  const { hidden, dense } = fresh;
+  const { hiddenKernel: kernel, hiddenBias: bias } = base.params;
+  const cb = base.labels.length;
+  const baseIndex = new Map(base.labels.map((l, i) => [l, i]));
+  const from = labels.map((l) => baseIndex.get(l));
+  const terms = vectorizer.terms;
+  const data = hidden.data;
+  for (let r = 0; r < base.terms.length; r++) {
+    if (terms[r] !== base.terms[r]) continue;
+    from.forEach((f, k) => {
+      if (f !== undefined) data[r * hidden.stride + k] = kernel[r * cb + f]!;
+    });
+  }
+  const meanBias = bias.reduce((s, x) => s + x, 0) / Math.max(1, cb);
+  from.forEach((f, k) => (dense.hiddenBias[k] = f === undefined ? meanBias : bias[f]!));
   return fresh;
 }

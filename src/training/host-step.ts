@@ -2,12 +2,7 @@
 import type { Batch } from './batch.js';
 import type { DenseParams } from './params.js';
 import type { SparseLayer } from './sparse-layer.js';
-import type { StepMode, StepResult } from './step.js';
-
-interface Dims {
-  hiddenUnits: number;
-  numClasses: number;
-}
+import type { Dims, StepMode, StepResult } from './step.js';
 
 /**
  * {@link runStep}'s forward (and with `mode.train` backward) pass, same loss, gradients and
@@ -26,7 +21,7 @@ export function hostStep(
 ): StepResult {
   const { hiddenUnits: h, numClasses: c } = dims;
   const pre = sparse.forward(batch, params.hiddenBias);
-  const hidden = activate(pre, mode.dropoutMask);
+  const hidden = activate(pre, mode.dropoutMask, dims.linear ?? false);
   const logits = denseLayer(hidden, params.outputKernel, params.outputBias, batch.size, h, c);
   const { loss, dLogits } = lossAndGradient(batch, logits, c, mode.classWeights);
   const correct = countCorrect(batch, logits, c);
@@ -36,11 +31,11 @@ export function hostStep(
   return { loss, correct, grads: { ...grads, hiddenRows: sparse.backward(batch, dPre) } };
 }
 
-/** The hidden layer from the pre-activations: ReLU, then the dropout mask when training. */
-function activate(pre: Float32Array, mask: Float32Array | undefined): Float32Array {
+/** The hidden layer from the pre-activations: ReLU (none for a linear model), then the dropout mask. */
+function activate(pre: Float32Array, mask: Float32Array | undefined, linear: boolean): Float32Array {
   const hidden = new Float32Array(pre.length);
   for (let i = 0; i < hidden.length; i++) {
-    const v = pre[i]! > 0 ? pre[i]! : 0;
+    const v = pre[i]! > 0 || linear ? pre[i]! : 0;
     hidden[i] = mask ? v * mask[i]! : v;
   }
   return hidden;
@@ -149,7 +144,7 @@ function backward(
       for (let j = 0; j < h; j++) outputKernel[j * c + k]! += hidden[b * h + j]! * g;
     }
     for (let j = 0; j < h; j++) {
-      if (!(pre[b * h + j]! > 0)) continue;
+      if (!dims.linear && !(pre[b * h + j]! > 0)) continue;
       let s = 0;
       for (let k = 0; k < c; k++) s += dLogits[b * c + k]! * params.outputKernel[j * c + k]!;
       const d = mask ? s * mask[b * h + j]! : s;

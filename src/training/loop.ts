@@ -7,7 +7,7 @@ import { buildBatch, gatherRows, type Batch, type BatchTargets } from './batch.j
 import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { hostStep } from './host-step.js';
-import { runStep, type StepMode, type StepResult } from './step.js';
+import { runStep, type Dims, type StepMode, type StepResult } from './step.js';
 import { gatheredLayer, type SparseLayer } from './sparse-layer.js';
 import type { HiddenTable } from './table.js';
 
@@ -48,7 +48,7 @@ export interface EpochContext {
   y: Int32Array;
   /** Multi-label sets: multi-hot targets [documents, classes]. */
   targets?: Uint8Array;
-  dims: { hiddenUnits: number; numClasses: number };
+  dims: Dims;
   /** Scratch of length vocabulary, all -1 (see buildBatch). */
   slot: Int32Array;
   adam: AdamConfig;
@@ -94,8 +94,11 @@ export async function runEpoch(
     const t = nextStep();
     hidden.update(ctx.adam, t, batch.unique, g.hiddenRows);
     updateDense(ctx.adam, t, p.hiddenBias, g.hiddenBias, slots[0]!);
-    updateDense(ctx.adam, t, p.outputKernel, g.outputKernel, slots[1]!);
-    updateDense(ctx.adam, t, p.outputBias, g.outputBias, slots[2]!);
+    // A linear model's output layer is a fixed identity (see `HiddenActivation`): not trained.
+    if (!ctx.dims.linear) {
+      updateDense(ctx.adam, t, p.outputKernel, g.outputKernel, slots[1]!);
+      updateDense(ctx.adam, t, p.outputBias, g.outputBias, slots[2]!);
+    }
     lossSum += r.loss * batch.size;
     correct += r.correct;
     if (performance.now() - lastYield > YIELD_EVERY_MS) {

@@ -22,7 +22,8 @@ export const autotuneSchema = z
 export const trainOptionsSchema = z
   .object({
     epochs: z.number().int().min(1).max(500).default(30),
-    hiddenUnits: z.number().int().min(1).max(4096).default(32),
+    // 0: no hidden layer, a linear model (logistic regression on the features).
+    hiddenUnits: z.number().int().min(0).max(4096).default(32),
     learningRate: z.number().gt(0).max(1).default(0.005),
     batchSize: z.number().int().min(1).max(8192).default(32),
     ngramMin: z.number().int().min(1).max(3).default(1),

@@ -14,18 +14,20 @@ export type DenseParams = Pick<NetworkParams, 'hiddenBias' | 'outputKernel' | 'o
 
 /**
  * Fresh parameters: a small uniform hidden kernel (in a table with its optimizer moments),
- * Glorot-uniform output kernel, zero biases.
+ * Glorot-uniform output kernel (a linear model's: the identity, which stays fixed), zero biases.
  */
 export function initParams(
   v: number,
   h: number,
   c: number,
   rng: Rng,
+  linear = false,
 ): { hidden: HiddenTable; dense: DenseParams } {
   const hidden = HiddenTable.init(v, h, HIDDEN_INIT_LIMIT, rng);
   const limit = Math.sqrt(6 / (h + c));
   const outputKernel = new Float32Array(h * c);
-  for (let i = 0; i < outputKernel.length; i++) outputKernel[i] = (rng.next() * 2 - 1) * limit;
+  if (linear) for (let k = 0; k < c; k++) outputKernel[k * c + k] = 1;
+  else for (let i = 0; i < outputKernel.length; i++) outputKernel[i] = (rng.next() * 2 - 1) * limit;
   return {
     hidden,
     dense: { hiddenBias: new Float32Array(h), outputKernel, outputBias: new Float32Array(c) },

@@ -23,7 +23,13 @@ const MIN_IMPROVEMENT = 1e-4;
 export interface TrainingRun {
   ctx: EpochContext;
   options: TrainOptions;
-  shape: { vocabularySize: number; hiddenUnits: number; numClasses: number; output: 'softmax' | 'sigmoid' };
+  shape: {
+    vocabularySize: number;
+    hiddenUnits: number;
+    numClasses: number;
+    output: 'softmax' | 'sigmoid';
+    activation?: 'linear';
+  };
   labels: string[];
   /** Every row in the seeded shuffle order: the refit phase trains on all of them. */
   order: Int32Array;
@@ -54,8 +60,10 @@ export function planRun(
 ): TrainingRun {
   const { x, y, labels, targets } = features;
   const v = Math.max(1, features.vectorizer.size);
-  const h = options.hiddenUnits;
   const c = labels.length;
+  // hiddenUnits 0: a linear model, one sparse column per class (see `HiddenActivation`).
+  const linear = options.hiddenUnits === 0;
+  const h = linear ? c : options.hiddenUnits;
   const order = new Rng(options.seed).shuffle(Int32Array.from({ length: y.length }, (_, i) => i));
   const nVal = Math.floor(y.length * options.validationSplit);
   const cw = classWeights(features, options);
@@ -63,11 +71,12 @@ export function planRun(
     x,
     y,
     ...(targets ? { targets } : {}),
-    dims: { hiddenUnits: h, numClasses: c },
+    dims: { hiddenUnits: h, numClasses: c, ...(linear ? { linear } : {}) },
     slot: new Int32Array(v).fill(-1),
     adam: { ...DEFAULT_ADAM, learningRate: options.learningRate },
     batchSize: options.batchSize,
-    dropout: options.dropout,
+    // Dropout acts on the hidden layer, which a linear model does not have.
+    dropout: linear ? 0 : options.dropout,
     signal: hooks.signal,
     ...(cw ? { classWeights: cw } : {}),
   };
@@ -79,7 +88,13 @@ export function planRun(
       await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
   };
   const output = targets ? ('sigmoid' as const) : ('softmax' as const);
-  const shape = { vocabularySize: v, hiddenUnits: h, numClasses: c, output };
+  const shape = {
+    vocabularySize: v,
+    hiddenUnits: h,
+    numClasses: c,
+    output,
+    ...(linear ? { activation: 'linear' as const } : {}),
+  };
   return {
     ctx,
     options,
@@ -88,7 +103,7 @@ export function planRun(
     order,
     ...splitRows(order, nVal, hooks.base?.documents ?? 0, hooks.validationFold ?? 0),
     epochDone,
-    init: init ?? ((rng) => initParams(v, h, c, rng)),
+    init: init ?? ((rng) => initParams(v, h, c, rng, linear)),
     ...(hooks.stopEarly ? { stopEarly: hooks.stopEarly } : {}),
   };
 }

@@ -18,9 +18,11 @@ export interface StepResult {
   logits?: Float32Array;
 }
 
-interface Dims {
+/** The network's widths, and whether its hidden layer is linear (no ReLU: `hiddenUnits: 0`). */
+export interface Dims {
   hiddenUnits: number;
   numClasses: number;
+  linear?: boolean;
 }
 
 /** What a step is asked to do besides the batch and the parameters. */
@@ -89,7 +91,8 @@ export async function runStep(
     ] as const;
     let logitsKept: tf.Tensor | undefined;
     const lossOf = (table: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor): tf.Scalar => {
-      let hidden = tf.relu(tf.add(sparseLinear(ids, weights, table as tf.Tensor2D), b1));
+      const pre = tf.add(sparseLinear(ids, weights, table as tf.Tensor2D), b1);
+      let hidden = dims.linear ? pre : tf.relu(pre);
       if (mask) hidden = tf.mul(hidden, mask);
       const logits = tf.add(tf.matMul(hidden as tf.Tensor2D, w2 as tf.Tensor2D), b2);
       logitsKept = tf.keep(logits);

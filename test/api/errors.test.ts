@@ -162,7 +162,7 @@ test('extra and mistyped fields are INVALID_REQUEST with their paths', async () 
     .post('/train')
     .send({
       articles: [{ text: 'a', label: 1 }],
-      options: { epochs: -1, hiddenUnits: 0, batchSize: 100000, foo: 1 },
+      options: { epochs: -1, hiddenUnits: -1, batchSize: 100000, foo: 1 },
       extra: true,
     });
   const body = assertProblem(res, 400, 'INVALID_REQUEST');

@@ -14,7 +14,7 @@ import { syntheticArticles } from '../fixtures/synthetic.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-for (const kind of ['single-label', 'multi-label', 'int8'] as const)
+for (const kind of ['single-label', 'multi-label', 'int8', 'linear'] as const)
   test(`${kind}: the host classifier gives the TensorFlow.js model's probabilities and explanations, bit for bit`, async () => {
     await initBackend('wasm');
     const articles = syntheticArticles(60, 4);
@@ -22,7 +22,7 @@ for (const kind of ['single-label', 'multi-label', 'int8'] as const)
     const multi = articles.map((a, i) => ({ text: a.text, labels: i % 3 ? [a.label] : [a.label, 'extra'] }));
     const r = await train(kind === 'multi-label' ? multi : articles, {
       epochs: 3,
-      hiddenUnits: 12,
+      hiddenUnits: kind === 'linear' ? 0 : 12,
       seed: 5,
       ...(kind === 'int8' ? { quantize: 'int8' } : {}),
     });

@@ -151,7 +151,7 @@ describe('bad input through the real services', () => {
       [{ articles: [...ARTICLES, { text: ' \n\t ', label: 'sport' }] }, 400, 'INVALID_DATA'],
       [{ articles: [...ARTICLES, { text: 'y'.repeat(1001), label: 'sport' }] }, 413, 'PAYLOAD_TOO_LARGE'],
       [{ articles: ARTICLES, options: { epochs: -1 } }, 400, 'INVALID_OPTIONS'],
-      [{ articles: ARTICLES, options: { hiddenUnits: 0 } }, 400, 'INVALID_OPTIONS'],
+      [{ articles: ARTICLES, options: { hiddenUnits: -1 } }, 400, 'INVALID_OPTIONS'],
       [{ articles: ARTICLES, options: { batchSize: 1e9 } }, 400, 'INVALID_OPTIONS'],
       [{ articles: ARTICLES, options: { learningRate: -0.1 } }, 400, 'INVALID_OPTIONS'],
       [{ articles: [] }, 400, 'INVALID_REQUEST'],

@@ -472,7 +472,7 @@ export interface components {
         TrainingOptions: {
             /** @description Most epochs of the select phase (early stopping usually ends it sooner). Default 30. */
             epochs?: number;
-            /** @description Width of the hidden ReLU layer. Default 32. */
+            /** @description Width of the hidden ReLU layer; 0 for none, a linear model (the features map straight to one score per class, as in logistic regression; dropout does not apply). A multi-label data set defaults to 128. Default 32. */
             hiddenUnits?: number;
             /** @description Adam learning rate. Default 0.005. */
             learningRate?: number;
