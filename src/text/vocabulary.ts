@@ -48,8 +48,11 @@ export function selectTerms(
   }
   // A loop, not push(...): the tie can be longer than the arguments a call may take.
   if (tied.length > 0) for (const e of smallest(tied, fromCut)) kept.push(e);
-  kept.sort((a, b) => compareStrings(a[0], b[0]));
-  return { terms: kept.map((e) => e[0]), chosen: Int32Array.from(kept, (e) => e[1]) };
+  // The default sort compares strings by UTF-16 code units, as compareStrings does, and runs
+  // natively: several times faster than a comparator over pairs. Terms are distinct.
+  const index = new Map(kept);
+  const terms = kept.map((e) => e[0]).sort();
+  return { terms, chosen: Int32Array.from(terms, (t) => index.get(t)!) };
 }
 
 /**

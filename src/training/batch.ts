@@ -28,8 +28,38 @@ export interface BatchTargets {
 }
 
 /**
- * Builds a batch from rows `order[start..end)` of `x`. `slot` is scratch of length numCols, all -1
- * on entry and restored to -1 on exit, so building a batch costs its non-zeros, not the vocabulary.
+ * What building batches reuses from one to the next: the vocabulary-sized `slot` map (all -1
+ * between batches) and arrays that grow to the largest batch. A batch built with it is valid until
+ * the next one is built: a loop takes its step on it first.
+ */
+export class BatchScratch {
+  readonly slot: Int32Array;
+  private buffers = {
+    ids: new Int32Array(0),
+    weights: new Float32Array(0),
+    seen: new Int32Array(0),
+  };
+
+  constructor(numCols: number) {
+    this.slot = new Int32Array(numCols).fill(-1);
+  }
+
+  /** `n` cells of each reused array, grown (doubling) when short; the cells are not cleared. */
+  take(cells: number, distinct: number) {
+    const b = this.buffers;
+    if (b.ids.length < cells) {
+      const n = Math.max(cells, b.ids.length * 2);
+      b.ids = new Int32Array(n);
+      b.weights = new Float32Array(n);
+    }
+    if (b.seen.length < distinct) b.seen = new Int32Array(Math.max(distinct, b.seen.length * 2));
+    return { ids: b.ids.subarray(0, cells), weights: b.weights.subarray(0, cells), seen: b.seen };
+  }
+}
+
+/**
+ * Builds a batch from rows `order[start..end)` of `x`, in arrays of `scratch` (see there), so
+ * building a batch costs its non-zeros, not the vocabulary, and allocates little.
  */
 export function buildBatch(
   x: CsrMatrix,
@@ -37,46 +67,53 @@ export function buildBatch(
   order: ArrayLike<number>,
   start: number,
   end: number,
-  slot: Int32Array,
+  scratch: BatchScratch,
 ): Batch {
   const size = end - start;
+  const { rowPtr, indices, values } = x;
   let width = 1;
+  let cells = 0;
   for (let i = start; i < end; i++) {
     const r = order[i]!;
-    width = Math.max(width, x.rowPtr[r + 1]! - x.rowPtr[r]!);
+    const n = rowPtr[r + 1]! - rowPtr[r]!;
+    width = Math.max(width, n);
+    cells += n;
   }
-  const ids = new Int32Array(size * width);
-  const weights = new Float32Array(size * width);
+  const { slot } = scratch;
+  const { ids, weights, seen } = scratch.take(size * width, cells);
   const labels = new Int32Array(size);
   const lengths = new Int32Array(size);
   const targets = t.targets ? new Float32Array(size * t.classes) : undefined;
   let count = 0;
-  const seen: number[] = [];
   for (let b = 0; b < size; b++) {
     const r = order[start + b]!;
     labels[b] = t.y[r]!;
-    if (targets)
-      for (let j = 0; j < t.classes; j++) targets[b * t.classes + j] = t.targets![r * t.classes + j]!;
-    for (let k = x.rowPtr[r]!; k < x.rowPtr[r + 1]!; k++) {
-      const id = x.indices[k]!;
+    if (targets) targets.set(t.targets!.subarray(r * t.classes, (r + 1) * t.classes), b * t.classes);
+    for (let k = rowPtr[r]!; k < rowPtr[r + 1]!; k++) {
+      const id = indices[k]!;
       if (slot[id]! < 0) {
-        slot[id] = count++;
-        seen.push(id);
+        slot[id] = count;
+        seen[count++] = id;
       }
     }
   }
   // Rows in ascending order: the gather and the optimizer update then walk the large parameter
   // arrays front to back instead of jumping around (measured ~1.5x faster on thucnews).
-  const unique = Int32Array.from(seen).sort();
+  const unique = seen.slice(0, count).sort();
   for (let i = 0; i < unique.length; i++) slot[unique[i]!] = i;
   for (let b = 0; b < size; b++) {
     const r = order[start + b]!;
-    const from = x.rowPtr[r]!;
-    lengths[b] = x.rowPtr[r + 1]! - from;
-    for (let k = from; k < x.rowPtr[r + 1]!; k++) {
-      ids[b * width + (k - from)] = slot[x.indices[k]!]!;
-      weights[b * width + (k - from)] = x.values[k]!;
+    const from = rowPtr[r]!;
+    const n = rowPtr[r + 1]! - from;
+    lengths[b] = n;
+    const at = b * width;
+    for (let k = 0; k < n; k++) {
+      ids[at + k] = slot[indices[from + k]!]!;
+      weights[at + k] = values[from + k]!;
     }
+    // Padding: weight 0 (and a valid row id) whatever an earlier batch left in these cells.
+    ids.fill(0, at + n, at + width);
+    weights.fill(0, at + n, at + width);
   }
   for (let i = 0; i < unique.length; i++) slot[unique[i]!] = -1;
   return { size, width, ids, weights, lengths, unique, labels, ...(targets ? { targets } : {}) };

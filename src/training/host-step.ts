@@ -51,12 +51,17 @@ function denseLayer(
   c: number,
 ): Float32Array {
   const out = new Float32Array(rows * c);
+  const sums = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < c; k++) {
-      let s = 0;
-      for (let j = 0; j < h; j++) s += x[r * h + j]! * kernel[j * c + k]!;
-      out[r * c + k] = s + bias[k]!;
+    sums.fill(0);
+    // By hidden unit, skipping its zeros (most, after ReLU and dropout): the same sums in the
+    // same order as a dot product per class, over contiguous kernel rows.
+    for (let j = 0; j < h; j++) {
+      const v = x[r * h + j]!;
+      if (v === 0) continue;
+      for (let k = 0, o = j * c; k < c; k++) sums[k]! += v * kernel[o + k]!;
     }
+    for (let k = 0; k < c; k++) out[r * c + k] = sums[k]! + bias[k]!;
   }
   return out;
 }
@@ -138,10 +143,14 @@ function backward(
   const dPre = new Float32Array(size * h);
   const hiddenBias = new Float32Array(h);
   for (let b = 0; b < size; b++) {
-    for (let k = 0; k < c; k++) {
-      const g = dLogits[b * c + k]!;
-      outputBias[k]! += g;
-      for (let j = 0; j < h; j++) outputKernel[j * c + k]! += hidden[b * h + j]! * g;
+    const g0 = b * c;
+    for (let k = 0; k < c; k++) outputBias[k]! += dLogits[g0 + k]!;
+    // By hidden unit, skipping the zeros (ReLU and dropout leave most of them): rows of the
+    // output kernel are contiguous.
+    for (let j = 0; j < h; j++) {
+      const x = hidden[b * h + j]!;
+      if (x === 0) continue;
+      for (let k = 0, o = j * c; k < c; k++) outputKernel[o + k]! += x * dLogits[g0 + k]!;
     }
     for (let j = 0; j < h; j++) {
       if (!dims.linear && !(pre[b * h + j]! > 0)) continue;

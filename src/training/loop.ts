@@ -3,7 +3,7 @@ import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
 import { updateDense, type AdamConfig, type AdamSlot } from './adam.js';
-import { buildBatch, gatherRows, type Batch, type BatchTargets } from './batch.js';
+import { buildBatch, gatherRows, type Batch, type BatchScratch, type BatchTargets } from './batch.js';
 import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
 import { hostStep } from './host-step.js';
@@ -49,8 +49,8 @@ export interface EpochContext {
   /** Multi-label sets: multi-hot targets [documents, classes]. */
   targets?: Uint8Array;
   dims: Dims;
-  /** Scratch of length vocabulary, all -1 (see buildBatch). */
-  slot: Int32Array;
+  /** What building batches reuses (see `BatchScratch`). */
+  scratch: BatchScratch;
   adam: AdamConfig;
   batchSize: number;
   dropout: number;
@@ -83,7 +83,7 @@ export async function runEpoch(
   for (let start = 0; start < order.length; start += ctx.batchSize) {
     throwIfAborted(ctx.signal);
     const end = Math.min(order.length, start + ctx.batchSize);
-    const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.slot);
+    const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.scratch);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
     const r = await step(batch, tableSource(hidden, p), ctx.dims, {
       train: true,
@@ -149,7 +149,7 @@ export async function predictRows(
   for (let start = 0; start < rows.length; start += 512) {
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
-    const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.slot);
+    const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.scratch);
     const r = await step(batch, params, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;

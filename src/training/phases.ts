@@ -1,4 +1,5 @@
 import { AdamSlot, DEFAULT_ADAM } from './adam.js';
+import { BatchScratch } from './batch.js';
 import { classWeights } from './class-weights.js';
 import { encodeCheckpoint, type TrainState } from './checkpoint.js';
 import type { Features } from './features.js';
@@ -72,7 +73,7 @@ export function planRun(
     y,
     ...(targets ? { targets } : {}),
     dims: { hiddenUnits: h, numClasses: c, ...(linear ? { linear } : {}) },
-    slot: new Int32Array(v).fill(-1),
+    scratch: new BatchScratch(v),
     adam: { ...DEFAULT_ADAM, learningRate: options.learningRate },
     batchSize: options.batchSize,
     // Dropout acts on the hidden layer, which a linear model does not have.

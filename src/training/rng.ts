@@ -30,6 +30,11 @@ export class Rng {
     return this.state;
   }
 
+  /** Continues from `state` (a stream advanced elsewhere: the table's initialiser in WebAssembly). */
+  resume(state: number): void {
+    this.state = state >>> 0;
+  }
+
   static restore(state: number): Rng {
     const r = new Rng(1);
     r.state = state >>> 0;

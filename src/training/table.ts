@@ -48,6 +48,10 @@ export class HiddenTable {
   /** A table whose kernel is uniform in [-limit, limit] and whose moments are zero. */
   static init(rows: number, units: number, limit: number, rng: Rng): HiddenTable {
     const t = new HiddenTable(rows, units);
+    if (t.wasm) {
+      rng.resume(t.wasm.uniform(rows, units, t.stride, limit, rng.snapshot));
+      return t;
+    }
     const data = t.data;
     for (let r = 0; r < rows; r++) {
       const base = r * t.stride;

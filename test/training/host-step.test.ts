@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/index.js';
 import type { CsrMatrix } from '../../src/text/index.js';
-import { buildBatch } from '../../src/training/batch.js';
+import { BatchScratch, buildBatch } from '../../src/training/batch.js';
 import { hostStep } from '../../src/training/host-step.js';
 import { dropoutMask } from '../../src/training/params.js';
 import { Rng } from '../../src/training/rng.js';
@@ -80,14 +80,13 @@ describe('the host training step', () => {
         ? Uint8Array.from({ length: rows * c }, () => (rng.next() < 0.3 ? 1 : 0))
         : undefined;
       const order = rng.shuffle(Int32Array.from({ length: rows }, (_, i) => i));
-      const slot = new Int32Array(cols).fill(-1);
       const batch = buildBatch(
         x,
         { y, classes: c, ...(targets ? { targets } : {}) },
         order,
         0,
         1 + (trial % rows),
-        slot,
+        new BatchScratch(cols),
       );
       const table = Float32Array.from({ length: batch.unique.length * h }, () => rng.next() - 0.5);
       const params = {
@@ -117,6 +116,33 @@ describe('the host training step', () => {
     }
   });
 
+  it('batches built with one reused scratch equal batches built each with a fresh one', () => {
+    const rng = new Rng(4);
+    const x = matrix(rng, 60, 120);
+    const y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+    const order = rng.shuffle(Int32Array.from({ length: 60 }, (_, i) => i));
+    const reused = new BatchScratch(120);
+    // Batch sizes that go up and down, so a wide batch's cells are reused by a narrower one.
+    for (const [start, end] of [
+      [0, 20],
+      [20, 23],
+      [23, 50],
+      [50, 51],
+      [51, 60],
+    ] as const) {
+      const a = buildBatch(x, { y, classes: 3 }, order, start, end, reused);
+      const b = buildBatch(x, { y, classes: 3 }, order, start, end, new BatchScratch(120));
+      assert.deepEqual(
+        { ...a, ids: [...a.ids], weights: [...a.weights] },
+        { ...b, ids: [...b.ids], weights: [...b.weights] },
+      );
+      assert.ok(
+        reused.slot.every((v) => v === -1),
+        'the slot map is all -1 again',
+      );
+    }
+  });
+
   it('allocates no tensors', () => {
     const before = tf.memory().numTensors;
     const rng = new Rng(1);
@@ -127,7 +153,7 @@ describe('the host training step', () => {
       Int32Array.from({ length: 8 }, (_, i) => i),
       0,
       8,
-      new Int32Array(30).fill(-1),
+      new BatchScratch(30),
     );
     const dims = { hiddenUnits: 4, numClasses: 2 };
     const params = {

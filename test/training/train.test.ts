@@ -161,7 +161,10 @@ test('checkpointDue: a checkpoint not due is not encoded, and one that is still 
 
 test('bad options and bad data are rejected with stable codes', async () => {
   await assert.rejects(train(data, { epochs: -1 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
-  await assert.rejects(train(data, { hiddenUnits: -1 }), (e) => isAppError(e) && e.code === 'INVALID_OPTIONS');
+  await assert.rejects(
+    train(data, { hiddenUnits: -1 }),
+    (e) => isAppError(e) && e.code === 'INVALID_OPTIONS',
+  );
   await assert.rejects(
     train(data, { batchSize: 100000 }),
     (e) => isAppError(e) && e.code === 'INVALID_OPTIONS',

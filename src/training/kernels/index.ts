@@ -5,6 +5,7 @@ import type { Batch } from '../batch.js';
 
 /** What `sparse.wat` exports; pointers are byte offsets into the table's memory. */
 interface SparseExports {
+  uniform(...args: number[]): number;
   forward(...args: number[]): void;
   accumulate(...args: number[]): void;
   adam(...args: number[]): void;
@@ -106,6 +107,15 @@ export class WasmTable {
     if (this.view.buffer !== this.memory.buffer)
       this.view = new Float32Array(this.memory.buffer, 0, this.length);
     return this.view;
+  }
+
+  /**
+   * Sets the first `units` floats of each of `rows` rows (`stride` floats apart) uniform in
+   * [-limit, limit) from mulberry32 at `state`, as `Rng.next()` would, in row-major order.
+   * @returns the generator's state after the last draw
+   */
+  uniform(rows: number, units: number, stride: number, limit: number, state: number): number {
+    return this.k.uniform(0, rows, units, stride * 4, limit, state | 0) >>> 0;
   }
 
   /** Lays out `batch`'s arrays in the scratch (growing the memory if they do not fit) and copies them in. */

@@ -90,6 +90,48 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $docs))))
 
+  ;; The kernel columns of rows 0..rows) of a table (rows `stride` bytes apart, `units` floats
+  ;; each) set uniform in [-limit, limit) from mulberry32 at `state`, in row-major order, exactly
+  ;; as `Rng.next()` draws them in JavaScript (the same f64 arithmetic, rounded to f32 on store).
+  ;; Returns the generator's state after the last draw.
+  (func (export "uniform")
+    (param $table i32) (param $rows i32) (param $units i32) (param $stride i32) (param $limit f64)
+    (param $state i32) (result i32)
+    (local $r i32) (local $j i32) (local $p i32) (local $t i32)
+    (block $done
+      (loop $rowsLoop
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $p (i32.add (local.get $table) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $j (i32.const 0))
+        (block $rowDone
+          (loop $cols
+            (br_if $rowDone (i32.ge_u (local.get $j) (local.get $units)))
+            (local.set $state (i32.add (local.get $state) (i32.const 0x6d2b79f5)))
+            (local.set $t (i32.mul
+              (i32.xor (local.get $state) (i32.shr_u (local.get $state) (i32.const 15)))
+              (i32.or (local.get $state) (i32.const 1))))
+            (local.set $t (i32.xor (local.get $t)
+              (i32.add (local.get $t)
+                (i32.mul
+                  (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
+                  (i32.or (local.get $t) (i32.const 61))))))
+            (f32.store (local.get $p)
+              (f32.demote_f64 (f64.mul
+                (f64.sub
+                  (f64.mul
+                    (f64.div
+                      (f64.convert_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
+                      (f64.const 4294967296))
+                    (f64.const 2))
+                  (f64.const 1))
+                (local.get $limit))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))
+    (local.get $state))
+
   ;; Lazy Adam on rows unique[0..rows) of a table whose rows are [kernel | m | v], `units` each;
   ;; grad holds one row per entry of unique. `lr` already carries the bias corrections.
   (func (export "adam")
