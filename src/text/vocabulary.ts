@@ -1,5 +1,6 @@
 /** Choosing a vectoriser's vocabulary from document frequencies, fast on millions of n-grams. */
 import type { ResolvedVectorizerOptions } from './options.js';
+import { sortedPositions } from './string-sort.js';
 
 /** Compares by UTF-16 code units: locale-independent, so vocabularies are identical on every machine. */
 export function compareStrings(a: string, b: string): number {
@@ -48,11 +49,9 @@ export function selectTerms(
   }
   // A loop, not push(...): the tie can be longer than the arguments a call may take.
   if (tied.length > 0) for (const e of smallest(tied, fromCut)) kept.push(e);
-  // The default sort compares strings by UTF-16 code units, as compareStrings does, and runs
-  // natively: several times faster than a comparator over pairs. Terms are distinct.
-  const index = new Map(kept);
-  const terms = kept.map((e) => e[0]).sort();
-  return { terms, chosen: Int32Array.from(terms, (t) => index.get(t)!) };
+  const keys = kept.map((e) => e[0]);
+  const order = sortedPositions(keys);
+  return { terms: Array.from(order, (p) => keys[p]!), chosen: Int32Array.from(order, (p) => kept[p]![1]) };
 }
 
 /**
