@@ -18,13 +18,17 @@ import type { TrainJobData } from './job-service.js';
 import { JobRecord } from './job-record.js';
 import { CancelWatch } from './cancel-watch.js';
 import { addRung, type SearchState, type TrialJobData } from './search-flow.js';
-import { startTrialThread } from './trial-runner.js';
+import type { TrialThreads } from './trial-runner.js';
 import type { TrainingWorkerDeps } from './training-worker.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** Runs a trial job: scores its configuration, adds the result to the search and its progress. */
-export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobData>): Promise<TrialResult> {
+export async function processTrial(
+  deps: TrainingWorkerDeps,
+  threads: TrialThreads,
+  job: Job<TrialJobData>,
+): Promise<TrialResult> {
   const { parentJobId, spec, settings } = job.data;
   const parent = new JobRecord(deps.jobs, parentJobId);
   const log = deps.logger.child({ jobId: parentJobId, trial: spec.id });
@@ -52,7 +56,7 @@ export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobDa
   } else {
     if (view.status === 'queued')
       await deps.jobs.update(parentJobId, { status: 'running', startedAt: new Date().toISOString() });
-    result = await scoreInThread(deps, job.data, deadline, parent);
+    result = await scoreInThread(deps, threads, job.data, deadline, parent);
   }
   const all = await deps.search.record(parentJobId, result);
   const progress = searchProgress(settings, all, job.data.queued);
@@ -63,26 +67,20 @@ export async function processTrial(deps: TrainingWorkerDeps, job: Job<TrialJobDa
   return result;
 }
 
-/** The trial in a thread of its own, stopped when its parent job is cancelled. */
+/** The trial in a warm trial thread, stopped when its parent job is cancelled. */
 async function scoreInThread(
   deps: TrainingWorkerDeps,
+  threads: TrialThreads,
   data: TrialJobData,
   deadline: number,
   parent: JobRecord,
 ): Promise<TrialResult> {
   const watch = await CancelWatch.start(deps.hub, deps.keys, parent, deps.cancelPollMs ?? 2000);
   try {
-    const dataset = await deps.datasets.loadRaw(data.datasetHash);
-    const thread = startTrialThread({
-      dataset: ownBytes(dataset),
-      options: data.options,
-      spec: data.spec,
-      metric: data.settings.metric,
-      deadline,
-      backend: deps.backend,
-      ...(deps.webgpuAdapter ? { webgpuAdapter: deps.webgpuAdapter } : {}),
-      nice: deps.threadNice ?? 0,
-    });
+    const { datasetHash, options, spec } = data;
+    const request = { datasetHash, options, spec, metric: data.settings.metric, deadline };
+    // The data set is read from Redis only when the thread does not hold it from an earlier trial.
+    const thread = await threads.run(request, async () => ownBytes(await deps.datasets.loadRaw(datasetHash)));
     await watch.attach(thread);
     return await thread.result;
   } finally {

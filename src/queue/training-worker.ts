@@ -16,6 +16,7 @@ import { JobRecord } from './job-record.js';
 import { TRIAL_JOB, type TrialJobData } from './search-flow.js';
 import { processTrial, searchStep } from './search-worker.js';
 import type { ThreadInput } from './thread-protocol.js';
+import { TrialThreads } from './trial-runner.js';
 import {
   startTrainingThread,
   type ThreadHandlers,
@@ -72,9 +73,16 @@ export class TrainingWorker {
   private worker: Worker<TrainJobData | TrialJobData> | undefined;
   private trials: Queue<TrainJobData | TrialJobData> | undefined;
   private readonly active = new Map<string, TrainingThread>();
+  private readonly trialThreads: TrialThreads;
   private shuttingDown = false;
 
-  constructor(private readonly deps: TrainingWorkerDeps) {}
+  constructor(private readonly deps: TrainingWorkerDeps) {
+    this.trialThreads = new TrialThreads({
+      backend: deps.backend,
+      ...(deps.webgpuAdapter ? { webgpuAdapter: deps.webgpuAdapter } : {}),
+      nice: deps.threadNice ?? 0,
+    });
+  }
 
   /** Starts taking jobs. */
   start(): void {
@@ -144,6 +152,7 @@ export class TrainingWorker {
     } finally {
       clearTimeout(timer);
       await Promise.all([...this.active.values()].map((t) => t.terminate()));
+      await this.trialThreads.close();
     }
   }
 
@@ -156,7 +165,7 @@ export class TrainingWorker {
     job: Job<TrainJobData | TrialJobData>,
     token: string | undefined,
   ): Promise<{ version?: number; status: string } | TrialResult> {
-    if (job.name === TRIAL_JOB) return processTrial(this.deps, job as Job<TrialJobData>);
+    if (job.name === TRIAL_JOB) return processTrial(this.deps, this.trialThreads, job as Job<TrialJobData>);
     return this.train(job as Job<TrainJobData>, token);
   }
 

@@ -1,33 +1,59 @@
 /**
- * Entry of an autotune trial's worker thread: scores one configuration on one split of the data
- * set it is given, bounded by the search's deadline, and posts the result. Never touches Redis.
+ * Entry of an autotune trial thread: scores configurations, one trial at a time, on one split each
+ * of the data set it holds, bounded by the search's deadline, and posts each result. It stays
+ * alive between trials (`TrialThreads`), keeping its backend and the last data set it decoded.
+ * Never touches Redis.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { boundedTrial, runTrial } from '../autotune/index.js';
 import { toSerial } from '../errors/index.js';
 import { initBackend } from '../model/index.js';
-import { decodeDataset } from '../text/index.js';
+import { decodeDataset, type Article } from '../text/index.js';
 import { lowerPriority } from './priority.js';
-import type { TrialFromThread, TrialThreadInput } from './trial-runner.js';
+import type { TrialFromThread, TrialThreadSetup, TrialToThread } from './trial-runner.js';
 
 const port = parentPort;
 if (!port) throw new Error('trial-thread must run as a worker thread');
-const input = workerData as TrialThreadInput;
-const controller = new AbortController();
-port.on('message', (m: { type: 'cancel'; reason: string }) => {
-  if (m.type === 'cancel') controller.abort(m.reason);
-});
+const setup = workerData as TrialThreadSetup;
 const post = (m: TrialFromThread) => port.postMessage(m);
 
-async function main(): Promise<void> {
-  lowerPriority(input.nice ?? 0, 'thread');
-  await initBackend(input.backend, undefined, {
-    ...(input.webgpuAdapter ? { webgpuAdapter: input.webgpuAdapter } : {}),
+let ready: Promise<unknown> | undefined;
+let held: { hash: string; articles: Article[] } | undefined;
+let current: { id: number; controller: AbortController } | undefined;
+
+/** The backend and the thread's priority, once for the thread's life. */
+function start(): Promise<unknown> {
+  lowerPriority(setup.nice ?? 0, 'thread');
+  return initBackend(setup.backend, undefined, {
+    ...(setup.webgpuAdapter ? { webgpuAdapter: setup.webgpuAdapter } : {}),
   });
-  const articles = decodeDataset(input.dataset);
-  const { spec, options, metric, deadline } = input;
-  const run = (signal: AbortSignal) => runTrial(articles, options, spec, metric, { signal, deadline });
-  post({ type: 'result', result: await boundedTrial(spec, deadline, run, controller.signal) });
 }
 
-main().catch((err: unknown) => post({ type: 'error', error: toSerial(err) }));
+async function trial(m: Extract<TrialToThread, { type: 'trial' }>): Promise<void> {
+  const controller = new AbortController();
+  current = { id: m.id, controller };
+  try {
+    await (ready ??= start());
+    // The data set comes with the first trial on it; later ones reuse the decoded articles.
+    if (m.dataset) held = { hash: m.datasetHash, articles: decodeDataset(m.dataset) };
+    if (!held || held.hash !== m.datasetHash)
+      throw new Error(`trial thread does not hold dataset ${m.datasetHash}`);
+    const { articles } = held;
+    const { spec, options, metric, deadline } = m;
+    const run = (signal: AbortSignal) => runTrial(articles, options, spec, metric, { signal, deadline });
+    post({ type: 'result', id: m.id, result: await boundedTrial(spec, deadline, run, controller.signal) });
+  } catch (err) {
+    post({ type: 'error', id: m.id, error: toSerial(err) });
+  } finally {
+    current = undefined;
+  }
+}
+
+// One trial at a time: the pool sends the next only after this one's result.
+port.on('message', (m: TrialToThread) => {
+  if (m.type === 'cancel') {
+    if (current?.id === m.id) current.controller.abort(m.reason);
+    return;
+  }
+  void trial(m);
+});
