@@ -24,6 +24,7 @@ export type SearchedOption =
   | 'stem'
   | 'stopWords'
   | 'cjkCharBigrams'
+  | 'punctuation'
   | 'classWeight';
 
 /**
@@ -44,6 +45,7 @@ export const SEARCH_SPACE: readonly Dimension[] = [
   { name: 'stem', values: [true, false] },
   { name: 'stopWords', values: [true, false] },
   { name: 'cjkCharBigrams', values: [true, false] },
+  { name: 'punctuation', values: [true, false] },
   { name: 'classWeight', values: ['none', 'balanced'] },
 ];
 

@@ -24,6 +24,7 @@ const BOOLEAN_OPTION_FLAGS = {
   stem: 'stem',
   'stop-words': 'stopWords',
   'cjk-char-bigrams': 'cjkCharBigrams',
+  punctuation: 'punctuation',
 } as const satisfies Record<string, keyof TrainOptions>;
 
 const STRING_FLAGS = [
@@ -172,6 +173,6 @@ remote: --url or TEXTCLF_URL; --key or TEXTCLF_KEY sends an API key; --json prin
 options: ${Object.keys(OPTION_FLAGS)
   .map((f) => `--${f}`)
   .join(' ')} --class-weight none|balanced --quantize none|int8 --refit true|false --stem true|false
-  --stop-words true|false --cjk-char-bigrams true|false --backend auto|tensorflow|webgpu|wasm|cpu
+  --stop-words true|false --cjk-char-bigrams true|false --punctuation true|false --backend auto|tensorflow|webgpu|wasm|cpu
 autotune (train, fit-eval, remote train): --autotune-seconds N --autotune-trials N --autotune-metric accuracy|macroF1|microF1
   searches the options not given; the best configuration is then trained (and its trial table printed)`;

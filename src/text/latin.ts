@@ -1,6 +1,6 @@
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import naturalStopwords from 'natural/lib/natural/util/stopwords.js';
-import { NUMBER, scanPieces, URL, WORD } from './scan.js';
+import { NUMBER, PUNCTUATION, scanPieces, URL, WORD } from './scan.js';
 import type { TokenSink } from './sink.js';
 
 /**
@@ -69,15 +69,34 @@ export function wordToken(raw: string, stemWords: boolean, dropStopWords: boolea
  * Cuts a normalised, lower-cased run of non-CJK text (see `scan.ts` for the exact rules) and hands
  * the pieces to `sink` in order: words as cut (`sink.word`, for {@link wordToken}), and finished
  * tokens (`sink.token`): `<url>` for URLs, numbers (long digit runs as `<numN>`, stop words dropped),
- * currency symbols (they matter for spam). Punctuation, spaces and emoji are dropped.
+ * currency symbols (they matter for spam), and with `punctuation` each punctuation mark, symbol and
+ * emoji as itself. Spaces are dropped, and so are punctuation and symbols without `punctuation`.
  */
-export function tokenizeNonCjk(run: string, dropStopWords: boolean, sink: TokenSink): void {
-  scanPieces(run, (kind, start, end) => {
-    if (kind === WORD) sink.word(run, start, end);
-    else if (kind === NUMBER) {
-      const t = numberToken(run.slice(start, end));
-      if (!(dropStopWords && STOP_WORDS.has(t))) sink.token(t, start, end);
-    } else if (kind === URL) sink.token('<url>', start, end);
-    else sink.token(run.slice(start, end), start, end);
-  });
+export function tokenizeNonCjk(
+  run: string,
+  o: { stopWords: boolean; punctuation: boolean },
+  sink: TokenSink,
+): void {
+  const dropStopWords = o.stopWords;
+  scanPieces(
+    run,
+    (kind, start, end) => {
+      if (kind === WORD) sink.word(run, start, end);
+      else if (kind === NUMBER) {
+        const t = numberToken(run.slice(start, end));
+        if (!(dropStopWords && STOP_WORDS.has(t))) sink.token(t, start, end);
+      } else if (kind === URL) sink.token('<url>', start, end);
+      else if (kind === PUNCTUATION) sink.token(punctuationToken(run, start, end), start, end);
+      else sink.token(run.slice(start, end), start, end);
+    },
+    o.punctuation,
+  );
 }
+
+/** One mark's token, interned for ASCII: most marks are, and a text has many. */
+function punctuationToken(run: string, start: number, end: number): string {
+  const u = run.charCodeAt(start);
+  return end - start === 1 && u < 0x80 ? ASCII_STRINGS[u]! : run.slice(start, end);
+}
+
+const ASCII_STRINGS = Array.from({ length: 0x80 }, (_, u) => String.fromCharCode(u));

@@ -15,7 +15,9 @@ export const URL = 1;
 export const NUMBER = 2;
 export const WORD = 3;
 export const CURRENCY = 4;
-export type PieceKind = typeof URL | typeof NUMBER | typeof WORD | typeof CURRENCY;
+/** A punctuation mark or symbol (`[\p{P}\p{S}]` other than currency), reported only when asked for. */
+export const PUNCTUATION = 5;
+export type PieceKind = typeof URL | typeof NUMBER | typeof WORD | typeof CURRENCY | typeof PUNCTUATION;
 
 const L = 1;
 const M = 2;
@@ -23,6 +25,7 @@ const N = 4;
 const ND = 8;
 const SC = 16;
 const SPACE = 32;
+const PS = 64;
 const KNOWN = 128;
 const LMN = L | M | N;
 
@@ -32,6 +35,7 @@ const RE_N = /\p{N}/u;
 const RE_ND = /\p{Nd}/u;
 const RE_SC = /\p{Sc}/u;
 const RE_SPACE = /\s/u;
+const RE_PS = /[\p{P}\p{S}]/u;
 
 /** Class bits of every BMP code unit, filled in on first sight. */
 const bmp = new Uint8Array(0x10000);
@@ -46,7 +50,8 @@ function classify(cp: number): number {
     (RE_N.test(ch) ? N : 0) |
     (RE_ND.test(ch) ? ND : 0) |
     (RE_SC.test(ch) ? SC : 0) |
-    (RE_SPACE.test(ch) ? SPACE : 0)
+    (RE_SPACE.test(ch) ? SPACE : 0) |
+    (RE_PS.test(ch) ? PS : 0)
   );
 }
 
@@ -145,9 +150,14 @@ function lmnEnd(s: string, i: number): number {
 }
 
 /**
- * Calls `piece(kind, start, end)` for every match of the pattern above in `s`, in order.
+ * Calls `piece(kind, start, end)` for every match of the pattern above in `s`, in order; with
+ * `punctuation`, also for each punctuation mark or symbol between them (one code point each).
  */
-export function scanPieces(s: string, piece: (kind: PieceKind, start: number, end: number) => void): void {
+export function scanPieces(
+  s: string,
+  piece: (kind: PieceKind, start: number, end: number) => void,
+  punctuation = false,
+): void {
   const n = s.length;
   let i = 0;
   while (i < n) {
@@ -201,6 +211,7 @@ export function scanPieces(s: string, piece: (kind: PieceKind, start: number, en
     }
     const w = width(cp);
     if (f & SC) piece(CURRENCY, i, i + w);
+    else if (punctuation && f & PS) piece(PUNCTUATION, i, i + w);
     i += w;
   }
 }
@@ -214,5 +225,10 @@ function asciiFlags(u: number): number {
   if (u >= 0x30 && u <= 0x39) return N | ND;
   if ((u >= 0x61 && u <= 0x7a) || (u >= 0x41 && u <= 0x5a)) return L;
   if (u === 0x24) return SC;
-  return 0;
+  return isAsciiPunctuation(u) ? PS : 0;
+}
+
+/** ASCII's `[\p{P}\p{S}]` less `$`: the printable characters that are neither alphanumeric nor space. */
+function isAsciiPunctuation(u: number): boolean {
+  return u > 0x20 && u < 0x7f;
 }

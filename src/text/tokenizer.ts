@@ -10,6 +10,11 @@ export interface TokenizerOptions {
   stopWords?: boolean;
   /** Emit CJK character bigrams `#c:xy` as extra tokens (default true). */
   cjkCharBigrams?: boolean;
+  /**
+   * Keep each punctuation mark, symbol and emoji as a token of its own (default false, which is
+   * also what models stored before the option existed were trained with).
+   */
+  punctuation?: boolean;
 }
 
 /** {@link TokenizerOptions} with every default filled in. */
@@ -21,6 +26,7 @@ export function resolveTokenizerOptions(opts: TokenizerOptions = {}): ResolvedTo
     stem: opts.stem ?? true,
     stopWords: opts.stopWords ?? true,
     cjkCharBigrams: opts.cjkCharBigrams ?? true,
+    punctuation: opts.punctuation ?? false,
   };
 }
 
@@ -75,7 +81,7 @@ export function tokenizeNormalisedInto(
   for (const m of normalised.matchAll(CJK_RUN_RE)) {
     if (m.index > last) {
       sink.run?.(last);
-      tokenizeNonCjk(normalised.slice(last, m.index), o.stopWords, sink);
+      tokenizeNonCjk(normalised.slice(last, m.index), o, sink);
     }
     sink.run?.(m.index);
     tokenizeCjk(m[0], o.cjkCharBigrams, sink);
@@ -83,6 +89,6 @@ export function tokenizeNormalisedInto(
   }
   if (last < normalised.length) {
     sink.run?.(last);
-    tokenizeNonCjk(normalised.slice(last), o.stopWords, sink);
+    tokenizeNonCjk(normalised.slice(last), o, sink);
   }
 }

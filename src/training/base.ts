@@ -45,6 +45,7 @@ export const FIXED_OPTIONS = [
   'stem',
   'stopWords',
   'cjkCharBigrams',
+  'punctuation',
 ] as const;
 
 /** The base model in an artefact's bytes (checksum verified), without building a TensorFlow.js model. */

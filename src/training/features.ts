@@ -58,6 +58,7 @@ export async function fitFeatures(
     stem: options.stem,
     stopWords: options.stopWords,
     cjkCharBigrams: options.cjkCharBigrams,
+    punctuation: options.punctuation,
   };
   const fitting = new VectorizerFit({
     ngramMin: options.ngramMin,

@@ -13,9 +13,19 @@ function byRegex(s: string): string[] {
   });
 }
 
-function byScanner(s: string): string[] {
+/** With punctuation: one more alternative, tried last, for each punctuation mark or symbol. */
+const WITH_PUNCTUATION_RE = new RegExp(`${TOKEN_RE.source}|([\\p{P}\\p{S}])`, 'gu');
+
+function byRegexWithPunctuation(s: string): string[] {
+  return [...s.matchAll(WITH_PUNCTUATION_RE)].map((m) => {
+    const kind = [1, 2, 3, 4, 5].find((k) => m[k] !== undefined)!;
+    return `${kind}:${m.index}:${m.index + m[0].length}`;
+  });
+}
+
+function byScanner(s: string, punctuation = false): string[] {
   const out: string[] = [];
-  scanPieces(s, (kind, start, end) => out.push(`${kind}:${start}:${end}`));
+  scanPieces(s, (kind, start, end) => out.push(`${kind}:${start}:${end}`), punctuation);
   return out;
 }
 
@@ -94,7 +104,21 @@ describe('scanner', () => {
       'emoji 😀😀 ok\ud800lone\udc00',
       "rock 'n' roll ’tis it’s o''clock",
     ];
-    for (const s of cases) assert.deepEqual(byScanner(s), byRegex(s), JSON.stringify(s));
+    for (const s of cases) {
+      assert.deepEqual(byScanner(s), byRegex(s), JSON.stringify(s));
+      assert.deepEqual(byScanner(s, true), byRegexWithPunctuation(s), JSON.stringify(s));
+    }
+  });
+
+  it('reports each punctuation mark and symbol, one code point each, only when asked', () => {
+    const s = 'hi!! :) 《新》 ok? £5 😀 a—b';
+    const marks = (punctuation: boolean) => {
+      const out: string[] = [];
+      scanPieces(s, (kind, start, end) => kind === 5 && out.push(s.slice(start, end)), punctuation);
+      return out;
+    };
+    assert.deepEqual(marks(true), ['!', '!', ':', ')', '《', '》', '?', '😀', '—']);
+    assert.deepEqual(marks(false), []);
   });
 
   it('matches the tokenizer regex on 20,000 random strings', () => {
@@ -104,6 +128,7 @@ describe('scanner', () => {
       let s = '';
       for (let i = 0; i < len; i++) s += ALPHABET[Math.floor(next() * ALPHABET.length)];
       assert.deepEqual(byScanner(s), byRegex(s), JSON.stringify(s));
+      assert.deepEqual(byScanner(s, true), byRegexWithPunctuation(s), JSON.stringify(s));
     }
   });
 });

@@ -139,6 +139,8 @@ describe('tokenizeWithSpans', () => {
       assertSameTokens(text, tokenizeWithSpans(text));
       const raw = { stem: false, stopWords: false };
       assertSameTokens(text, tokenizeWithSpans(text, raw), raw);
+      const marks = { punctuation: true };
+      assertSameTokens(text, tokenizeWithSpans(text, marks), marks);
     }
   });
 

@@ -59,6 +59,15 @@ describe('tokenize: CJK', () => {
     );
   });
 
+  it('keeps punctuation marks, symbols and emoji as tokens only with punctuation', () => {
+    const text = 'Free!! Call now :) 《新闻》 ok? £5 😀';
+    const o = { stopWords: false, cjkCharBigrams: false };
+    assert.deepEqual(tokenize(text, { ...o, punctuation: true }), [
+      'free', '!', '!', 'call', 'now', ':', ')', '《', '新闻', '》', 'ok', '?', '£', '5', '😀',
+    ]);
+    assert.deepEqual(tokenize(text, o), ['free', 'call', 'now', '新闻', 'ok', '£', '5']);
+  });
+
   it('omits character bigrams when cjkCharBigrams is false', () => {
     const tokens = tokenize('新款手机发布', { cjkCharBigrams: false });
     assert.ok(tokens.length > 0);

@@ -33,6 +33,15 @@ test('stop words are kept by default in short texts and dropped in long ones; a 
   assert.equal(resolveTrainOptions({ stopWords: false }, kind(2000)).stopWords, false);
 });
 
+test('punctuation is kept by default in short texts and dropped in long ones; a given value wins', () => {
+  const kind = (mean: number) => ({ documents: 100, characters: 100 * mean });
+  assert.equal(resolveTrainOptions({}, kind(SHORT_TEXT_CHARACTERS - 1)).punctuation, true);
+  assert.equal(resolveTrainOptions({}, kind(SHORT_TEXT_CHARACTERS)).punctuation, false);
+  assert.equal(resolveTrainOptions({}, { documents: 100 }).punctuation, false);
+  assert.equal(resolveTrainOptions({ punctuation: false }, kind(40)).punctuation, false);
+  assert.equal(resolveTrainOptions({ punctuation: true }, kind(2000)).punctuation, true);
+});
+
 test('a model trained on short texts has stop words in its vocabulary; one on long texts does not', async () => {
   const short = await train(articles(40, 60), { epochs: 2, hiddenUnits: 4, seed: 1 });
   const long = await train(articles(40, 800), { epochs: 2, hiddenUnits: 4, seed: 1 });
@@ -43,6 +52,9 @@ test('a model trained on short texts has stop words in its vocabulary; one on lo
     assert.equal(short.classifier.metadata.options.stopWords, false);
     assert.ok(short.classifier.vectorizer.terms.includes('you'), 'short texts keep "you"');
     assert.ok(!long.classifier.vectorizer.terms.includes('you'), 'long texts drop "you"');
+    assert.equal(short.classifier.metadata.options.punctuation, true);
+    assert.equal(short.classifier.vectorizer.options.tokenizer.punctuation, true);
+    assert.equal(long.classifier.vectorizer.options.tokenizer.punctuation, false);
   } finally {
     short.classifier.dispose();
     long.classifier.dispose();

@@ -28,7 +28,7 @@ export interface paths {
          *     (the base's chunks, then the posted articles as one more; nothing is copied), new terms
          *     extend the vocabulary and new labels add outputs. The options default to the base's; those
          *     that shape the features or the network (`hiddenUnits`, `ngramMin`/`ngramMax`, `stem`,
-         *     `stopWords`, `cjkCharBigrams`) cannot change, nor can a single-label model take multi-label
+         *     `stopWords`, `cjkCharBigrams`, `punctuation`) cannot change, nor can a single-label model take multi-label
          *     articles or the reverse (`400 INVALID_OPTIONS` naming each). A `baseVersion` the model does
          *     not have is `404 VERSION_NOT_FOUND`; in both cases nothing is stored or queued.
          */
@@ -502,6 +502,8 @@ export interface components {
             stopWords?: boolean;
             /** @description Add CJK character bigrams as features beside the segmented words. Default true. */
             cjkCharBigrams?: boolean;
+            /** @description Keep each punctuation mark, symbol and emoji (`!`, `?`, `:`, `《`, `😀`) as a token of its own, in word n-grams like any other. Not given, it depends on the data set: texts averaging under 500 characters keep them (true); longer texts, or a data set whose length is unknown, drop them. Default false. */
+            punctuation?: boolean;
             /** @description The version's default cut-off for `POST /classify` (see the risk–coverage table of its evaluation); training ignores it. Default 0. */
             minProbability?: number;
             /**
@@ -1170,6 +1172,7 @@ export interface operations {
                 refit?: components["schemas"]["TrainingOptions"]["refit"];
                 stem?: components["schemas"]["TrainingOptions"]["stem"];
                 stopWords?: components["schemas"]["TrainingOptions"]["stopWords"];
+                punctuation?: components["schemas"]["TrainingOptions"]["punctuation"];
                 cjkCharBigrams?: components["schemas"]["TrainingOptions"]["cjkCharBigrams"];
                 minProbability?: components["schemas"]["TrainingOptions"]["minProbability"];
                 classWeight?: components["schemas"]["TrainingOptions"]["classWeight"];
