@@ -89,8 +89,17 @@ describe('Vectorizer: term lookup', () => {
       'the and of a',
     ];
     const texts = [...syntheticArticles(30, 4).map((a) => a.text), ...odd];
-    for (const [ngramMax, punctuation] of [[1, false], [2, false], [3, false], [2, true]] as const) {
-      const vec = Vectorizer.fitTransform(texts, { minDf: 1, ngramMax, tokenizer: { punctuation } }).vectorizer;
+    for (const [ngramMax, punctuation] of [
+      [1, false],
+      [2, false],
+      [3, false],
+      [2, true],
+    ] as const) {
+      const vec = Vectorizer.fitTransform(texts, {
+        minDf: 1,
+        ngramMax,
+        tokenizer: { punctuation },
+      }).vectorizer;
       // Twice over: the second pass answers repeated words from the reader's table.
       for (const text of [...texts, ...texts, ...texts.map((t) => t.toUpperCase())]) {
         const a = vec.transform(text);

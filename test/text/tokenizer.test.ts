@@ -63,7 +63,21 @@ describe('tokenize: CJK', () => {
     const text = 'Free!! Call now :) 《新闻》 ok? £5 😀';
     const o = { stopWords: false, cjkCharBigrams: false };
     assert.deepEqual(tokenize(text, { ...o, punctuation: true }), [
-      'free', '!', '!', 'call', 'now', ':', ')', '《', '新闻', '》', 'ok', '?', '£', '5', '😀',
+      'free',
+      '!',
+      '!',
+      'call',
+      'now',
+      ':',
+      ')',
+      '《',
+      '新闻',
+      '》',
+      'ok',
+      '?',
+      '£',
+      '5',
+      '😀',
     ]);
     assert.deepEqual(tokenize(text, o), ['free', 'call', 'now', '新闻', 'ok', '£', '5']);
   });
