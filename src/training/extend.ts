@@ -6,7 +6,7 @@ import { countTerms, Vectorizer, type Article } from '../text/index.js';
 import type { BaseModel } from './base.js';
 import { tokenizeAll, type Features } from './features.js';
 import { checkedLabels } from './labels.js';
-import { throwIfAborted, yieldToEventLoop } from './loop.js';
+import { throwIfAborted, yieldToEventLoop } from './epoch.js';
 import type { TrainOptions } from './options.js';
 import { initParams, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';

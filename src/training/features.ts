@@ -8,7 +8,7 @@ import {
   type Vectorizer,
 } from '../text/index.js';
 import { LabelTally } from './labels.js';
-import { throwIfAborted, yieldToEventLoop } from './loop.js';
+import { throwIfAborted, yieldToEventLoop } from './epoch.js';
 import type { TrainOptions } from './options.js';
 
 /** The training documents as the network sees them. */

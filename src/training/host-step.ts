@@ -1,5 +1,6 @@
 /** The training step of `step.ts`, computed in plain loops on the host for the cpu and wasm backends. */
 import type { Batch } from './batch.js';
+import type { Stepper } from './epoch.js';
 import type { DenseParams } from './params.js';
 import type { SparseLayer } from './sparse-layer.js';
 import type { Dims, StepMode, StepResult } from './step.js';
@@ -163,3 +164,7 @@ function backward(
   }
   return { dPre, hiddenBias, outputKernel, outputBias };
 }
+
+/** {@link hostStep} as an epoch's stepper: for a thread that never loads TensorFlow.js. */
+export const hostStepper: Stepper = (batch, source, dims, mode) =>
+  hostStep(batch, source.layer(batch), source.dense, dims, mode);

@@ -1,7 +1,8 @@
-import { AdamSlot, DEFAULT_ADAM } from './adam.js';
+import { DEFAULT_ADAM } from './adam.js';
 import { BatchScratch } from './batch.js';
 import { classWeights } from './class-weights.js';
 import { encodeCheckpoint, type TrainState } from './checkpoint.js';
+import { stepOnBackend } from './backend-step.js';
 import type { Features } from './features.js';
 import {
   paramSource,
@@ -10,9 +11,12 @@ import {
   tableSource,
   type EpochContext,
   type ParamSource,
-} from './loop.js';
+} from './epoch.js';
 import type { TrainOptions } from './options.js';
 import { initParams, snapshotParams } from './params.js';
+import type { ParallelRefit } from './parallel-refit.js';
+import { closeEpoch, headOf } from './phase-state.js';
+import { adoptParallelRefit, startRefit } from './refit-phase.js';
 import { Rng } from './rng.js';
 import { validateSelected, type Validated } from './validation.js';
 import type { EpochProgress, EpochTiming, TrainHooks } from './train.js';
@@ -40,6 +44,10 @@ export interface TrainingRun {
   trainRows: Int32Array;
   /** Records the epoch in the state's history, then calls the progress and checkpoint hooks. */
   epochDone(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
+  /** {@link TrainingRun.epochDone} without the checkpoint. */
+  reportEpoch(state: TrainState, progress: EpochProgress, timing: EpochTiming): Promise<void>;
+  /** Hands the state to the checkpoint hook (when one is due). */
+  checkpoint(state: TrainState): Promise<void>;
   /** A phase's starting parameters: seeded random ones, or (incremental runs) the base's extended. */
   init(rng: Rng): Pick<TrainState, 'hidden' | 'dense'>;
   /** Checked after each select epoch: true ends the phase there (`hooks.stopEarly`). */
@@ -69,6 +77,7 @@ export function planRun(
   const nVal = Math.floor(y.length * options.validationSplit);
   const cw = classWeights(features, options);
   const ctx: EpochContext = {
+    step: stepOnBackend,
     x,
     y,
     ...(targets ? { targets } : {}),
@@ -81,12 +90,18 @@ export function planRun(
     signal: hooks.signal,
     ...(cw ? { classWeights: cw } : {}),
   };
-  const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
+  const reportEpoch = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
     state.history.push(progress);
     await hooks.onEpochEnd?.(progress, timing);
+  };
+  const checkpoint = async (state: TrainState) => {
     const epoch = state.history.length;
     if (hooks.onCheckpoint && (hooks.checkpointDue?.(epoch) ?? true))
       await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
+  };
+  const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
+    await reportEpoch(state, progress, timing);
+    await checkpoint(state);
   };
   const output = targets ? ('sigmoid' as const) : ('softmax' as const);
   const shape = {
@@ -104,6 +119,8 @@ export function planRun(
     order,
     ...splitRows(order, nVal, hooks.base?.documents ?? 0, hooks.validationFold ?? 0),
     epochDone,
+    reportEpoch,
+    checkpoint,
     init: init ?? ((rng) => initParams(v, h, c, rng, linear)),
     ...(hooks.stopEarly ? { stopEarly: hooks.stopEarly } : {}),
   };
@@ -140,41 +157,8 @@ function splitRows(
   return { valRows, trainRows: order.filter((r) => !held[r]) };
 }
 
-/** The state at the start of a phase: seeded parameters, zeroed optimiser, empty history. */
-export function freshState(run: TrainingRun, phase: TrainState['phase']): TrainState {
-  const { options } = run;
-  const { hiddenUnits: h, numClasses: c } = run.shape;
-  return {
-    phase,
-    epoch: 0,
-    step: 0,
-    rng: new Rng(options.seed ^ 0x5bd1e995).snapshot,
-    ...run.init(new Rng(options.seed + 1)),
-    slots: [new AdamSlot(h), new AdamSlot(h * c), new AdamSlot(c)],
-    best: undefined,
-    bestLoss: Infinity,
-    bestEpoch: 0,
-    wait: 0,
-    history: [],
-    docsSeen: 0,
-    trainMs: 0,
-  };
-}
-
 /** Reads the weights being trained in place, with no snapshot copy. */
 const stateSource = (state: TrainState): ParamSource => tableSource(state.hidden, state.dense);
-
-/**
- * Bookkeeping that closes every epoch of either phase, so a checkpoint resumes after it.
- * @returns the epoch's training time in ms
- */
-function closeEpoch(state: TrainState, epoch: number, rng: Rng, startedAt: number): number {
-  const ms = performance.now() - startedAt;
-  state.trainMs += ms;
-  state.epoch = epoch;
-  state.rng = rng.snapshot;
-  return ms;
-}
 
 /**
  * Early stopping: keeps a copy of the parameters at a new best validation loss, else counts one
@@ -238,69 +222,32 @@ function gatherTargets(targets: Uint8Array, rows: Int32Array, c: number): Uint8A
   return out;
 }
 
-/** The head parts a validation fitted, as the state carries them (into the refit, through checkpoints). */
-function headOf(v: Validated): TrainState['head'] {
-  return {
-    ...(v.calibration ? { calibration: v.calibration } : {}),
-    ...(v.thresholds ? { thresholds: v.thresholds } : {}),
-  };
-}
-
-/**
- * Starts the refit phase from the phase's starting parameters (random, or an incremental run's
- * base), carrying over what the result reports.
- */
-function startRefit(run: TrainingRun, state: TrainState, validated: Validated): TrainState {
-  const carry = {
-    history: state.history,
-    docsSeen: state.docsSeen,
-    trainMs: state.trainMs,
-    refitEpochs: Math.max(1, state.bestEpoch),
-    evaluation: validated.evaluation,
-    head: headOf(validated),
-  };
-  // Release the select phase's arrays first: the hidden kernel and its moments dominate memory.
-  state.best = undefined;
-  state.slots = [];
-  return { ...freshState(run, 'refit'), ...carry };
-}
-
 /**
  * The `select` phase: trains on the split with early stopping on the validation loss, from
  * `state.epoch` on (0 unless resumed), then evaluates the selected model on the validation rows.
- * @returns a fresh `refit` state when `options.refit`, else `state` itself marked `done` with the
- *   selected parameters as `best`
+ * A `refit` under way in parallel hears each epoch's verdict.
+ * @returns with `options.refit`, a fresh `refit` state, or (parallel refit) `state` marked `done`
+ *   with the refit's weights as `best`; else `state` marked `done` with the selected parameters
  */
-export async function selectPhase(run: TrainingRun, state: TrainState): Promise<TrainState> {
+export async function selectPhase(
+  run: TrainingRun,
+  state: TrainState,
+  refit?: ParallelRefit,
+): Promise<TrainState> {
   const rng = Rng.restore(state.rng);
   let stop = state.stopped ?? false;
   for (let epoch = state.epoch + 1; epoch <= run.options.epochs && !stop; epoch++) {
     stop = await selectEpoch(run, state, rng, epoch);
+    refit?.verdict({ epoch, bestEpoch: state.bestEpoch, stop });
   }
   const validated = await evaluateSelected(run, state);
-  if (run.options.refit) return startRefit(run, state, validated);
+  if (run.options.refit) {
+    return refit ? adoptParallelRefit(run, state, validated, refit) : startRefit(run, state, validated);
+  }
   return Object.assign(state, {
     phase: 'done' as const,
     best: state.best ?? snapshotParams(state.hidden, state.dense),
     evaluation: validated.evaluation,
     head: headOf(validated),
   });
-}
-
-/**
- * The `refit` phase: trains on every document, from `state.epoch` on, for the epoch count the
- * select phase chose (`options.epochs` when there was no validation split).
- */
-export async function refitPhase(run: TrainingRun, state: TrainState): Promise<void> {
-  const { ctx, order } = run;
-  const epochs = run.valRows.length > 0 ? (state.refitEpochs ?? run.options.epochs) : run.options.epochs;
-  const rng = Rng.restore(state.rng);
-  for (let epoch = state.epoch + 1; epoch <= epochs; epoch++) {
-    const t0 = performance.now();
-    const fit = await runEpoch(ctx, order, state.hidden, state.dense, state.slots, rng, () => ++state.step);
-    state.docsSeen += order.length;
-    const ms = closeEpoch(state, epoch, rng, t0);
-    const timing = { seconds: ms / 1000, documents: order.length };
-    await run.epochDone(state, { epoch, epochs, phase: 'refit', ...fit }, timing);
-  }
 }

@@ -7,7 +7,10 @@ import type { AnyEvaluation } from './validation.js';
 import { fitFeatures, type Features } from './features.js';
 import { resolveTrainOptions, type TrainOptions } from './options.js';
 import { snapshotParams } from './params.js';
-import { freshState, planRun, refitPhase, selectPhase, type TrainingRun } from './phases.js';
+import { startParallelRefit } from './parallel-refit.js';
+import { freshState } from './phase-state.js';
+import { planRun, selectPhase, type TrainingRun } from './phases.js';
+import { refitPhase } from './refit-phase.js';
 import type { Rng } from './rng.js';
 
 /** Metrics after one epoch; validation figures are absent without a validation split. */
@@ -60,6 +63,12 @@ export interface TrainHooks {
    * the base's extended, both phases start from its weights, and options default to its own.
    */
   base?: BaseModel;
+  /**
+   * Whether the refit phase may run beside the select phase in a second thread (see
+   * `parallel-refit.ts`; the weights are the same either way): false never, true whenever it can,
+   * absent when the data are large enough to gain from it.
+   */
+  parallelRefit?: boolean;
 }
 
 export interface TrainResult {
@@ -70,6 +79,8 @@ export interface TrainResult {
   docsPerSecond: number;
   /** Epochs run in total (early stopping may end before `options.epochs`). */
   epochs: number;
+  /** Whether the refit phase ran beside the select phase, in a second thread. */
+  parallelRefit: boolean;
   /** Evaluation on the validation split (of the model selected before the refit), when there was one. */
   evaluation?: AnyEvaluation;
   options: TrainOptions;
@@ -84,6 +95,7 @@ function buildResult(
   run: TrainingRun,
   state: TrainState,
   started: number,
+  parallelRefit: boolean,
 ): TrainResult {
   const { options } = run;
   const { vectorizer, labels } = features;
@@ -116,6 +128,7 @@ function buildResult(
     trainSeconds,
     docsPerSecond: state.docsSeen / Math.max(1e-9, state.trainMs / 1000),
     epochs: history.length,
+    parallelRefit,
     evaluation,
     options,
     ...(features.added ? { added: features.added } : {}),
@@ -154,7 +167,14 @@ export async function train(
   let state = hooks.resumeFrom
     ? decodeCheckpoint(hooks.resumeFrom, run.shape)
     : freshState(run, run.valRows.length > 0 ? 'select' : 'refit');
-  if (state.phase === 'select') state = await selectPhase(run, state);
-  if (state.phase === 'refit') await refitPhase(run, state);
-  return buildResult(documents, features, run, state, started);
+  const refit = startParallelRefit(run, state, { incremental: Boolean(base), wanted: hooks.parallelRefit });
+  try {
+    if (state.phase === 'select') state = await selectPhase(run, state, refit);
+    if (state.phase === 'refit') await refitPhase(run, state);
+  } finally {
+    await refit?.close();
+  }
+  // A parallel refit that failed fell back to the sequential refit, which leaves the phase `refit`.
+  const parallel = refit !== undefined && state.phase === 'done';
+  return buildResult(documents, features, run, state, started, parallel);
 }

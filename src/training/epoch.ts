@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+/** One epoch of training and batched prediction over a CSR matrix, with whichever step the context gives (no TensorFlow.js here). */
 import { AppError } from '../errors/index.js';
 import type { NetworkParams } from '../model/index.js';
 import type { CsrMatrix } from '../text/index.js';
@@ -6,8 +6,7 @@ import { updateDense, type AdamConfig, type AdamSlot } from './adam.js';
 import { buildBatch, gatherRows, type Batch, type BatchScratch, type BatchTargets } from './batch.js';
 import { dropoutMask, type DenseParams } from './params.js';
 import type { Rng } from './rng.js';
-import { hostStep } from './host-step.js';
-import { runStep, type Dims, type StepMode, type StepResult } from './step.js';
+import type { Dims, StepMode, StepResult } from './step.js';
 import { gatheredLayer, type SparseLayer } from './sparse-layer.js';
 import type { HiddenTable } from './table.js';
 
@@ -20,30 +19,21 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AppError('CANCELLED', 'training was cancelled');
 }
 
-/** Whether steps run as the plain loops of `host-step.ts` (cpu, wasm) or as TensorFlow.js ops. */
-const onHost = (): boolean => {
-  const name = tf.getBackend();
-  return name === 'cpu' || name === 'wasm';
-};
-
 /**
- * One step on the batch's rows of the hidden kernel: on the host backends through the source's
- * sparse layer (in place in SIMD for a training table), for TensorFlow.js ops gathered (in
- * ascending row order, which the memory prefetcher follows).
+ * One forward (and, training, backward) step on a batch: the host loops (`hostStep`) or the
+ * TensorFlow.js ops (`stepOnBackend` picks by backend).
  */
-function step(
+export type Stepper = (
   batch: Batch,
   source: ParamSource,
-  dims: EpochContext['dims'],
+  dims: Dims,
   mode: StepMode,
-): Promise<StepResult> | StepResult {
-  return onHost()
-    ? hostStep(batch, source.layer(batch), source.dense, dims, mode)
-    : runStep(batch, source.gather(batch.unique), source.dense, dims, mode);
-}
+) => Promise<StepResult> | StepResult;
 
 /** What one epoch needs besides the parameters. */
 export interface EpochContext {
+  /** How a batch's step runs. */
+  step: Stepper;
   x: CsrMatrix;
   y: Int32Array;
   /** Multi-label sets: multi-hot targets [documents, classes]. */
@@ -85,7 +75,7 @@ export async function runEpoch(
     const end = Math.min(order.length, start + ctx.batchSize);
     const batch = buildBatch(ctx.x, batchTargets(ctx), order, start, end, ctx.scratch);
     const mask = dropoutMask(rng, batch.size * h, ctx.dropout);
-    const r = await step(batch, tableSource(hidden, p), ctx.dims, {
+    const r = await ctx.step(batch, tableSource(hidden, p), ctx.dims, {
       train: true,
       dropoutMask: mask,
       ...(ctx.classWeights ? { classWeights: ctx.classWeights } : {}),
@@ -150,7 +140,7 @@ export async function predictRows(
     throwIfAborted(ctx.signal);
     const end = Math.min(rows.length, start + 512);
     const batch = buildBatch(ctx.x, batchTargets(ctx), rows, start, end, ctx.scratch);
-    const r = await step(batch, params, dims, { train: false });
+    const r = await ctx.step(batch, params, dims, { train: false });
     loss += r.loss * batch.size;
     correct += r.correct;
     logits.set(r.logits!, start * dims.numClasses);
