@@ -1,5 +1,5 @@
 /** A data set read in batches, as often as needed, so that it never has to be in memory at once. */
-import { isMultiLabel, totalCharacters, type Article } from './dataset.js';
+import { isMultiLabel, type Article } from './dataset.js';
 
 /**
  * Articles in a fixed order, handed out a batch at a time. Training walks it once to count the
@@ -46,4 +46,11 @@ export async function collectCorpus(corpus: Corpus): Promise<Article[]> {
   const out: Article[] = [];
   for await (const batch of corpus.batches()) for (const a of batch) out.push(a);
   return out;
+}
+
+/** Length of all the texts together, in UTF-16 code units (what some training defaults depend on). */
+export function totalCharacters(articles: readonly { text: string }[]): number {
+  let n = 0;
+  for (const a of articles) n += a.text.length;
+  return n;
 }

@@ -50,13 +50,6 @@ export interface ArticleSource {
   lines?: readonly number[];
 }
 
-/** Length of all the texts together, in UTF-16 code units (what some training defaults depend on). */
-export function totalCharacters(articles: readonly { text: string }[]): number {
-  let n = 0;
-  for (const a of articles) n += a.text.length;
-  return n;
-}
-
 /** What a valid data set contains. */
 export interface DataSummary {
   documents: number;

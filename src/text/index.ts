@@ -22,7 +22,6 @@ export {
   readArticles,
   articleLabels,
   isMultiLabel,
-  totalCharacters,
   labelsProblem,
 } from './dataset.js';
 export type {
@@ -34,7 +33,7 @@ export type {
   DataSummary,
 } from './dataset.js';
 export { readCsvArticles } from './csv.js';
-export { arrayCorpus, collectCorpus, toCorpus } from './corpus.js';
+export { arrayCorpus, collectCorpus, toCorpus, totalCharacters } from './corpus.js';
 export type { Corpus } from './corpus.js';
 export { CorpusPacker, decodeDataset, encodeDataset, packedCorpus } from './codec.js';
 export type { PackedDataset, PackedPart, StoredArticle } from './codec.js';

@@ -150,6 +150,25 @@ function lmnEnd(s: string, i: number): number {
 }
 
 /**
+ * End of the number starting at the digit at `i`, or -1 when the regex's number alternative does not
+ * match there: the greedy match unless a letter/mark/number follows it; then the regex backtracks,
+ * and the first place the look-ahead holds is the end of the previous [.,]-group (if any).
+ */
+function numberEnd(s: string, i: number): number {
+  let end = digitsEnd(s, i);
+  let previous = -1;
+  for (;;) {
+    const sep = s.charCodeAt(end);
+    if (sep !== 0x2e && sep !== 0x2c) break;
+    const next = digitsEnd(s, end + 1);
+    if (next === end + 1) break;
+    previous = end;
+    end = next;
+  }
+  return isLmnAt(s, end) ? previous : end;
+}
+
+/**
  * Calls `piece(kind, start, end)` for every match of the pattern above in `s`, in order; with
  * `punctuation`, also for each punctuation mark or symbol between them (one code point each).
  */
@@ -173,27 +192,11 @@ export function scanPieces(
     }
     const cp = u < 0x80 ? u : cpAt(s, i);
     const f = u < 0x80 ? asciiFlags(u) : flagsOf(cp);
-    // Number: the greedy match unless a letter/mark/number follows it; then the regex backtracks,
-    // and the first place the look-ahead holds is the end of the previous [.,]-group (if any).
     if (f & ND) {
-      let end = digitsEnd(s, i);
-      let previous = -1;
-      for (;;) {
-        const sep = s.charCodeAt(end);
-        if (sep !== 0x2e && sep !== 0x2c) break;
-        const next = digitsEnd(s, end + 1);
-        if (next === end + 1) break;
-        previous = end;
-        end = next;
-      }
-      if (!isLmnAt(s, end)) {
+      const end = numberEnd(s, i);
+      if (end !== -1) {
         piece(NUMBER, i, end);
         i = end;
-        continue;
-      }
-      if (previous >= 0) {
-        piece(NUMBER, i, previous);
-        i = previous;
         continue;
       }
     }

@@ -92,15 +92,11 @@ export class ParallelRefit {
 
   /**
    * The select phase has stopped: the weights after refit epoch `max(1, bestEpoch)` and the figures
-   * of its epochs. The thread is ended either way.
+   * of its epochs. Whoever started it ends the thread (`close`), result or not.
    */
-  async finish(last: Verdict): Promise<{ params: NetworkParams; epochs: RefitEpoch[] }> {
+  finish(last: Verdict): Promise<{ params: NetworkParams; epochs: RefitEpoch[] }> {
     this.verdict({ ...last, stop: true });
-    try {
-      return await this.done;
-    } finally {
-      await this.close();
-    }
+    return this.done;
   }
 
   /** Ends the thread (cancellation, failure, or after its result). */

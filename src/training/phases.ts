@@ -57,6 +57,24 @@ export interface TrainingRun {
 /** Starting parameters from a seeded RNG (an incremental run's: the base's, extended). */
 export type ParamInit = (rng: Rng) => Pick<TrainState, 'hidden' | 'dense'>;
 
+/** How a run reports an epoch: into the state's history and the progress hook, then the checkpoint hook. */
+function epochReporting(hooks: TrainHooks): Pick<TrainingRun, 'epochDone' | 'reportEpoch' | 'checkpoint'> {
+  const reportEpoch = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
+    state.history.push(progress);
+    await hooks.onEpochEnd?.(progress, timing);
+  };
+  const checkpoint = async (state: TrainState) => {
+    const epoch = state.history.length;
+    if (hooks.onCheckpoint && (hooks.checkpointDue?.(epoch) ?? true))
+      await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
+  };
+  const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
+    await reportEpoch(state, progress, timing);
+    await checkpoint(state);
+  };
+  return { epochDone, reportEpoch, checkpoint };
+}
+
 /**
  * Sets up the shared parts of a run: network shape, seeded split and the epoch context; `init`
  * gives each phase its starting parameters (fresh random ones by default).
@@ -90,19 +108,6 @@ export function planRun(
     signal: hooks.signal,
     ...(cw ? { classWeights: cw } : {}),
   };
-  const reportEpoch = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
-    state.history.push(progress);
-    await hooks.onEpochEnd?.(progress, timing);
-  };
-  const checkpoint = async (state: TrainState) => {
-    const epoch = state.history.length;
-    if (hooks.onCheckpoint && (hooks.checkpointDue?.(epoch) ?? true))
-      await hooks.onCheckpoint(encodeCheckpoint(state), epoch);
-  };
-  const epochDone = async (state: TrainState, progress: EpochProgress, timing: EpochTiming) => {
-    await reportEpoch(state, progress, timing);
-    await checkpoint(state);
-  };
   const output = targets ? ('sigmoid' as const) : ('softmax' as const);
   const shape = {
     vocabularySize: v,
@@ -118,9 +123,7 @@ export function planRun(
     labels,
     order,
     ...splitRows(order, nVal, hooks.base?.documents ?? 0, hooks.validationFold ?? 0),
-    epochDone,
-    reportEpoch,
-    checkpoint,
+    ...epochReporting(hooks),
     init: init ?? ((rng) => initParams(v, h, c, rng, linear)),
     ...(hooks.stopEarly ? { stopEarly: hooks.stopEarly } : {}),
   };
