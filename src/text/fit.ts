@@ -4,6 +4,8 @@ import {
   type ResolvedVectorizerOptions,
   type VectorizerOptions,
 } from './options.js';
+import type { ChosenTerms } from './chosen-terms.js';
+import { CountingReader } from './counting-reader.js';
 import { TermCounter } from './term-counter.js';
 import type { CsrMatrix } from './types.js';
 import { Vectorizer } from './vectorizer.js';
@@ -19,14 +21,19 @@ import { Vectorizer } from './vectorizer.js';
 export class VectorizerFit {
   private readonly options: ResolvedVectorizerOptions;
   private readonly counter: TermCounter;
-  private chosen?: { vectorizer: Vectorizer; nodes: Int32Array };
+  private chosen?: { vectorizer: Vectorizer; terms: ChosenTerms };
+  private reader?: CountingReader;
 
   /**
    * @param limits.maxCountedTerms most distinct terms counted at once (default: 20 per vocabulary
    *   term, at least 4 million, ~40 bytes each); beyond it the rarest n-grams are pruned, which only
    *   a corpus with far more distinct n-grams than that reaches
+   * @param limits.rawWords most raw words {@link addText} remembers at once (see `CountingReader`)
    */
-  constructor(opts: Partial<VectorizerOptions> = {}, limits: { maxCountedTerms?: number } = {}) {
+  constructor(
+    opts: Partial<VectorizerOptions> = {},
+    private readonly limits: { maxCountedTerms?: number; rawWords?: number } = {},
+  ) {
     this.options = resolveVectorizerOptions(opts);
     const cap = limits.maxCountedTerms ?? Math.max(4_000_000, 20 * this.options.maxFeatures);
     this.counter = new TermCounter(this.options.ngramMin, this.options.ngramMax, cap);
@@ -43,13 +50,24 @@ export class VectorizerFit {
     this.counter.add(tokens);
   }
 
+  /**
+   * Tokenises one document with the options' tokenizer and adds it: the same as
+   * `add(tokenize(text, options.tokenizer))`, several times faster (no token list, no string per
+   * repeated word).
+   */
+  addText(text: string): void {
+    if (this.chosen) throw new Error('VectorizerFit: add after the vocabulary was chosen');
+    this.reader ??= new CountingReader(this.counter, this.options.tokenizer, this.limits.rawWords);
+    this.reader.add(text);
+  }
+
   /** The fitted vectoriser (the vocabulary is chosen on the first call). */
   vectorizer(): Vectorizer {
     if (!this.chosen) {
       const { terms, nodes, df } = this.counter.select(this.options);
-      this.counter.retain(nodes);
+      this.reader = undefined;
       const vectorizer = Vectorizer.fromCounts(this.options, terms, df, this.counter.documents);
-      this.chosen = { vectorizer, nodes };
+      this.chosen = { vectorizer, terms: this.counter.retain(nodes) };
     }
     return this.chosen.vectorizer;
   }
@@ -61,50 +79,35 @@ export class VectorizerFit {
    */
   finish(): { vectorizer: Vectorizer; matrix: CsrMatrix } {
     const vectorizer = this.vectorizer();
-    const featureOf = this.featureOfNode();
-    const rowPtr = this.rowStarts(featureOf, vectorizer.size);
+    const chosen = this.chosen!.terms;
+    const rowPtr = this.rowStarts(chosen, vectorizer.size);
     const n = this.counter.documents;
     const indices = new Int32Array(rowPtr[n]!);
     const values = new Float32Array(rowPtr[n]!);
     for (let d = 0; d < n; d++) {
-      vectorizer.vectorInto(
-        (count) =>
-          this.counter.forEachTerm(d, (node) => {
-            const f = featureOf[node]!;
-            if (f >= 0) count(f);
-          }),
-        indices,
-        values,
-        rowPtr[d]!,
-      );
+      const { ids, count } = chosen.featuresOf(d);
+      vectorizer.rowInto(ids, count, indices, values, rowPtr[d]!);
     }
     return { vectorizer, matrix: { rowPtr, indices, values, numRows: n, numCols: vectorizer.size } };
   }
 
   /** Where each document's row starts: the running count of its distinct features. */
-  private rowStarts(featureOf: Int32Array, features: number): Int32Array {
+  private rowStarts(chosen: ChosenTerms, features: number): Int32Array {
     const n = this.counter.documents;
     const rowPtr = new Int32Array(n + 1);
     const seenIn = new Int32Array(features).fill(-1);
     for (let d = 0; d < n; d++) {
       let length = 0;
-      this.counter.forEachTerm(d, (node) => {
-        const f = featureOf[node]!;
-        if (f >= 0 && seenIn[f] !== d) {
+      const { ids, count } = chosen.featuresOf(d);
+      for (let k = 0; k < count; k++) {
+        const f = ids[k]!;
+        if (seenIn[f] !== d) {
           seenIn[f] = d;
           length++;
         }
-      });
+      }
       rowPtr[d + 1] = rowPtr[d]! + length;
     }
     return rowPtr;
-  }
-
-  /** Per trie node, its feature id in the chosen vocabulary (-1 when not chosen). */
-  private featureOfNode(): Int32Array {
-    const { nodes } = this.chosen!;
-    const featureOf = new Int32Array(this.counter.nodeCount).fill(-1);
-    nodes.forEach((node, f) => (featureOf[node] = f));
-    return featureOf;
   }
 }

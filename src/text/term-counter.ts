@@ -1,6 +1,9 @@
 /** Document frequencies of every term of a corpus, counted over word ids in a trie. */
-import { doubled, emptySlots, pairHash as hash, tableSize } from './arrays.js';
+import { doubled } from './arrays.js';
+import { ChildTable } from './child-table.js';
+import { ChosenTerms } from './chosen-terms.js';
 import { isCharBigram } from './cjk.js';
+import { DocumentIds } from './document-ids.js';
 import { TokenPool } from './token-pool.js';
 import { selectTerms } from './vocabulary.js';
 import type { ResolvedVectorizerOptions } from './options.js';
@@ -11,29 +14,29 @@ const NONE = -1;
  * Counts in how many documents each term ({@link forEachTerm}'s word n-grams and CJK character
  * bigrams) occurs, without building a string per n-gram: tokens are interned once as word ids,
  * n-grams are nodes of a trie over them (one integer hash-table probe each), and each document's
- * tokens are kept as word ids (4 bytes a token) for {@link TermCounter.forEachTerm} to replay
- * once the vocabulary is chosen. A string per term is made only for the terms that could be kept.
+ * tokens are kept as word ids (4 bytes a token) for the {@link ChosenTerms} that
+ * {@link TermCounter.retain} makes to replay once the vocabulary is chosen. A string per term is
+ * made only for the terms that could be kept.
  */
 export class TermCounter {
   private readonly wordIds = new Map<string, number>();
   private readonly words: string[] = [];
   /** Per word id: its trie node (NONE until first seen). */
   private rootNode = new Int32Array(1024).fill(NONE);
-  /** Per node: document frequency, last document counted, parent node (NONE at the root) and word. */
-  private df = new Int32Array(1024);
-  private stamp = new Int32Array(1024).fill(NONE);
+  /**
+   * Per node: document frequency at `2 * node` and the last document counted at `2 * node + 1`
+   * (side by side: counting touches both, one cache line), parent node (NONE at the root) and word.
+   */
+  private counts = new Int32Array(2048);
   private parent = new Int32Array(1024);
   private last = new Int32Array(1024);
   private nodes = 0;
-  /** Child table, three ints a slot: parent node (NONE when empty), word id, child node. */
-  private slots = emptySlots(1 << 16, 3);
-  private mask = (1 << 16) - 1;
-  private used = 0;
+  private children = new ChildTable();
   /** The documents' tokens as word ids in order; a character bigram as `-1 - id`. */
   private readonly pool = new TokenPool();
   private docs = 0;
-  private scratch = new Int32Array(256);
-  /** Set by {@link retain}: only replaying is possible. */
+  private readonly doc = new DocumentIds();
+  /** Set by {@link retain}. */
   private retained = false;
 
   /** Document frequencies up to this are pruned from the longer n-grams (0: none pruned yet). */
@@ -71,21 +74,37 @@ export class TermCounter {
 
   /** Adds one document's tokens (as {@link tokenize} makes them). */
   add(tokens: readonly string[]): void {
+    const ids = new Int32Array(tokens.length);
+    tokens.forEach((t, k) => {
+      const id = this.wordId(t);
+      ids[k] = isCharBigram(t) ? -1 - id : id;
+    });
+    this.addIds(ids, ids.length);
+  }
+
+  /**
+   * Adds one document given as the first `count` of `ids`: {@link wordId}s in token order, a CJK
+   * character bigram (a term outside word n-grams) as `-1 - id`. `ids` is copied.
+   */
+  addIds(ids: Int32Array, count: number): void {
     if (this.retained) throw new Error('TermCounter: add after retain');
     const d = this.docs++;
-    const { block, offset } = this.pool.push(tokens.length);
-    let k = offset;
-    for (const t of tokens) {
-      const id = this.intern(t);
-      block[k++] = isCharBigram(t) ? -1 - id : id;
-    }
-    this.walk(d, (node) => {
-      if (this.stamp[node] !== d) {
-        this.stamp[node] = d;
-        this.df[node]! += 1;
-      }
-    });
+    const { block, offset } = this.pool.push(count);
+    block.set(ids.subarray(0, count), offset);
+    this.countDocument(d);
     if (this.nodes > this.nextPrune) this.prune();
+  }
+
+  /** The id of word or token `token`, made when new (ids count up from 0 in order of first sight). */
+  wordId(token: string): number {
+    let id = this.wordIds.get(token);
+    if (id === undefined) {
+      id = this.words.length;
+      this.wordIds.set(token, id);
+      this.words.push(token);
+      if (id >= this.rootNode.length) this.rootNode = doubled(this.rootNode, NONE);
+    }
+    return id;
   }
 
   /**
@@ -101,7 +120,7 @@ export class TermCounter {
     // Longer n-grams per document frequency; words stay whatever happens.
     const byDf = new Map<number, number>();
     for (let n = 0; n < this.nodes; n++) {
-      if (this.parent[n] !== NONE) byDf.set(this.df[n]!, (byDf.get(this.df[n]!) ?? 0) + 1);
+      if (this.parent[n] !== NONE) byDf.set(this.counts[2 * n]!, (byDf.get(this.counts[2 * n]!) ?? 0) + 1);
     }
     let kept = this.nodes;
     for (const df of [...byDf.keys()].sort((a, b) => a - b)) {
@@ -114,11 +133,11 @@ export class TermCounter {
     const newId = new Int32Array(this.nodes).fill(NONE);
     let next = 0;
     for (let n = 0; n < this.nodes; n++) {
-      if (this.parent[n] !== NONE && this.df[n]! <= this.pruned) continue;
+      if (this.parent[n] !== NONE && this.counts[2 * n]! <= this.pruned) continue;
       // Ids only shrink, and a parent comes before its children: compacting in place is safe.
       newId[n] = next;
-      this.df[next] = this.df[n]!;
-      this.stamp[next] = this.stamp[n]!;
+      this.counts[2 * next] = this.counts[2 * n]!;
+      this.counts[2 * next + 1] = this.counts[2 * n + 1]!;
       this.parent[next] = this.parent[n] === NONE ? NONE : newId[this.parent[n]!]!;
       this.last[next] = this.last[n]!;
       next++;
@@ -126,9 +145,9 @@ export class TermCounter {
     this.nodes = next;
     for (let w = 0; w < this.words.length; w++)
       if (this.rootNode[w] !== NONE) this.rootNode[w] = newId[this.rootNode[w]!]!;
-    this.slots.fill(NONE);
-    this.used = 0;
-    for (let n = 0; n < next; n++) if (this.parent[n] !== NONE) this.place(this.parent[n]!, this.last[n]!, n);
+    this.children.clear();
+    for (let n = 0; n < next; n++)
+      if (this.parent[n] !== NONE) this.children.insert(this.parent[n]!, this.last[n]!, n);
   }
 
   /**
@@ -136,55 +155,64 @@ export class TermCounter {
    * trie node and document frequency.
    */
   select(o: ResolvedVectorizerOptions): { terms: string[]; nodes: Int32Array; df: Int32Array } {
-    const { terms, chosen } = selectTerms(this.df, this.nodes, (n) => this.term(n), this.docs, o);
-    return { terms, nodes: chosen, df: Int32Array.from(chosen, (n) => this.df[n]!) };
+    const df = new Int32Array(this.nodes);
+    for (let n = 0; n < this.nodes; n++) df[n] = this.counts[2 * n]!;
+    const { terms, chosen } = selectTerms(df, this.nodes, (n) => this.term(n), this.docs, o);
+    return { terms, nodes: chosen, df: Int32Array.from(chosen, (n) => df[n]!) };
   }
 
   /**
-   * Keeps only what replaying the `chosen` nodes needs (their child-table entries and their
-   * ancestors'), and lets go of the counts: the counting tables of a large corpus are hundreds of
-   * MB, and the feature matrix is built next. Node ids do not change. No {@link add} after it.
+   * The counted documents as the `chosen` nodes' feature ids (a node's index in `chosen`): keeps
+   * the documents' ids and, of the trie, the chosen nodes and their ancestors, renumbered densely,
+   * and lets go of everything else (the counting tables of a large corpus are hundreds of MB, and
+   * the feature matrix is built next). The counter takes no more documents.
    */
-  retain(chosen: Int32Array): void {
-    const keep = new Uint8Array(this.nodes);
-    for (const n of chosen) for (let p = n; p !== NONE && !keep[p]; p = this.parent[p]!) keep[p] = 1;
-    let entries = 0;
-    for (let n = 0; n < this.nodes; n++) if (keep[n] && this.parent[n] !== NONE) entries++;
+  retain(chosen: Int32Array): ChosenTerms {
+    if (this.retained) throw new Error('TermCounter: retained twice');
     const { parent, last } = this;
-    const count = tableSize(entries + 1);
-    this.slots = emptySlots(count, 3);
-    this.mask = count - 1;
-    this.used = 0;
-    for (let n = 0; n < this.nodes; n++)
-      if (keep[n] && parent[n] !== NONE) this.place(parent[n]!, last[n]!, n);
-    this.df = this.stamp = this.parent = this.last = new Int32Array(0);
-    this.retained = true;
-  }
-
-  /** Calls `visit(node)` for every term occurrence of document `d`, as {@link add} counted them. */
-  forEachTerm(d: number, visit: (node: number) => void): void {
-    this.walk(d, visit, false);
-  }
-
-  /** Every node's term occurrences in document `d` (creating nodes while counting). */
-  private walk(d: number, visit: (node: number) => void, create = true): void {
-    const { block: pool, start, end } = this.pool.span(d);
-    if (this.scratch.length < end - start) this.scratch = new Int32Array((end - start) * 2);
-    const seq = this.scratch;
-    let count = 0;
-    for (let k = start; k < end; k++) {
-      const id = pool[k]!;
-      if (id < 0) visit(this.root(-1 - id));
-      else seq[count++] = id;
+    const dense = new Int32Array(this.nodes).fill(NONE);
+    for (const n of chosen) for (let p = n; p !== NONE && dense[p] === NONE; p = parent[p]!) dense[p] = 0;
+    let kept = 0;
+    let entries = 0;
+    for (let n = 0; n < this.nodes; n++) {
+      if (dense[n] === NONE) continue;
+      dense[n] = kept++;
+      if (parent[n] !== NONE) entries++;
     }
-    for (let i = 0; i < count; i++) {
-      let node = this.root(seq[i]!);
-      if (this.ngramMin <= 1) visit(node);
-      for (let n = 2; n <= this.ngramMax && i + n <= count; n++) {
-        node = create ? this.child(node, seq[i + n - 1]!) : this.find(node, seq[i + n - 1]!);
-        if (node === NONE) break; // pruned since (replay only): so are its longer n-grams
-        if (n >= this.ngramMin) visit(node);
+    const feature = new Int32Array(kept).fill(NONE);
+    chosen.forEach((n, f) => (feature[dense[n]!] = f));
+    const rootNode = this.rootNode.map((n) => (n === NONE ? NONE : dense[n]!));
+    const children = new ChildTable(entries + 1);
+    for (let n = 0; n < this.nodes; n++)
+      if (dense[n] !== NONE && parent[n] !== NONE) children.insert(dense[parent[n]!]!, last[n]!, dense[n]!);
+    this.counts = this.parent = this.last = this.rootNode = new Int32Array(0);
+    this.children = new ChildTable(0);
+    this.retained = true;
+    return new ChosenTerms(this.pool, rootNode, children, feature, this.ngramMin, this.ngramMax);
+  }
+
+  /** Counts document `d`'s terms once each (making their nodes): character bigrams, then word n-grams. */
+  private countDocument(d: number): void {
+    const { doc } = this;
+    doc.split(this.pool, d);
+    const { words, wordCount, bigrams } = doc;
+    for (let k = 0; k < doc.bigramCount; k++) this.countNode(this.root(bigrams[k]!), d);
+    for (let i = 0; i < wordCount; i++) {
+      let node = this.root(words[i]!);
+      if (this.ngramMin <= 1) this.countNode(node, d);
+      for (let n = 2; n <= this.ngramMax && i + n <= wordCount; n++) {
+        node = this.child(node, words[i + n - 1]!);
+        if (n >= this.ngramMin) this.countNode(node, d);
       }
+    }
+  }
+
+  /** One more document for `node`, unless document `d` was already counted. */
+  private countNode(node: number, d: number): void {
+    const counts = this.counts;
+    if (counts[2 * node + 1] !== d) {
+      counts[2 * node + 1] = d;
+      counts[2 * node]! += 1;
     }
   }
 
@@ -196,17 +224,6 @@ export class TermCounter {
     return term;
   }
 
-  private intern(token: string): number {
-    let id = this.wordIds.get(token);
-    if (id === undefined) {
-      id = this.words.length;
-      this.wordIds.set(token, id);
-      this.words.push(token);
-      if (id >= this.rootNode.length) this.rootNode = doubled(this.rootNode, NONE);
-    }
-    return id;
-  }
-
   private root(word: number): number {
     let node = this.rootNode[word]!;
     if (node === NONE) this.rootNode[word] = node = this.newNode(NONE, word);
@@ -215,55 +232,25 @@ export class TermCounter {
 
   private newNode(parent: number, word: number): number {
     const node = this.nodes++;
-    if (node >= this.df.length) {
-      this.df = doubled(this.df);
-      this.stamp = doubled(this.stamp, NONE);
+    if (node >= this.parent.length) {
+      this.counts = doubled(this.counts);
       this.parent = doubled(this.parent);
       this.last = doubled(this.last);
     }
     this.parent[node] = parent;
     this.last[node] = word;
     // After a prune the slot may hold a dropped node's figures.
-    this.df[node] = 0;
-    this.stamp[node] = NONE;
+    this.counts[2 * node] = 0;
+    this.counts[2 * node + 1] = NONE;
     return node;
   }
 
   /** The child of `parent` by `word`, made when absent. */
   private child(parent: number, word: number): number {
-    const found = this.find(parent, word);
+    const found = this.children.find(parent, word);
     if (found !== NONE) return found;
-    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
     const node = this.newNode(parent, word);
-    this.place(parent, word, node);
+    this.children.insert(parent, word, node);
     return node;
-  }
-
-  private find(parent: number, word: number): number {
-    const slots = this.slots;
-    for (let s = hash(parent, word) & this.mask; ; s = (s + 1) & this.mask) {
-      const p = slots[s * 3]!;
-      if (p === NONE) return NONE;
-      if (p === parent && slots[s * 3 + 1] === word) return slots[s * 3 + 2]!;
-    }
-  }
-
-  private place(parent: number, word: number, node: number): void {
-    let s = hash(parent, word) & this.mask;
-    while (this.slots[s * 3] !== NONE) s = (s + 1) & this.mask;
-    this.slots[s * 3] = parent;
-    this.slots[s * 3 + 1] = word;
-    this.slots[s * 3 + 2] = node;
-    this.used++;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    const count = tableSize(this.used + 1);
-    this.slots = emptySlots(count, 3);
-    this.mask = count - 1;
-    this.used = 0;
-    for (let s = 0; s < old.length; s += 3)
-      if (old[s] !== NONE) this.place(old[s]!, old[s + 1]!, old[s + 2]!);
   }
 }

@@ -5,7 +5,6 @@ import type { TermIndex } from './term-index.js';
 import { tokenizeInto, type ResolvedTokenizerOptions } from './tokenizer.js';
 import { ABSENT, WordTable } from './word-table.js';
 
-/** A word dropped as a stop word (never part of an n-gram). */
 /** A raw word the tokenizer drops (a stop word, an empty possessive): no id. */
 export const DROPPED = -2;
 
@@ -16,7 +15,7 @@ export const DROPPED = -2;
  */
 export function rawWordId(
   rawIds: WordTable,
-  index: TermIndex,
+  index: Pick<TermIndex, 'wordId'>,
   tokenizer: ResolvedTokenizerOptions,
   text: string,
   start: number,

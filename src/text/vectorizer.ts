@@ -109,9 +109,8 @@ export class Vectorizer {
     texts: readonly string[],
     opts: Partial<VectorizerOptions> = {},
   ): { vectorizer: Vectorizer; matrix: CsrMatrix } {
-    const tokenizerOptions = resolveVectorizerOptions(opts).tokenizer;
     const fitting = new VectorizerFit(opts);
-    for (const t of texts) fitting.add(tokenize(t, tokenizerOptions));
+    for (const t of texts) fitting.addText(t);
     return fitting.finish();
   }
 
@@ -190,26 +189,14 @@ export class Vectorizer {
   }
 
   /**
-   * The vector of the feature ids that `count` is given by `feed` (each call one occurrence):
-   * how a fit turns its stored documents into rows without their token lists.
+   * The row of the feature ids `ids[0]` to `ids[count - 1]` (each one occurrence), written
+   * straight into a matrix's arrays at `at` (no arrays per row: a fit builds a million rows);
+   * returns the row's length.
    */
-  vectorOf(feed: (count: (id: number) => void) => void): SparseVector {
-    feed(this.countTerm);
-    return this.takeVector();
-  }
-
-  /**
-   * {@link vectorOf}, written straight into a matrix's arrays at `at` (no arrays per row: a fit
-   * builds a million rows); returns the row's length.
-   */
-  vectorInto(
-    feed: (count: (id: number) => void) => void,
-    indices: Int32Array,
-    values: Float32Array,
-    at: number,
-  ): number {
-    feed(this.countTerm);
-    return this.writeTaken(indices, values, at);
+  rowInto(ids: Int32Array, count: number, indices: Int32Array, values: Float32Array, at: number): number {
+    const rows = this.rows();
+    for (let k = 0; k < count; k++) rows.count(ids[k]!);
+    return rows.writeInto(indices, values, at);
   }
 
   /** Counts one occurrence of feature `id` in the document being transformed. */
@@ -218,10 +205,6 @@ export class Vectorizer {
   /** The vector of the features counted since the last call; resets the counts. */
   private takeVector(): SparseVector {
     return this.rows().take();
-  }
-
-  private writeTaken(indices: Int32Array, values: Float32Array, at: number): number {
-    return this.rows().writeInto(indices, values, at);
   }
 
   private rows(): RowBuilder {

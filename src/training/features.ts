@@ -74,7 +74,7 @@ export async function fitFeatures(
     for (const a of batch) {
       if (onProgress && i % 256 === 0) onProgress(i, n);
       tally.add(a);
-      fitting.add(tokenize(a.text, tokenizer));
+      fitting.addText(a.text);
       i++;
     }
     throwIfAborted(signal);

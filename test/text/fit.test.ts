@@ -186,4 +186,47 @@ describe('VectorizerFit: documents as they come', () => {
       assert.deepEqual(matrix.values.subarray(from, to), want.values, `row ${r}`);
     });
   });
+
+  it('addText counts what add(tokenize(text)) counts, whatever the tokenizer options and however full its word table', () => {
+    const rng = new Rng(17);
+    const extra = [
+      "the company's shares",
+      "don't",
+      'https://example.com/x?y=1',
+      'call 0800123456 now',
+      '£100 €5 $3',
+      'café naïve ΣΊΣΥΦΟΣ',
+      'hello, world! ... ??? 😀',
+      'x'.repeat(60),
+      'running runs ran',
+      'Ｆｕｌｌｗｉｄｔｈ',
+    ];
+    const texts = corpus(rng, 400).map((t, i) => {
+      const noise = `z${Math.floor(rng.next() * 1e6).toString(36)}`;
+      return `${t} ${extra[i % extra.length]} ${noise} ${t.slice(0, 9)}`;
+    });
+    const tokenizers = [
+      {},
+      { stem: false, stopWords: false },
+      { punctuation: true },
+      { cjkCharBigrams: false },
+    ];
+    for (const tokenizer of tokenizers) {
+      for (const rawWords of [undefined, 40]) {
+        const o = { minDf: 1, ngramMax: 2, tokenizer };
+        const byTokens = new VectorizerFit(o);
+        const byText = new VectorizerFit(o, { rawWords });
+        for (const t of texts) {
+          byTokens.add(tokenize(t, tokenizer));
+          byText.addText(t);
+        }
+        const a = byTokens.finish();
+        const b = byText.finish();
+        const what = `${JSON.stringify(tokenizer)}, rawWords ${rawWords}`;
+        assert.deepEqual(b.vectorizer.toJSON(), a.vectorizer.toJSON(), what);
+        assert.deepEqual(b.matrix, a.matrix, what);
+        assert.throws(() => byText.addText('late'), /after the vocabulary was chosen/);
+      }
+    }
+  });
 });
