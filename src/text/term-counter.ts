@@ -187,6 +187,9 @@ export class TermCounter {
       if (dense[n] !== NONE && parent[n] !== NONE) children.insert(dense[parent[n]!]!, last[n]!, dense[n]!);
     this.counts = this.parent = this.last = this.rootNode = new Int32Array(0);
     this.children = new ChildTable(0);
+    // The terms are strings now (select made them): the words are not needed again.
+    this.wordIds.clear();
+    this.words.length = 0;
     this.retained = true;
     return new ChosenTerms(this.pool, rootNode, children, feature, this.ngramMin, this.ngramMax);
   }
