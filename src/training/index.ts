@@ -1,7 +1,14 @@
 /** Training and evaluation of the text classifier. */
 export { train } from './train.js';
 export type { TrainHooks, TrainResult, EpochProgress, EpochTiming } from './train.js';
-export { resolveTrainOptions, trainOptionsSchema, autotuneSchema, SHORT_TEXT_CHARACTERS } from './options.js';
+export {
+  resolveTrainOptions,
+  trainOptionsSchema,
+  autotuneSchema,
+  SHORT_TEXT_CHARACTERS,
+  REFIT_MAX_DOCUMENTS,
+  LARGE_DATA_PATIENCE,
+} from './options.js';
 export { Rng } from './rng.js';
 export type { TrainOptions, TrainOptionsInput, AutotuneSettings, DataKind } from './options.js';
 export { evaluatePredictions, evaluateProbabilities } from './evaluate.js';

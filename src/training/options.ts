@@ -72,9 +72,19 @@ export const MULTI_LABEL_DEFAULTS = { hiddenUnits: 128 } as const;
 /**
  * From this many documents on, `refit` defaults to false: the selected model has already learnt
  * from all but the validation split, and a second pass from scratch would cost as many epochs
- * again for a gain that shrinks with the data (measured in the README's scale section).
+ * again for a gain that shrinks with the data (measured in the README's scale section). And
+ * `patience` defaults to {@link LARGE_DATA_PATIENCE}.
  */
 export const REFIT_MAX_DOCUMENTS = 200_000;
+
+/**
+ * Early stopping's patience from {@link REFIT_MAX_DOCUMENTS} documents on (3 below). A validation
+ * split of 20,000 documents or more gives a steady loss, so the first epoch that does not improve
+ * it is the end, where on a small set it may be noise; and each epoch waited costs minutes. On the
+ * million-document synthetic set the validation loss was lowest after epoch 3 either way: patience
+ * 3 ran 6 epochs, patience 1 ran 4, the same model (0.9707 on test) in two thirds of the time.
+ */
+export const LARGE_DATA_PATIENCE = 1;
 
 /**
  * Below this mean text length (characters) English stop words are kept as features by default.
@@ -107,15 +117,15 @@ function dataDefaults(kind: DataKind): Partial<TrainOptions> {
   const short = characters !== undefined && documents > 0 && characters / documents < SHORT_TEXT_CHARACTERS;
   return {
     ...(kind.multiLabel ? MULTI_LABEL_DEFAULTS : {}),
-    ...(documents >= REFIT_MAX_DOCUMENTS ? { refit: false } : {}),
+    ...(documents >= REFIT_MAX_DOCUMENTS ? { refit: false, patience: LARGE_DATA_PATIENCE } : {}),
     stopWords: !short,
     punctuation: short,
   };
 }
 
 /**
- * Fills defaults (those of `MULTI_LABEL_DEFAULTS` for a multi-label data set; no refit from
- * {@link REFIT_MAX_DOCUMENTS} documents on; stop words and punctuation kept as features in texts
+ * Fills defaults (those of `MULTI_LABEL_DEFAULTS` for a multi-label data set; no refit and a
+ * patience of {@link LARGE_DATA_PATIENCE} from {@link REFIT_MAX_DOCUMENTS} documents on; stop words and punctuation kept as features in texts
  * shorter than {@link SHORT_TEXT_CHARACTERS} on average) and checks ranges.
  * @throws AppError INVALID_OPTIONS naming each bad field.
  */

@@ -2,7 +2,13 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/model/index.js';
 import type { Article } from '../../src/text/index.js';
-import { resolveTrainOptions, SHORT_TEXT_CHARACTERS, train } from '../../src/training/index.js';
+import {
+  LARGE_DATA_PATIENCE,
+  REFIT_MAX_DOCUMENTS,
+  resolveTrainOptions,
+  SHORT_TEXT_CHARACTERS,
+  train,
+} from '../../src/training/index.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -31,6 +37,18 @@ test('stop words are kept by default in short texts and dropped in long ones; a 
   assert.equal(resolveTrainOptions({}, { documents: 100 }).stopWords, true);
   assert.equal(resolveTrainOptions({ stopWords: true }, kind(40)).stopWords, true);
   assert.equal(resolveTrainOptions({ stopWords: false }, kind(2000)).stopWords, false);
+});
+
+test('a large data set is not refit and stops at its first epoch without progress by default; a given value wins', () => {
+  const small = resolveTrainOptions({}, { documents: REFIT_MAX_DOCUMENTS - 1 });
+  assert.equal(small.refit, true);
+  assert.equal(small.patience, 3);
+  const large = resolveTrainOptions({}, { documents: REFIT_MAX_DOCUMENTS });
+  assert.equal(large.refit, false);
+  assert.equal(large.patience, LARGE_DATA_PATIENCE);
+  const given = resolveTrainOptions({ refit: true, patience: 5 }, { documents: 10 * REFIT_MAX_DOCUMENTS });
+  assert.equal(given.refit, true);
+  assert.equal(given.patience, 5);
 });
 
 test('punctuation is kept by default in short texts and dropped in long ones; a given value wins', () => {

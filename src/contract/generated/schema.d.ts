@@ -492,7 +492,7 @@ export interface components {
             seed?: number;
             /** @description Dropout rate after the hidden layer while training. Default 0.5. */
             dropout?: number;
-            /** @description Epochs without a lower validation loss before early stopping ends the select phase. Default 3. */
+            /** @description Epochs without a lower validation loss before early stopping ends the select phase. Not given, it is 1 from 200,000 documents on (a validation split that large is steady; each epoch waited costs minutes). Default 3. */
             patience?: number;
             /** @description Retrain from scratch on all documents for the selected epoch count after the select phase. Not given, it is false from 200,000 documents on. Default true. */
             refit?: boolean;
