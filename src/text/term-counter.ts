@@ -67,11 +67,6 @@ export class TermCounter {
     return this.docs;
   }
 
-  /** Trie nodes made so far (terms seen, n-grams of every length up to ngramMax). */
-  get nodeCount(): number {
-    return this.nodes;
-  }
-
   /** Adds one document's tokens (as {@link tokenize} makes them). */
   add(tokens: readonly string[]): void {
     const ids = new Int32Array(tokens.length);
